@@ -1,0 +1,70 @@
+//! The salsa database: source-file inputs, the lab input, and the database type.
+
+use salsa::Durability;
+
+/// One `.lab` source file. `path` is relative to the lab directory (`network.lab`) or,
+/// for the embedded standard library, `std/<module>.lab`.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    #[returns(ref)]
+    pub path: String,
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// The whole program: every lab file plus the embedded stdlib, in a stable order.
+#[salsa::input(debug)]
+pub struct Lab {
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+}
+
+#[salsa::db]
+pub trait Db: salsa::Database {}
+
+/// The concrete database. `events` is set only by tests that count executed queries.
+#[salsa::db]
+#[derive(Clone, Default)]
+pub struct LabDb {
+    storage: salsa::Storage<Self>,
+}
+
+#[salsa::db]
+impl salsa::Database for LabDb {}
+
+#[salsa::db]
+impl Db for LabDb {}
+
+impl LabDb {
+    /// A database whose every salsa event is passed to `hook` (used to count executions).
+    pub fn with_event_hook(hook: Box<dyn Fn(salsa::Event) + Send + Sync + 'static>) -> LabDb {
+        LabDb {
+            storage: salsa::Storage::new(Some(hook)),
+        }
+    }
+
+    /// Create the program from lab files (path, text). The stdlib is added with high
+    /// durability, since it only changes with the compiler itself.
+    pub fn load(&self, lab_files: Vec<(String, String)>) -> Lab {
+        let mut files = Vec::new();
+        for (path, text) in crate::stdlib::FILES {
+            files.push(
+                SourceFile::builder(format!("std/{path}"), text.to_string())
+                    .durability(Durability::HIGH)
+                    .new(self),
+            );
+        }
+        let mut lab_files = lab_files;
+        lab_files.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, text) in lab_files {
+            files.push(SourceFile::new(self, path, text));
+        }
+        Lab::new(self, files)
+    }
+}
+
+/// The module a file belongs to: `std/cilium.lab` is `std.cilium`, `tenants/demo.lab`
+/// is `tenants.demo`.
+pub fn module_name(path: &str) -> String {
+    path.trim_end_matches(".lab").replace(['/', '\\'], ".")
+}

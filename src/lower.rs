@@ -1,0 +1,692 @@
+//! Lowering: the components of one cluster to a Flux IR (Kustomizations with their files),
+//! deriving `dependsOn` and health checks, and running the per-cluster whole-lab checks.
+//!
+//! The IR has no syntax: documents are `Yaml` trees, paths are relative to the output root.
+//! Vendor knowledge never appears here; it arrives through operator definitions (`crds`,
+//! `provides`, `healthy`) evaluated from `.lab` files.
+
+use indexmap::{IndexMap, IndexSet};
+
+use crate::db::{Db, Lab};
+use crate::diag::{did_you_mean, Diag};
+use crate::eval::Value;
+use crate::model::{self, CompKey, ComponentIr, Crd, HealthCheck};
+use crate::queries::item_index;
+use crate::syntax::ast::DeclKind;
+use crate::yaml::Yaml;
+
+/// Namespaces that exist on every cluster; nobody creates or owns them.
+pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease", "default", "flux-system"];
+
+/// Core Kubernetes API groups/versions: their kinds need no CRD.
+const CORE_API_VERSIONS: &[&str] = &[
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+    "storage.k8s.io/v1",
+    "scheduling.k8s.io/v1",
+    "autoscaling/v2",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "node.k8s.io/v1",
+];
+
+pub fn core_kind(api_version: &str, _kind: &str) -> bool {
+    CORE_API_VERSIONS.contains(&api_version)
+}
+
+/// One Flux Kustomization and the files under its path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KustomizationIr {
+    pub name: String,
+    /// The component it belongs to.
+    pub component: String,
+    /// Directory of its manifests, relative to the cluster directory (`cilium/app`).
+    pub dir: String,
+    pub depends_on: Vec<String>,
+    pub health_checks: Vec<HealthCheck>,
+    pub timeout: String,
+    /// File name -> documents, in emission order.
+    pub files: IndexMap<String, Vec<Yaml>>,
+}
+
+/// Everything Flux needs for one cluster.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ClusterIr {
+    pub name: String,
+    /// Repository folder the output is committed to (`kubernetes`), may be empty.
+    pub repo_path: String,
+    pub git_url: String,
+    pub branch: String,
+    pub interval: String,
+    pub kustomizations: Vec<KustomizationIr>,
+}
+
+/// CRDs available on a cluster: (CRD, installing component or `None` for bootstrap).
+#[salsa::tracked(returns(ref))]
+pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Option<String>)> {
+    let mut out = Vec::new();
+    if let Some(f) = model::cluster_facts(db, lab, cluster.clone()) {
+        for (api_version, kind, cluster_scoped) in &f.bootstrap_crds {
+            out.push((
+                Crd {
+                    api_version: api_version.clone(),
+                    kind: kind.clone(),
+                    cluster_scoped: *cluster_scoped,
+                },
+                None,
+            ));
+        }
+    }
+    // Only operators install CRDs; reading just their `crds` keeps tenants' edits from
+    // re-running this query.
+    for item in item_index(db, lab).components_on(&cluster) {
+        if item.kind != DeclKind::Install {
+            continue;
+        }
+        let Some(op) = crate::queries::decl(db, item).definition.clone() else { continue };
+        let index = item_index(db, lab);
+        let Some(def) = index.definition(&item.module, &op.text) else { continue };
+        for stmt in &crate::queries::decl(db, def).body {
+            if let crate::syntax::ast::Stmt::Crds { api_version, kinds, .. } = stmt {
+                let Some(av) = api_version.as_plain_str() else { continue };
+                for k in kinds {
+                    out.push((
+                        Crd {
+                            api_version: av.clone(),
+                            kind: k.kind.text.clone(),
+                            cluster_scoped: k.cluster_scoped,
+                        },
+                        Some(item.name.clone()),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The evaluated components placed on a cluster, in declaration order.
+pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db ComponentIr> {
+    item_index(db, lab)
+        .components_on(cluster)
+        .filter_map(|item| {
+            model::eval_component(db, CompKey::new(db, lab, item.file, item.index, cluster.to_string()))
+                .as_ref()
+        })
+        .collect()
+}
+
+fn s(v: &str) -> Yaml {
+    Yaml::Str(v.to_string())
+}
+
+fn map(pairs: Vec<(&str, Yaml)>) -> Yaml {
+    Yaml::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// Lower one cluster. Reports per-cluster checks; returns `None` when the lab has no
+/// valid `lab` declaration.
+#[salsa::tracked(returns(ref))]
+pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
+    let index = item_index(db, lab);
+    let lab_rec = match model::lab_value(db, lab) {
+        Some(Value::Record(r)) => r.clone(),
+        _ => return None,
+    };
+    let text = |k: &str| lab_rec.get(k).and_then(Value::scalar_text).unwrap_or_default();
+    let mut ir = ClusterIr {
+        name: cluster.clone(),
+        repo_path: text("path").trim_matches('/').to_string(),
+        git_url: text("git"),
+        branch: text("branch"),
+        interval: text("interval"),
+        kustomizations: Vec::new(),
+    };
+    let components = components_on(db, lab, &cluster);
+    let crds = crds_on_cluster(db, lab, cluster.clone());
+    let cluster_item = index.clusters.get(&cluster);
+
+    // Providers of capabilities on this cluster.
+    let mut providers: IndexMap<(String, String), String> = IndexMap::new();
+    for c in &components {
+        for (kind, value, _, _) in &c.out.provides {
+            providers
+                .entry((kind.clone(), value.clone()))
+                .or_insert_with(|| c.name.clone());
+        }
+    }
+
+    // Namespace owners: the first component (in declaration order) using a namespace.
+    let mut ns_owner: IndexMap<String, String> = IndexMap::new();
+    for c in &components {
+        if !SYSTEM_NAMESPACES.contains(&c.namespace.as_str()) {
+            ns_owner.entry(c.namespace.clone()).or_insert_with(|| c.name.clone());
+        }
+    }
+
+    // Which Kustomization is a component's "ready" point (config when it has one).
+    let mut has_config: IndexSet<String> = IndexSet::new();
+    let mut has_main: IndexSet<String> = IndexSet::new();
+    struct Plan<'a> {
+        c: &'a ComponentIr,
+        app_resources: Vec<&'a model::Resource>,
+        config_resources: Vec<(&'a model::Resource, Option<String>)>,
+        owns_namespace: bool,
+    }
+    let mut plans = Vec::new();
+    for c in &components {
+        if !c.ok {
+            continue;
+        }
+        let mut app_resources = Vec::new();
+        let mut config_resources = Vec::new();
+        for r in &c.out.resources {
+            if core_kind(&r.api_version, &r.kind) {
+                app_resources.push(r);
+                continue;
+            }
+            match crds.iter().find(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind) {
+                Some((_, None)) => app_resources.push(r),
+                Some((_, Some(provider))) => config_resources.push((r, Some(provider.clone()))),
+                None => {
+                    let elsewhere: Vec<String> = index
+                        .clusters
+                        .keys()
+                        .filter(|other| **other != cluster)
+                        .filter(|other| {
+                            crds_on_cluster(db, lab, (*other).clone())
+                                .iter()
+                                .any(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind)
+                        })
+                        .cloned()
+                        .collect();
+                    let mut d = Diag::error(
+                        "E0403",
+                        r.file,
+                        r.span,
+                        format!("no CRD for `{}` `{}` is installed on cluster `{cluster}`", r.api_version, r.kind),
+                    )
+                    .label(format!("{} on cluster `{cluster}`", r.kind));
+                    if !elsewhere.is_empty() {
+                        d = d.note(format!("it is installed on: {}", elsewhere.join(", ")));
+                    }
+                    let same_kind: Vec<&str> = crds
+                        .iter()
+                        .filter(|(crd, _)| crd.kind == r.kind)
+                        .map(|(crd, _)| crd.api_version.as_str())
+                        .collect();
+                    d = if let Some(v) = same_kind.first() {
+                        d.help(format!("`{}` is served as `{v}` on this cluster", r.kind))
+                    } else {
+                        d.help("install the operator that provides this CRD on this cluster")
+                    };
+                    d.emit(db);
+                }
+            }
+        }
+        let owns_namespace = ns_owner.get(&c.namespace) == Some(&c.name);
+        let main_nonempty = c.out.chart.is_some() || !app_resources.is_empty() || owns_namespace;
+        if main_nonempty {
+            has_main.insert(c.name.clone());
+            if !config_resources.is_empty() {
+                has_config.insert(c.name.clone());
+            }
+        }
+        plans.push(Plan {
+            c,
+            app_resources,
+            config_resources,
+            owns_namespace,
+        });
+    }
+    let ready = |name: &str| -> String {
+        if has_config.contains(name) {
+            format!("{name}-config")
+        } else {
+            name.to_string()
+        }
+    };
+
+    // Address checks: requested addresses lie in a pool of this cluster, used once.
+    let pools: Vec<crate::literal::AddrRange> = match model::cluster_value(db, lab, cluster.clone()) {
+        Some(Value::Record(r)) => match r.get("pools") {
+            Some(Value::List(ps)) => ps
+                .iter()
+                .filter_map(|p| match p {
+                    Value::Record(p) => match p.get("addresses") {
+                        Some(Value::Range(range)) => Some(*range),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let mut addresses: IndexMap<std::net::IpAddr, (crate::db::SourceFile, crate::syntax::ast::Span)> = IndexMap::new();
+    for c in &components {
+        for a in &c.out.address_uses {
+            if !pools.iter().any(|p| p.contains(a.ip)) {
+                let mut d = Diag::error(
+                    "E0405",
+                    a.file,
+                    a.span,
+                    format!("{} is not in any LoadBalancer pool of cluster `{cluster}`", a.ip),
+                )
+                .label("outside the cluster's pools");
+                d = if pools.is_empty() {
+                    d.help(format!("declare a pool on `{cluster}`: pool {cluster}-lb on {cluster} {{ addresses = A .. B }}"))
+                } else {
+                    d.note(format!(
+                        "the pools of `{cluster}` are: {}",
+                        pools.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                    ))
+                };
+                d.emit(db);
+            }
+            if let Some((file, span)) = addresses.get(&a.ip) {
+                Diag::error("E0409", a.file, a.span, format!("{} is used twice on cluster `{cluster}`", a.ip))
+                    .label("used again here")
+                    .secondary(*file, *span, "first used here")
+                    .emit(db);
+            } else {
+                addresses.insert(a.ip, (a.file, a.span));
+            }
+        }
+    }
+
+    // Dependencies and the IR.
+    let mut objects: IndexMap<(String, String, String, String), (String, crate::db::SourceFile, crate::syntax::ast::Span)> = IndexMap::new();
+    for plan in &plans {
+        let c = plan.c;
+        let mut deps: IndexSet<String> = IndexSet::new();
+        if let Some(owner) = ns_owner.get(&c.namespace) {
+            if owner != &c.name {
+                deps.insert(ready_main(owner, &has_main, &has_config));
+            }
+        }
+        for r in &c.out.resources {
+            if let Some(ns) = &r.namespace {
+                if let Some(owner) = ns_owner.get(ns) {
+                    if owner != &c.name {
+                        deps.insert(ready_main(owner, &has_main, &has_config));
+                    }
+                }
+            }
+        }
+        for u in &c.out.component_uses {
+            if u.name != c.name {
+                deps.insert(ready(&u.name));
+            }
+        }
+        for u in &c.out.capability_uses {
+            match providers.get(&(u.kind.clone(), u.value.clone())) {
+                Some(p) if p != &c.name => {
+                    deps.insert(ready(p));
+                }
+                Some(_) => {}
+                None => report_missing_capability(db, lab, &cluster, u, &providers),
+            }
+        }
+        let timeout = c
+            .out
+            .timeout
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "5m".to_string());
+        let has_main_ks = has_main.contains(&c.name);
+        let mut crd_deps: IndexSet<String> = IndexSet::new();
+        for (_, provider) in &plan.config_resources {
+            if let Some(p) = provider {
+                if p != &c.name {
+                    crd_deps.insert(p.clone());
+                } else if !has_main_ks {
+                    // A component whose only content is CRs of its own CRDs cannot exist:
+                    // the CRDs come from its chart, which would make the main Kustomization.
+                }
+            }
+        }
+
+        // Main Kustomization: namespace, chart source and release, core resources.
+        let mut main_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
+        if plan.owns_namespace {
+            main_files.insert(
+                "namespace.yaml".into(),
+                vec![map(vec![
+                    ("apiVersion", s("v1")),
+                    ("kind", s("Namespace")),
+                    ("metadata", map(vec![("name", s(&c.namespace))])),
+                ])],
+            );
+        }
+        let mut health = Vec::new();
+        if let Some(chart) = &c.out.chart {
+            let (file, source) = chart_source(c, chart, &ir.interval);
+            main_files.insert(file.into(), vec![source]);
+            main_files.insert("helmrelease.yaml".into(), vec![helm_release(c, chart, &ir.interval)]);
+            health.push(HealthCheck {
+                api_version: "helm.toolkit.fluxcd.io/v2".into(),
+                kind: "HelmRelease".into(),
+                name: c.name.clone(),
+                namespace: Some(c.namespace.clone()),
+            });
+        }
+        for r in &plan.app_resources {
+            main_files
+                .entry(format!("{}.yaml", r.kind.to_ascii_lowercase()))
+                .or_default()
+                .push(resource_doc(r));
+        }
+        let (app_health, config_health): (Vec<&HealthCheck>, Vec<&HealthCheck>) =
+            c.out.health.iter().partition(|h| core_kind(&h.api_version, &h.kind) || !has_config.contains(&c.name));
+        health.extend(app_health.into_iter().cloned());
+        let with_ns = |h: HealthCheck| HealthCheck {
+            namespace: h.namespace.or_else(|| Some(c.namespace.clone())),
+            ..h
+        };
+        let mut config_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
+        for (r, _) in &plan.config_resources {
+            config_files
+                .entry(format!("{}.yaml", r.kind.to_ascii_lowercase()))
+                .or_default()
+                .push(resource_doc(r));
+        }
+        if has_main_ks {
+            ir.kustomizations.push(KustomizationIr {
+                name: c.name.clone(),
+                component: c.name.clone(),
+                dir: format!("{}/app", c.name),
+                depends_on: deps.iter().filter(|d| **d != c.name).cloned().collect(),
+                health_checks: health.into_iter().map(with_ns).collect(),
+                timeout: timeout.clone(),
+                files: main_files,
+            });
+            if !config_files.is_empty() {
+                let mut cdeps: IndexSet<String> = IndexSet::from([c.name.clone()]);
+                cdeps.extend(crd_deps.iter().cloned());
+                ir.kustomizations.push(KustomizationIr {
+                    name: format!("{}-config", c.name),
+                    component: c.name.clone(),
+                    dir: format!("{}/config", c.name),
+                    depends_on: cdeps.into_iter().collect(),
+                    health_checks: config_health.into_iter().cloned().map(with_ns).collect(),
+                    timeout,
+                    files: config_files,
+                });
+            }
+        } else if !config_files.is_empty() {
+            let mut all = deps.clone();
+            all.extend(crd_deps.iter().cloned());
+            let mut hc: Vec<HealthCheck> = health;
+            hc.extend(config_health.into_iter().cloned());
+            ir.kustomizations.push(KustomizationIr {
+                name: c.name.clone(),
+                component: c.name.clone(),
+                dir: format!("{}/app", c.name),
+                depends_on: all.into_iter().filter(|d| *d != c.name).collect(),
+                health_checks: hc.into_iter().map(with_ns).collect(),
+                timeout,
+                files: config_files,
+            });
+        }
+
+        // Duplicate objects on the cluster.
+        for r in &c.out.resources {
+            let group = r.api_version.split('/').next().unwrap_or_default().to_string();
+            let key = (group, r.kind.clone(), r.namespace.clone().unwrap_or_default(), r.name.clone());
+            if let Some((other, file, span)) = objects.get(&key) {
+                Diag::error(
+                    "E0408",
+                    r.file,
+                    r.span,
+                    format!("{} `{}` is created twice on cluster `{cluster}`", r.kind, r.name),
+                )
+                .label(format!("created by `{}`", c.name))
+                .secondary(*file, *span, format!("also created by `{other}`"))
+                .emit(db);
+            } else {
+                objects.insert(key, (c.name.clone(), r.file, r.span));
+            }
+        }
+    }
+
+    check_cycles(db, &ir, &components);
+    let _ = cluster_item;
+    Some(ir)
+}
+
+fn ready_main(owner: &str, has_main: &IndexSet<String>, _has_config: &IndexSet<String>) -> String {
+    // Namespaces are created by the owner's main Kustomization.
+    if has_main.contains(owner) {
+        owner.to_string()
+    } else {
+        owner.to_string()
+    }
+}
+
+fn report_missing_capability(
+    db: &dyn Db,
+    lab: Lab,
+    cluster: &str,
+    u: &crate::eval::CapabilityUse,
+    providers: &IndexMap<(String, String), String>,
+) {
+    let index = item_index(db, lab);
+    let elsewhere: Vec<String> = index
+        .clusters
+        .keys()
+        .filter(|c| c.as_str() != cluster)
+        .filter(|c| {
+            components_on(db, lab, c).iter().any(|comp| {
+                comp.out
+                    .provides
+                    .iter()
+                    .any(|(k, v, _, _)| *k == u.kind && *v == u.value)
+            })
+        })
+        .cloned()
+        .collect();
+    let here: Vec<&str> = providers
+        .keys()
+        .filter(|(k, _)| *k == u.kind)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut d = Diag::error(
+        "E0402",
+        u.file,
+        u.span,
+        format!("no component on cluster `{cluster}` provides {} `{}`", u.kind, u.value),
+    )
+    .label(format!("needs {} `{}` on `{cluster}`", u.kind, u.value));
+    if !elsewhere.is_empty() {
+        d = d.note(format!("{} `{}` is provided on: {}", u.kind, u.value, elsewhere.join(", ")));
+    }
+    if let Some(h) = did_you_mean(&u.value, here.iter().copied()) {
+        d = d.help(h);
+    } else if !here.is_empty() {
+        d = d.help(format!("{} on `{cluster}`: {}", u.kind, here.join(", ")));
+    } else {
+        d = d.help(format!("install an operator that provides {} on `{cluster}`", u.kind));
+    }
+    d.emit(db);
+}
+
+/// Report each cycle of the Kustomization graph once.
+fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
+    let names: IndexMap<&str, usize> = ir
+        .kustomizations
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.name.as_str(), i))
+        .collect();
+    // 0 = unvisited, 1 = on stack, 2 = done
+    let mut state = vec![0u8; ir.kustomizations.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    fn visit(
+        i: usize,
+        ir: &ClusterIr,
+        names: &IndexMap<&str, usize>,
+        state: &mut Vec<u8>,
+        stack: &mut Vec<usize>,
+        cycles: &mut Vec<Vec<usize>>,
+    ) {
+        state[i] = 1;
+        stack.push(i);
+        for d in &ir.kustomizations[i].depends_on {
+            let Some(&j) = names.get(d.as_str()) else { continue };
+            if state[j] == 1 {
+                let pos = stack.iter().position(|&x| x == j).unwrap_or(0);
+                cycles.push(stack[pos..].to_vec());
+            } else if state[j] == 0 {
+                visit(j, ir, names, state, stack, cycles);
+            }
+        }
+        stack.pop();
+        state[i] = 2;
+    }
+    let mut cycles = Vec::new();
+    for i in 0..ir.kustomizations.len() {
+        if state[i] == 0 {
+            visit(i, ir, &names, &mut state, &mut stack, &mut cycles);
+        }
+    }
+    for cycle in cycles {
+        let path: Vec<&str> = cycle
+            .iter()
+            .map(|&i| ir.kustomizations[i].name.as_str())
+            .chain(std::iter::once(ir.kustomizations[cycle[0]].name.as_str()))
+            .collect();
+        let comp_of = |i: usize| {
+            let name = &ir.kustomizations[i].component;
+            components.iter().find(|c| &c.name == name)
+        };
+        let Some(first) = comp_of(cycle[0]) else { continue };
+        let mut d = Diag::error(
+            "E0407",
+            first.file,
+            first.name_span,
+            format!("dependency cycle on cluster `{}`: {}", ir.name, path.join(" -> ")),
+        )
+        .label("this component is part of the cycle");
+        for &i in &cycle[1..] {
+            if let Some(c) = comp_of(i) {
+                d = d.secondary(c.file, c.name_span, format!("`{}` is part of the cycle", c.name));
+            }
+        }
+        d.help("remove one of the references that form the cycle").emit(db);
+    }
+}
+
+fn chart_source(c: &ComponentIr, chart: &model::Chart, interval: &str) -> (&'static str, Yaml) {
+    let metadata = map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))]);
+    if chart.oci {
+        (
+            "ocirepository.yaml",
+            map(vec![
+                ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+                ("kind", s("OCIRepository")),
+                ("metadata", metadata),
+                (
+                    "spec",
+                    map(vec![
+                        ("interval", s(interval)),
+                        (
+                            "layerSelector",
+                            map(vec![
+                                ("mediaType", s("application/vnd.cncf.helm.chart.content.v1.tar+gzip")),
+                                ("operation", s("copy")),
+                            ]),
+                        ),
+                        ("ref", map(vec![("tag", s(&chart.version))])),
+                        ("url", s(&chart.url)),
+                    ]),
+                ),
+            ]),
+        )
+    } else {
+        (
+            "helmrepository.yaml",
+            map(vec![
+                ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+                ("kind", s("HelmRepository")),
+                ("metadata", metadata),
+                ("spec", map(vec![("interval", s(interval)), ("url", s(&chart.url))])),
+            ]),
+        )
+    }
+}
+
+fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
+    let mut spec = vec![("interval", s(interval))];
+    if chart.oci {
+        spec.push((
+            "chartRef",
+            map(vec![("kind", s("OCIRepository")), ("name", s(&c.name))]),
+        ));
+    } else {
+        spec.push((
+            "chart",
+            map(vec![(
+                "spec",
+                map(vec![
+                    ("chart", s(chart.chart.as_deref().unwrap_or(&c.name))),
+                    ("version", s(&chart.version)),
+                    (
+                        "sourceRef",
+                        map(vec![("kind", s("HelmRepository")), ("name", s(&c.name))]),
+                    ),
+                ]),
+            )]),
+        ));
+    }
+    let retries = map(vec![("retries", Yaml::Int(3))]);
+    spec.push(("install", map(vec![("remediation", retries.clone())])));
+    spec.push((
+        "upgrade",
+        map(vec![("cleanupOnFail", Yaml::Bool(true)), ("remediation", retries)]),
+    ));
+    if let Some(v) = &c.out.values {
+        let y = v.to_yaml();
+        if !matches!(&y, Yaml::Map(m) if m.is_empty()) {
+            spec.push(("values", y));
+        }
+    }
+    map(vec![
+        ("apiVersion", s("helm.toolkit.fluxcd.io/v2")),
+        ("kind", s("HelmRelease")),
+        ("metadata", map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))])),
+        ("spec", map(spec)),
+    ])
+}
+
+/// A resource as a Kubernetes document: apiVersion, kind, metadata first.
+fn resource_doc(r: &model::Resource) -> Yaml {
+    let mut body = match r.body.to_yaml() {
+        Yaml::Map(m) => m,
+        _ => IndexMap::new(),
+    };
+    let mut metadata = match body.shift_remove("metadata") {
+        Some(Yaml::Map(m)) => m,
+        _ => IndexMap::new(),
+    };
+    let mut meta = IndexMap::new();
+    meta.insert("name".to_string(), s(&r.name));
+    if let Some(ns) = &r.namespace {
+        meta.insert("namespace".to_string(), s(ns));
+    }
+    metadata.shift_remove("name");
+    metadata.shift_remove("namespace");
+    meta.extend(metadata);
+    let mut doc = IndexMap::new();
+    doc.insert("apiVersion".to_string(), s(&r.api_version));
+    doc.insert("kind".to_string(), s(&r.kind));
+    doc.insert("metadata".to_string(), Yaml::Map(meta));
+    doc.extend(body);
+    Yaml::Map(doc)
+}

@@ -1,0 +1,932 @@
+//! Evaluation queries: the lab, clusters, pools, and each component on each cluster.
+//!
+//! One query per declaration (and per cluster for components), so an edit re-evaluates
+//! only the declarations that read what changed.
+
+use indexmap::IndexMap;
+
+use crate::db::{Db, Lab, SourceFile};
+use crate::diag::{did_you_mean, Diag};
+use crate::eval::{AddressUse, CapabilityUse, ComponentUse, Evaluator, Ty, Value};
+use crate::queries::{self, item_index, ItemRef};
+use crate::syntax::ast::*;
+
+/// A component placed on one cluster: (declaration, cluster).
+#[salsa::interned(debug)]
+pub struct CompKey<'db> {
+    pub lab: Lab,
+    pub file: SourceFile,
+    pub index: u32,
+    #[returns(ref)]
+    pub cluster: String,
+}
+
+/// Typed fields of a core declaration: name, type, required.
+type Schema = &'static [(&'static str, &'static str, bool)];
+
+const LAB_SCHEMA: Schema = &[
+    ("domain", "string", true),
+    ("git", "url", true),
+    ("branch", "string", false),
+    ("path", "string", false),
+    ("interval", "duration", false),
+];
+
+const CLUSTER_SCHEMA: Schema = &[
+    ("id", "int", true),
+    ("api", "string", true),
+    ("api_port", "port", false),
+    ("pods", "cidr", true),
+    ("services", "cidr", true),
+    ("dns_domain", "string", false),
+    ("nodes", "list<Node>", false),
+    ("bgp", "Bgp", false),
+    ("mesh", "name", false),
+    ("vars", "any", false),
+];
+
+const POOL_SCHEMA: Schema = &[("addresses", "range", true)];
+
+/// Core record types used by the cluster schema.
+fn core_record(name: &str) -> Option<Schema> {
+    match name {
+        "Node" => Some(&[("name", "name", true), ("address", "ip", true)]),
+        "Bgp" => Some(&[
+            ("asn", "asn", true),
+            ("peer", "ip", true),
+            ("peer_asn", "asn", true),
+        ]),
+        _ => None,
+    }
+}
+
+fn schema_ty(t: &str) -> Ty {
+    if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
+        return Ty::List(Box::new(schema_ty(inner)));
+    }
+    Ty::builtin(t).unwrap_or_else(|| Ty::Record(t.to_string()))
+}
+
+/// Evaluate a value against a core schema type (which may be a core record).
+fn eval_schema_value(ev: &mut Evaluator, e: &Expr, t: &str) -> Option<Value> {
+    match schema_ty(t) {
+        Ty::Record(name) => {
+            let v = ev.eval(e, &Ty::Any)?;
+            check_core_record(ev, &name, v, e)
+        }
+        Ty::List(inner) => match *inner {
+            Ty::Record(name) => {
+                let v = ev.eval(e, &Ty::Any)?;
+                let Value::List(items) = v else {
+                    ev.error("E0301", e.span, format!("expected list<{name}>, found {}", v.type_name()));
+                    return None;
+                };
+                let mut out = Vec::new();
+                for it in items {
+                    out.push(check_core_record(ev, &name, it, e)?);
+                }
+                Some(Value::List(out))
+            }
+            inner => ev.eval(e, &Ty::List(Box::new(inner))),
+        },
+        ty => ev.eval(e, &ty),
+    }
+}
+
+fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Option<Value> {
+    let schema = core_record(name).expect("core record");
+    let Value::Record(mut fields) = v else {
+        ev.error("E0301", e.span, format!("expected a {name} record, found {}", v.type_name()));
+        return None;
+    };
+    let mut out = IndexMap::new();
+    for k in fields.keys() {
+        if !schema.iter().any(|(n, _, _)| n == k) {
+            let d = ev
+                .error("E0205", e.span, format!("a {name} has no field `{k}`"))
+                .lbl("in this record");
+            d.help = did_you_mean(k, schema.iter().map(|(n, _, _)| *n))
+                .or_else(|| Some(format!("a {name} has: {}", schema.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "))));
+            return None;
+        }
+    }
+    for (field, t, required) in schema {
+        match fields.shift_remove(*field) {
+            Some(v) => {
+                let v = ev.coerce(v, &schema_ty(t), e)?;
+                out.insert(field.to_string(), v);
+            }
+            None if *required => {
+                ev.error("E0206", e.span, format!("a {name} needs `{field}`"))
+                    .primary
+                    .message = format!("`{field}` is missing");
+                return None;
+            }
+            None => {}
+        }
+    }
+    Some(Value::Record(out))
+}
+
+/// Evaluate the assignments of a core declaration against its schema.
+fn eval_schema_body(
+    ev: &mut Evaluator,
+    decl: &Decl,
+    schema: Schema,
+    allow_crds: bool,
+) -> (IndexMap<String, Value>, Vec<(String, String, bool)>) {
+    let mut out = IndexMap::new();
+    let mut crds = Vec::new();
+    let mut seen: IndexMap<String, Span> = IndexMap::new();
+    for stmt in &decl.body {
+        match stmt {
+            Stmt::Assign { path, value, span } => {
+                let key = &path[0];
+                let Some((_, t, _)) = schema.iter().find(|(n, _, _)| *n == key.text) else {
+                    let d = ev
+                        .error(
+                            "E0205",
+                            key.span,
+                            format!("a {} has no field `{}`", decl.kind.keyword(), key.text),
+                        )
+                        .lbl("unknown field");
+                    d.help = did_you_mean(&key.text, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
+                        Some(format!(
+                            "a {} has: {}",
+                            decl.kind.keyword(),
+                            schema.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
+                        ))
+                    });
+                    continue;
+                };
+                if let Some(prev) = seen.insert(key.text.clone(), *span) {
+                    let file = ev.file;
+                    let d = ev
+                        .error("E0202", key.span, format!("`{}` is set twice", key.text))
+                        .lbl("set again here");
+                    d.secondary.push(crate::diag::Label {
+                        file,
+                        span: prev,
+                        message: "first set here".into(),
+                    });
+                    continue;
+                }
+                if path.len() > 1 {
+                    // `bgp.asn = ...`: evaluate as a record with that one path.
+                    let rec = Expr {
+                        span: *span,
+                        kind: ExprKind::Record {
+                            type_name: None,
+                            items: vec![RecordItem::Field {
+                                path: path[1..].to_vec(),
+                                value: value.clone(),
+                                span: *span,
+                            }],
+                        },
+                    };
+                    if let Some(v) = eval_schema_value(ev, &rec, t) {
+                        out.insert(key.text.clone(), v);
+                    }
+                } else if let Some(v) = eval_schema_value(ev, value, t) {
+                    out.insert(key.text.clone(), v);
+                }
+            }
+            Stmt::Crds {
+                api_version, kinds, ..
+            } if allow_crds => {
+                if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
+                    for k in kinds {
+                        crds.push((av.clone(), k.kind.text.clone(), k.cluster_scoped));
+                    }
+                }
+            }
+            other => {
+                ev.error(
+                    "E0208",
+                    other.span(),
+                    format!("this statement is not allowed in a {}", decl.kind.keyword()),
+                )
+                .help = Some(format!(
+                    "a {} takes only field assignments{}",
+                    decl.kind.keyword(),
+                    if allow_crds { " and `crds`" } else { "" }
+                ));
+            }
+        }
+    }
+    for (field, _, required) in schema {
+        if *required && !out.contains_key(*field) && !seen.contains_key(*field) {
+            ev.error(
+                "E0206",
+                decl.name.span,
+                format!("{} `{}` needs `{field}`", decl.kind.keyword(), decl.name.text),
+            )
+            .primary
+            .message = format!("`{field}` is missing");
+        }
+    }
+    (out, crds)
+}
+
+/// The `lab` record (`lab.domain`, ...), or `None` if there is no valid lab declaration.
+#[salsa::tracked(returns(ref))]
+pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<Value> {
+    let index = item_index(db, lab);
+    let item = index.labs.first()?;
+    let decl = queries::decl(db, item);
+    let mut ev = Evaluator::new(db, lab, item.file, None);
+    let (mut fields, _) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, false);
+    let ok = ev.diags.is_empty();
+    for d in ev.diags {
+        d.emit(db);
+    }
+    fields.insert("name".into(), Value::Str(item.name.clone()));
+    fields
+        .entry("branch".into())
+        .or_insert(Value::Str("main".into()));
+    fields.entry("path".into()).or_insert(Value::Str(String::new()));
+    fields
+        .entry("interval".into())
+        .or_insert(Value::Duration(crate::literal::Duration(3_600_000)));
+    ok.then_some(Value::Record(fields))
+}
+
+/// A pool's record: `name`, `cluster`, `addresses`.
+#[salsa::tracked(returns(ref))]
+pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
+    let index = item_index(db, lab);
+    let item = index.pools.get(&name)?;
+    let decl = queries::decl(db, item);
+    let mut ev = Evaluator::new(db, lab, item.file, None);
+    let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false);
+    let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
+    if !index.clusters.contains_key(&cluster) {
+        if let Some(on) = decl.on.first() {
+            let d = ev
+                .error("E0201", on.span, format!("unknown cluster `{}`", on.text))
+                .lbl("no such cluster");
+            d.help = did_you_mean(&on.text, index.clusters.keys().map(String::as_str));
+        }
+    }
+    let ok = ev.diags.is_empty();
+    for d in ev.diags {
+        d.emit(db);
+    }
+    let mut rec = IndexMap::new();
+    rec.insert("name".to_string(), Value::Str(name));
+    rec.insert("cluster".to_string(), Value::Str(cluster));
+    rec.extend(fields.drain(..));
+    ok.then_some(Value::Record(rec))
+}
+
+/// What a cluster declares, evaluated: its record and the CRDs its bootstrap installs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterFacts {
+    pub value: Value,
+    pub bootstrap_crds: Vec<(String, String, bool)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts> {
+    let index = item_index(db, lab);
+    let item = index.clusters.get(&name)?;
+    let decl = queries::decl(db, item);
+    let mut ev = Evaluator::new(db, lab, item.file, None);
+    let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
+    let ok = ev.diags.is_empty();
+    for d in ev.diags {
+        d.emit(db);
+    }
+    let mut rec = IndexMap::new();
+    rec.insert("name".to_string(), Value::Str(name.clone()));
+    rec.extend(fields);
+    // Optional fields are present as `null`, so bodies can test `cluster.bgp != null`.
+    for (field, _, _) in CLUSTER_SCHEMA {
+        rec.entry(field.to_string()).or_insert(Value::Null);
+    }
+    if rec.get("dns_domain") == Some(&Value::Null) {
+        rec.shift_remove("dns_domain");
+    }
+    if rec.get("api_port") == Some(&Value::Null) {
+        rec.shift_remove("api_port");
+    }
+    rec.entry("dns_domain".to_string())
+        .or_insert(Value::Str("cluster.local".into()));
+    rec.entry("api_port".to_string()).or_insert(Value::Int(6443));
+    let pools: Vec<Value> = index
+        .pools
+        .values()
+        .filter(|p| p.on.first() == Some(&name))
+        .filter_map(|p| pool_value(db, lab, p.name.clone()).clone())
+        .collect();
+    rec.insert("pools".to_string(), Value::List(pools));
+    ok.then_some(ClusterFacts {
+        value: Value::Record(rec),
+        bootstrap_crds: crds,
+    })
+}
+
+/// The `cluster` record seen by component bodies.
+pub fn cluster_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
+    cluster_facts(db, lab, name).as_ref().map(|f| f.value.clone())
+}
+
+/// What other components need to know about a component: its namespace and definition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Header {
+    pub namespace: String,
+    pub definition: Option<String>,
+}
+
+/// The header of a component, computed without following component references, so
+/// that two components referring to each other do not form a query cycle.
+#[salsa::tracked(returns(ref))]
+pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
+    let Some(decl) = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))) else {
+        return Header::default();
+    };
+    let lab = *key.lab(db);
+    let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
+    ev.resolve_components = false;
+    let mut out = ComponentOut::default();
+    run_component(&mut ev, decl, &mut out, true);
+    // Diagnostics of this pass are reported by `eval_component`; drop them here.
+    Header {
+        namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
+        definition: decl.definition.as_ref().map(|d| d.text.clone()),
+    }
+}
+
+/// A chart source, as `oci(...)` or `helm(...)` describe it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Chart {
+    pub oci: bool,
+    pub url: String,
+    /// The chart name in a Helm repository (`None` for OCI, where the URL names it).
+    pub chart: Option<String>,
+    pub version: String,
+}
+
+/// A health check Flux should wait for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HealthCheck {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// A resource a component creates, evaluated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub body: Value,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A CRD an operator installs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Crd {
+    pub api_version: String,
+    pub kind: String,
+    pub cluster_scoped: bool,
+}
+
+/// The evaluated component on one cluster: the input of lowering.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ComponentOut {
+    pub namespace: Option<String>,
+    pub chart: Option<Chart>,
+    pub chart_span: Option<(SourceFile, Span)>,
+    pub values: Option<Value>,
+    pub health: Vec<HealthCheck>,
+    pub timeout: Option<crate::literal::Duration>,
+    pub provides: Vec<(String, String, SourceFile, Span)>,
+    pub crds: Vec<Crd>,
+    pub resources: Vec<Resource>,
+    pub component_uses: Vec<ComponentUse>,
+    pub capability_uses: Vec<CapabilityUse>,
+    pub address_uses: Vec<AddressUse>,
+}
+
+/// A component evaluated on one cluster (diagnostics are accumulated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentIr {
+    pub name: String,
+    pub kind: DeclKind,
+    pub file: SourceFile,
+    pub name_span: Span,
+    pub namespace: String,
+    pub out: ComponentOut,
+    pub ok: bool,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<ComponentIr> {
+    let decl = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
+    let lab = *key.lab(db);
+    let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
+    let mut out = ComponentOut::default();
+    run_component(&mut ev, decl, &mut out, false);
+    out.component_uses = std::mem::take(&mut ev.component_uses);
+    out.capability_uses = std::mem::take(&mut ev.capability_uses);
+    out.address_uses = std::mem::take(&mut ev.address_uses);
+    let ok = ev.diags.is_empty();
+    for d in ev.diags {
+        d.emit(db);
+    }
+    let namespace = out.namespace.clone().unwrap_or_else(|| decl.name.text.clone());
+    for r in &mut out.resources {
+        if r.namespace.is_none() && !is_cluster_scoped(db, lab, key.cluster(db), &r.api_version, &r.kind) {
+            r.namespace = Some(namespace.clone());
+        }
+    }
+    Some(ComponentIr {
+        name: decl.name.text.clone(),
+        kind: decl.kind,
+        file: *key.file(db),
+        name_span: decl.name.span,
+        namespace,
+        out,
+        ok,
+    })
+}
+
+/// Core Kubernetes kinds that are cluster-scoped.
+pub const CORE_CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "PersistentVolume",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "IngressClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
+
+fn is_cluster_scoped(db: &dyn Db, lab: Lab, cluster: &str, api_version: &str, kind: &str) -> bool {
+    if crate::lower::core_kind(api_version, kind) {
+        return CORE_CLUSTER_SCOPED.contains(&kind);
+    }
+    crate::lower::crds_on_cluster(db, lab, cluster.to_string())
+        .iter()
+        .any(|(c, _)| c.api_version == api_version && c.kind == kind && c.cluster_scoped)
+}
+
+/// Evaluate a component declaration (install, instance or tenant) into `out`.
+fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header_only: bool) {
+    let name_frame = IndexMap::from([("name".to_string(), Value::Str(decl.name.text.clone()))]);
+    match decl.kind {
+        DeclKind::Tenant => {
+            ev.push_scope(name_frame);
+            exec(ev, &decl.body, out, DeclKind::Tenant, false, 0, header_only);
+            ev.pop_scope();
+        }
+        DeclKind::Install | DeclKind::Instance => {
+            let Some(def_name) = &decl.definition else { return };
+            let want = if decl.kind == DeclKind::Install {
+                DeclKind::Operator
+            } else {
+                DeclKind::Template
+            };
+            let Some(def) = find_definition(ev, def_name, want) else { return };
+            let def_decl = queries::decl(ev.db, &def).clone();
+            let params: Vec<FieldDecl> = if want == DeclKind::Operator {
+                def_decl
+                    .body
+                    .iter()
+                    .filter_map(|s| match s {
+                        Stmt::Settings { fields, .. } => Some(fields.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect()
+            } else {
+                def_decl.params.clone()
+            };
+            let mut args = Vec::new();
+            for s in &decl.body {
+                match s {
+                    Stmt::Assign { path, value, span } => args.push(RecordItem::Field {
+                        path: path.clone(),
+                        value: value.clone(),
+                        span: *span,
+                    }),
+                    other => {
+                        ev.error(
+                            "E0208",
+                            other.span(),
+                            format!("an {} body takes only arguments (`name = value`)", decl.kind.keyword()),
+                        );
+                    }
+                }
+            }
+            ev.push_scope(name_frame);
+            let bound = bind_params(ev, &params, &def, &args, def_name);
+            if let Some(bound) = bound {
+                ev.push_scope(bound);
+                ev.in_file(def.file, |ev| {
+                    exec(ev, &def_decl.body, out, want, false, 0, header_only)
+                });
+                ev.pop_scope();
+            }
+            ev.pop_scope();
+        }
+        _ => {}
+    }
+}
+
+/// Find an operator or template by name, reporting unknown/unimported/wrong-kind names.
+fn find_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) -> Option<ItemRef> {
+    if let Some(d) = ev.index.definition(&ev.module, &name.text) {
+        if d.kind == want {
+            return Some(d.clone());
+        }
+        let d = d.clone();
+        let hint = match want {
+            DeclKind::Operator => "operators are installed with `install`; templates with `instance` or `include`",
+            _ => "templates are used with `instance` or `include`; operators with `install`",
+        };
+        let diag = ev
+            .error(
+                "E0207",
+                name.span,
+                format!("`{}` is {} {}, not {} {}", name.text, article(d.kind), d.kind.keyword(), article(want), want.keyword()),
+            )
+            .lbl(format!("expected {} {}", article(want), want.keyword()));
+        diag.secondary.push(crate::diag::Label {
+            file: d.file,
+            span: d.name_span,
+            message: format!("`{}` is declared here", name.text),
+        });
+        diag.help = Some(hint.into());
+        return None;
+    }
+    if let Some(d) = ev.index.definition_elsewhere(&name.text).cloned() {
+        let module = d.module.clone();
+        let diag = ev
+            .error(
+                "E0204",
+                name.span,
+                format!("`{}` is defined in module `{module}`, which this file does not use", name.text),
+            )
+            .lbl("not imported");
+        diag.secondary.push(crate::diag::Label {
+            file: d.file,
+            span: d.name_span,
+            message: "defined here".into(),
+        });
+        diag.help = Some(format!("add `use {module}` at the top of this file"));
+        return None;
+    }
+    let candidates: Vec<String> = ev.index.visible_definitions(&ev.module).map(String::from).collect();
+    let help = did_you_mean(&name.text, candidates.iter().map(String::as_str));
+    let d = ev
+        .error("E0201", name.span, format!("unknown {} `{}`", want.keyword(), name.text))
+        .lbl(format!("no {} with this name", want.keyword()));
+    d.help = help;
+    None
+}
+
+fn article(k: DeclKind) -> &'static str {
+    match k {
+        DeclKind::Operator | DeclKind::Install | DeclKind::Instance => "an",
+        _ => "a",
+    }
+}
+
+/// Bind arguments (evaluated in the caller's file) to parameters (declared in `def`).
+fn bind_params(
+    ev: &mut Evaluator,
+    params: &[FieldDecl],
+    def: &ItemRef,
+    args: &[RecordItem],
+    call_site: &Ident,
+) -> Option<IndexMap<String, Value>> {
+    let mut bound = IndexMap::new();
+    let mut ok = true;
+    let mut given: IndexMap<String, (&Expr, Span)> = IndexMap::new();
+    for a in args {
+        let RecordItem::Field { path, value, span } = a else {
+            ev.error("E0208", call_site.span, "arguments are `name = value` pairs");
+            ok = false;
+            continue;
+        };
+        let key = &path[0];
+        if path.len() > 1 {
+            ev.error("E0205", key.span, "arguments are single names, not paths")
+                .help = Some(format!("write `{} = {{ ... }}`", key.text));
+            ok = false;
+            continue;
+        }
+        if !params.iter().any(|p| p.name.text == key.text) {
+            let names: Vec<&str> = params.iter().map(|p| p.name.text.as_str()).collect();
+            let help = did_you_mean(&key.text, names.iter().copied()).or_else(|| {
+                Some(if names.is_empty() {
+                    format!("`{}` takes no arguments", def.name)
+                } else {
+                    format!("`{}` takes: {}", def.name, names.join(", "))
+                })
+            });
+            let d = ev
+                .error("E0205", key.span, format!("`{}` has no parameter `{}`", def.name, key.text))
+                .lbl("unknown parameter");
+            d.secondary.push(crate::diag::Label {
+                file: def.file,
+                span: def.name_span,
+                message: format!("`{}` is defined here", def.name),
+            });
+            d.help = help;
+            ok = false;
+            continue;
+        }
+        given.insert(key.text.clone(), (value, *span));
+    }
+    for p in params {
+        let ty = ev.in_file(def.file, |ev| ev.resolve_type(&p.ty));
+        let v = match given.get(&p.name.text) {
+            Some((e, _)) => {
+                let v = ev.eval(e, &ty);
+                if v.is_none() {
+                    // Point at the parameter's declaration too, when the type is the issue.
+                    if let Some(last) = ev.diags.last_mut() {
+                        if last.code == "E0301" && last.secondary.is_empty() {
+                            last.secondary.push(crate::diag::Label {
+                                file: def.file,
+                                span: p.ty.span(),
+                                message: format!("`{}` is declared as {ty} here", p.name.text),
+                            });
+                        }
+                    }
+                }
+                v
+            }
+            None => match &p.default {
+                // Defaults may refer to earlier parameters (`owner: name = database`).
+                Some(d) => {
+                    ev.push_scope(bound.clone());
+                    let v = ev.in_file(def.file, |ev| ev.eval(d, &ty));
+                    ev.pop_scope();
+                    v
+                }
+                None if matches!(ty, Ty::Optional(_)) => Some(Value::Null),
+                None => {
+                    let d = ev
+                        .error(
+                            "E0206",
+                            call_site.span,
+                            format!("`{}` needs a value for `{}`", def.name, p.name.text),
+                        )
+                        .lbl(format!("`{}` is missing", p.name.text));
+                    d.secondary.push(crate::diag::Label {
+                        file: def.file,
+                        span: p.span,
+                        message: "declared here without a default".into(),
+                    });
+                    None
+                }
+            },
+        };
+        match v {
+            Some(v) => {
+                bound.insert(p.name.text.clone(), v);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(bound)
+}
+
+const COMPONENT_FIELDS: &[&str] = &["namespace", "chart", "values", "healthy", "timeout"];
+
+/// Execute body statements of a component, operator or template into `out`.
+fn exec(
+    ev: &mut Evaluator,
+    stmts: &[Stmt],
+    out: &mut ComponentOut,
+    ctx: DeclKind,
+    included: bool,
+    depth: usize,
+    header_only: bool,
+) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Assign { path, value, .. } => {
+                let key = &path[0];
+                match key.text.as_str() {
+                    "namespace" => {
+                        if included {
+                            continue;
+                        }
+                        if let Some(Value::Str(ns)) = ev.eval(value, &Ty::Name) {
+                            out.namespace = Some(ns);
+                        }
+                    }
+                    _ if header_only => {}
+                    "chart" => {
+                        if let Some(Value::Record(r)) = ev.eval(value, &Ty::Any) {
+                            let text = |k: &str| r.get(k).and_then(Value::scalar_text);
+                            if let (Some(source), Some(url), Some(version)) =
+                                (text("source"), text("url"), text("version"))
+                            {
+                                out.chart = Some(Chart {
+                                    oci: source == "oci",
+                                    url,
+                                    chart: text("chart"),
+                                    version,
+                                });
+                                out.chart_span = Some((ev.file, value.span));
+                            } else {
+                                ev.error("E0301", value.span, "expected a chart: oci(url, version) or helm(url, chart, version)");
+                            }
+                        }
+                    }
+                    "values" => {
+                        let mut target = out.values.take().unwrap_or(Value::Record(IndexMap::new()));
+                        let item = RecordItem::Field {
+                            path: if path.len() > 1 { path[1..].to_vec() } else { Vec::new() },
+                            value: value.clone(),
+                            span: value.span,
+                        };
+                        if path.len() > 1 {
+                            ev.record_items(std::slice::from_ref(&item), &mut target);
+                        } else if let ExprKind::Record { items, .. } = &value.kind {
+                            ev.record_items(items, &mut target);
+                        } else {
+                            ev.error("E0301", value.span, "`values` is a record: values { key = value }");
+                        }
+                        out.values = Some(target);
+                    }
+                    "healthy" => {
+                        if let Some(Value::List(items)) = ev.eval(value, &Ty::List(Box::new(Ty::Any))) {
+                            for it in items {
+                                let Value::Record(r) = it else {
+                                    ev.error("E0301", value.span, "health checks are deployment(...), daemonset(...), statefulset(...) or health(...)");
+                                    break;
+                                };
+                                let text = |k: &str| r.get(k).and_then(Value::scalar_text);
+                                if let (Some(api_version), Some(kind), Some(name)) =
+                                    (text("apiVersion"), text("kind"), text("name"))
+                                {
+                                    out.health.push(HealthCheck {
+                                        api_version,
+                                        kind,
+                                        name,
+                                        namespace: text("namespace"),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    "timeout" => {
+                        if let Some(Value::Duration(d)) = ev.eval(value, &Ty::Duration) {
+                            out.timeout = Some(d);
+                        }
+                    }
+                    other => {
+                        let d = ev
+                            .error("E0205", key.span, format!("a {} has no field `{other}`", ctx.keyword()))
+                            .lbl("unknown field");
+                        d.help = did_you_mean(other, COMPONENT_FIELDS.iter().copied())
+                            .or_else(|| Some(format!("fields are: {}; Helm values go in `values {{ ... }}`", COMPONENT_FIELDS.join(", "))));
+                    }
+                }
+            }
+            _ if header_only => {}
+            Stmt::Settings { span, .. } => {
+                if ctx != DeclKind::Operator {
+                    ev.error("E0208", *span, format!("`settings` is not allowed in a {}", ctx.keyword()))
+                        .help = Some("only operators have settings; templates take parameters".into());
+                }
+            }
+            Stmt::Crds {
+                api_version,
+                kinds,
+                span,
+            } => {
+                if ctx != DeclKind::Operator || included {
+                    ev.error("E0208", *span, format!("`crds` is not allowed in a {}", ctx.keyword()))
+                        .help = Some("CRDs are installed by operators (or by a cluster's bootstrap)".into());
+                    continue;
+                }
+                if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
+                    for k in kinds {
+                        out.crds.push(Crd {
+                            api_version: av.clone(),
+                            kind: k.kind.text.clone(),
+                            cluster_scoped: k.cluster_scoped,
+                        });
+                    }
+                }
+            }
+            Stmt::Provides {
+                capability,
+                value,
+                span,
+            } => {
+                if let Some(v) = ev.eval(value, &Ty::Str) {
+                    out.provides.push((
+                        capability.text.clone(),
+                        v.scalar_text().unwrap_or_default(),
+                        ev.file,
+                        *span,
+                    ));
+                }
+            }
+            Stmt::Resource(r) => {
+                if let Some(res) = eval_resource(ev, r) {
+                    out.resources.push(res);
+                }
+            }
+            Stmt::Include {
+                template,
+                args,
+                span,
+            } => {
+                if depth >= crate::eval::MAX_INCLUDE_DEPTH {
+                    ev.error("E0307", *span, "templates include each other more than 16 levels deep");
+                    continue;
+                }
+                let Some(def) = find_definition(ev, template, DeclKind::Template) else {
+                    continue;
+                };
+                let def_decl = queries::decl(ev.db, &def).clone();
+                if let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) {
+                    ev.push_scope(bound);
+                    ev.in_file(def.file, |ev| {
+                        exec(ev, &def_decl.body, out, DeclKind::Template, true, depth + 1, header_only)
+                    });
+                    ev.pop_scope();
+                }
+            }
+            Stmt::For {
+                var, iter, body, ..
+            } => {
+                let Some(v) = ev.eval(iter, &Ty::Any) else { continue };
+                let items = match v {
+                    Value::List(items) => items,
+                    other => {
+                        ev.error("E0301", iter.span, format!("expected a list to iterate over, found {}", other.type_name()));
+                        continue;
+                    }
+                };
+                for it in items {
+                    ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
+                    exec(ev, body, out, ctx, included, depth, header_only);
+                    ev.pop_scope();
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => match ev.eval(cond, &Ty::Bool) {
+                Some(Value::Bool(true)) => exec(ev, then, out, ctx, included, depth, header_only),
+                Some(_) => exec(ev, otherwise, out, ctx, included, depth, header_only),
+                None => {}
+            },
+        }
+    }
+}
+
+fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
+    let api_version = match ev.eval(&r.api_version, &Ty::Str)? {
+        Value::Str(s) => s,
+        _ => return None,
+    };
+    let name = match ev.eval(&r.name, &Ty::Name)? {
+        Value::Str(s) => s,
+        _ => return None,
+    };
+    // `in null` means the component's namespace (so templates can take an optional one).
+    let namespace = match &r.namespace {
+        Some(ns) => match ev.eval(ns, &Ty::Optional(Box::new(Ty::Name)))? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        },
+        None => None,
+    };
+    let mut body = Value::Record(IndexMap::new());
+    ev.record_items(&r.body, &mut body)?;
+    Some(Resource {
+        api_version,
+        kind: r.kind.text.clone(),
+        name,
+        namespace,
+        body,
+        file: ev.file,
+        span: r.span,
+    })
+}
+
+/// Report a diagnostic from outside the evaluator (for lowering checks).
+pub fn report(db: &dyn Db, d: Diag) {
+    d.emit(db);
+}

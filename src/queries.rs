@@ -1,0 +1,235 @@
+//! The front half of the pipeline as salsa queries: parse, item index, per-declaration ASTs.
+//!
+//! Every later query reads declarations through `decl_of`, whose result is backdated when
+//! a re-parse leaves that declaration unchanged, so an edit re-runs only what reads it.
+
+use indexmap::{IndexMap, IndexSet};
+
+use crate::db::{module_name, Db, Lab, SourceFile};
+use crate::diag::{did_you_mean, Diag};
+use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt};
+
+/// The parse of one file. Syntax errors are reported as diagnostics.
+#[salsa::tracked(returns(ref))]
+pub fn parse(db: &dyn Db, file: SourceFile) -> FileAst {
+    let (ast, errors) = crate::syntax::parse::parse_file(file.text(db));
+    for e in errors {
+        let code = if e.message.contains("nested") {
+            "E0102"
+        } else {
+            "E0101"
+        };
+        Diag::error(code, file, e.span, e.message)
+            .label(e.label)
+            .help_opt(e.help)
+            .emit(db);
+    }
+    ast
+}
+
+/// Byte offsets of line starts, for rendering diagnostics.
+#[salsa::tracked(returns(ref))]
+pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
+    codespan_reporting::files::line_starts(file.text(db)).collect()
+}
+
+/// Where a declaration is: its file, position in the file, kind, name and module.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ItemRef {
+    pub file: SourceFile,
+    pub index: u32,
+    pub kind: DeclKind,
+    pub name: String,
+    pub name_span: Span,
+    pub module: String,
+    /// `on` clusters of components and pools.
+    pub on: Vec<String>,
+}
+
+/// Every declaration of the lab (stdlib included), by category.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ItemIndex {
+    pub labs: Vec<ItemRef>,
+    pub clusters: IndexMap<String, ItemRef>,
+    pub pools: IndexMap<String, ItemRef>,
+    /// module -> name -> definition (types, operators, templates).
+    pub definitions: IndexMap<String, IndexMap<String, ItemRef>>,
+    /// Components (installs, instances, tenants) in file order.
+    pub components: Vec<ItemRef>,
+    /// Every module name, and the modules each module uses.
+    pub uses: IndexMap<String, IndexSet<String>>,
+    /// Capability kinds named by some `provides` (valid as types).
+    pub capability_kinds: IndexSet<String>,
+}
+
+impl ItemIndex {
+    /// Look a definition up from `module`: its own module first, then the modules it uses.
+    pub fn definition(&self, module: &str, name: &str) -> Option<&ItemRef> {
+        if let Some(d) = self.definitions.get(module).and_then(|m| m.get(name)) {
+            return Some(d);
+        }
+        self.uses
+            .get(module)?
+            .iter()
+            .find_map(|u| self.definitions.get(u).and_then(|m| m.get(name)))
+    }
+
+    /// A definition with this name in a module that `module` does not use.
+    pub fn definition_elsewhere(&self, name: &str) -> Option<&ItemRef> {
+        self.definitions.values().find_map(|m| m.get(name))
+    }
+
+    /// All names a definition lookup from `module` could have meant.
+    pub fn visible_definitions<'a>(&'a self, module: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let own = self.definitions.get(module).into_iter();
+        let used = self
+            .uses
+            .get(module)
+            .into_iter()
+            .flat_map(|u| u.iter())
+            .filter_map(|u| self.definitions.get(u));
+        own.chain(used).flat_map(|m| m.keys().map(String::as_str))
+    }
+
+    /// Components placed on `cluster`.
+    pub fn components_on<'a>(&'a self, cluster: &'a str) -> impl Iterator<Item = &'a ItemRef> + 'a {
+        self.components
+            .iter()
+            .filter(move |c| c.on.iter().any(|o| o == cluster))
+    }
+}
+
+fn collect_capabilities(stmts: &[Stmt], out: &mut IndexSet<String>) {
+    for s in stmts {
+        match s {
+            Stmt::Provides { capability, .. } => {
+                out.insert(capability.text.clone());
+            }
+            Stmt::For { body, .. } => collect_capabilities(body, out),
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                collect_capabilities(then, out);
+                collect_capabilities(otherwise, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Build the index of all declarations and report duplicates and unknown modules.
+#[salsa::tracked(returns(ref))]
+pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
+    let mut index = ItemIndex::default();
+    let mut duplicates: Vec<(ItemRef, ItemRef)> = Vec::new();
+    for &file in lab.files(db) {
+        let module = module_name(file.path(db));
+        index.uses.entry(module.clone()).or_default();
+        index.definitions.entry(module.clone()).or_default();
+    }
+    for &file in lab.files(db) {
+        let module = module_name(file.path(db));
+        let ast = parse(db, file);
+        for u in &ast.uses {
+            if index.uses.contains_key(&u.path.text) {
+                index
+                    .uses
+                    .get_mut(&module)
+                    .expect("module registered")
+                    .insert(u.path.text.clone());
+            } else {
+                let known: Vec<&str> = index.uses.keys().map(String::as_str).collect();
+                Diag::error(
+                    "E0203",
+                    file,
+                    u.path.span,
+                    format!("there is no module `{}`", u.path.text),
+                )
+                .label("unknown module")
+                .help_opt(did_you_mean(&u.path.text, known))
+                .emit(db);
+            }
+        }
+        for (i, decl) in ast.decls.iter().enumerate() {
+            let item = ItemRef {
+                file,
+                index: i as u32,
+                kind: decl.kind,
+                name: decl.name.text.clone(),
+                name_span: decl.name.span,
+                module: module.clone(),
+                on: decl.on.iter().map(|o| o.text.clone()).collect(),
+            };
+            collect_capabilities(&decl.body, &mut index.capability_kinds);
+            let slot = match decl.kind {
+                DeclKind::Lab => {
+                    if let Some(first) = index.labs.first() {
+                        duplicates.push((first.clone(), item.clone()));
+                    }
+                    index.labs.push(item);
+                    continue;
+                }
+                DeclKind::Cluster => index.clusters.entry(item.name.clone()),
+                DeclKind::Pool => index.pools.entry(item.name.clone()),
+                DeclKind::Type | DeclKind::Operator | DeclKind::Template => index
+                    .definitions
+                    .get_mut(&module)
+                    .expect("module registered")
+                    .entry(item.name.clone()),
+                DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
+                    // Components must be unique per cluster, not globally.
+                    for other in &index.components {
+                        if other.name == item.name && other.on.iter().any(|o| item.on.contains(o))
+                        {
+                            duplicates.push((other.clone(), item.clone()));
+                        }
+                    }
+                    index.components.push(item);
+                    continue;
+                }
+            };
+            match slot {
+                indexmap::map::Entry::Occupied(e) => duplicates.push((e.get().clone(), item)),
+                indexmap::map::Entry::Vacant(v) => {
+                    v.insert(item);
+                }
+            }
+        }
+    }
+    for (first, second) in duplicates {
+        let what = second.kind.keyword();
+        Diag::error(
+            "E0202",
+            second.file,
+            second.name_span,
+            format!("{what} `{}` is declared twice", second.name),
+        )
+        .label("declared again here")
+        .secondary(first.file, first.name_span, "first declared here")
+        .help("rename one of them or remove the duplicate")
+        .emit(db);
+    }
+    index
+}
+
+/// One declaration, by file and position.
+#[salsa::interned(debug)]
+pub struct DeclKey<'db> {
+    pub file: SourceFile,
+    pub index: u32,
+}
+
+/// The AST of one declaration. Backdated when a re-parse leaves it equal, so queries
+/// that read it do not re-run.
+#[salsa::tracked(returns(ref))]
+pub fn decl_of<'db>(db: &'db dyn Db, key: DeclKey<'db>) -> Option<Decl> {
+    parse(db, *key.file(db)).decls.get(*key.index(db) as usize).cloned()
+}
+
+/// Convenience: the declaration an index entry points at.
+pub fn decl<'db>(db: &'db dyn Db, item: &ItemRef) -> &'db Decl {
+    let key = DeclKey::new(db, item.file, item.index);
+    decl_of(db, key)
+        .as_ref()
+        .expect("index entries point at parsed declarations")
+}

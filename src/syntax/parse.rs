@@ -1,0 +1,838 @@
+//! pest parse of one file into the owned AST, with error recovery between declarations.
+//!
+//! pest stops at its first failure, so the driver parses one top-level item at a time.
+//! After a failure it records the error and resumes at the next line that starts (in
+//! column 0) with a declaration keyword. A nesting-depth guard runs before pest so that
+//! pathological input (thousands of `[`) is an error, not a stack overflow.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use super::ast::*;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/lab.pest"]
+struct LabParser;
+
+/// A syntax error: where, what was expected, and maybe a hint.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// Deepest bracket nesting accepted. Real labs stay far below; the limit keeps the
+/// recursive-descent parser and the evaluator off the end of the stack.
+pub const MAX_NESTING: usize = 64;
+
+const DECL_KEYWORDS: &[&str] = &[
+    "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
+    "use",
+];
+
+/// Parse a whole file. Never fails: errors are returned beside what did parse.
+pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
+    let mut ast = FileAst::default();
+    let mut errors = Vec::new();
+    let mut pos = 0usize;
+    while pos < text.len() {
+        pos = skip_trivia(text, pos);
+        if pos >= text.len() {
+            break;
+        }
+        let chunk_end = next_item_start(text, pos + 1).unwrap_or(text.len());
+        if let Some((at, depth)) = too_deep(&text[pos..chunk_end]) {
+            errors.push(SyntaxError {
+                span: Span::new(pos + at, pos + at + 1),
+                message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
+                label: format!("nesting level {depth} starts here"),
+                help: Some("split the value into named declarations or templates".into()),
+            });
+            pos = chunk_end;
+            continue;
+        }
+        match LabParser::parse(Rule::item, &text[pos..]) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else {
+                    pos = chunk_end;
+                    continue;
+                };
+                let consumed = pair.as_span().end();
+                let b = Builder { base: pos };
+                match pair.as_rule() {
+                    Rule::use_decl => ast.uses.push(b.use_decl(pair)),
+                    _ => ast.decls.push(b.decl(pair)),
+                }
+                pos += consumed.max(1);
+            }
+            Err(err) => {
+                errors.push(syntax_error(text, pos, err));
+                pos = chunk_end;
+            }
+        }
+    }
+    (ast, errors)
+}
+
+/// Skip whitespace and comments.
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b' ' | b'\t' | b'\r' | b'\n' => pos += 1,
+            b'#' => {
+                while pos < bytes.len() && bytes[pos] != b'\n' {
+                    pos += 1;
+                }
+            }
+            b'/' if bytes.get(pos + 1) == Some(&b'/') => {
+                while pos < bytes.len() && bytes[pos] != b'\n' {
+                    pos += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    pos
+}
+
+/// The start of the next line, at or after `from`, that begins with a declaration keyword.
+fn next_item_start(text: &str, from: usize) -> Option<usize> {
+    let mut line_start = text[..from.min(text.len())]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    loop {
+        if line_start >= from {
+            let line = &text[line_start..];
+            let word_end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(line.len());
+            if DECL_KEYWORDS.contains(&&line[..word_end]) {
+                return Some(line_start);
+            }
+        }
+        let next = text[line_start..].find('\n')?;
+        line_start += next + 1;
+        if line_start >= text.len() {
+            return None;
+        }
+    }
+}
+
+/// Where bracket nesting (outside strings and comments) first exceeds the limit.
+fn too_deep(chunk: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut in_comment = false;
+    let mut prev = '\0';
+    for (i, c) in chunk.char_indices() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+            }
+        } else if in_str {
+            if c == '"' && prev != '\\' {
+                in_str = false;
+            } else if c == '\n' {
+                in_str = false;
+            }
+        } else {
+            match c {
+                '"' => in_str = true,
+                '#' => in_comment = true,
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some((i, depth));
+                    }
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        prev = if prev == '\\' && c == '\\' { '\0' } else { c };
+    }
+    None
+}
+
+fn rule_name(rule: &Rule) -> String {
+    match rule {
+        Rule::name | Rule::ident | Rule::var => "a name".into(),
+        Rule::module_path => "a module path".into(),
+        Rule::body => "`{`".into(),
+        Rule::expr | Rule::postfix_expr => "a value".into(),
+        Rule::string => "a string".into(),
+        Rule::type_expr | Rule::named_type => "a type".into(),
+        Rule::use_decl => "`use`".into(),
+        Rule::lab_decl => "`lab`".into(),
+        Rule::cluster_decl => "`cluster`".into(),
+        Rule::pool_decl => "`pool`".into(),
+        Rule::type_decl => "`type`".into(),
+        Rule::operator_decl => "`operator`".into(),
+        Rule::template_decl => "`template`".into(),
+        Rule::install_decl => "`install`".into(),
+        Rule::instance_decl => "`instance`".into(),
+        Rule::tenant_decl => "`tenant`".into(),
+        Rule::params => "`(`".into(),
+        Rule::field_decl => "a field (`name: type`)".into(),
+        Rule::assign | Rule::block_assign | Rule::key_path => "a field (`key = value`)".into(),
+        Rule::settings_stmt
+        | Rule::crds_stmt
+        | Rule::provides_stmt
+        | Rule::resource_stmt
+        | Rule::include_stmt
+        | Rule::for_stmt
+        | Rule::if_stmt => "a statement".into(),
+        Rule::record | Rule::rec_for | Rule::rec_if => "a record entry".into(),
+        Rule::as_name => "`as`".into(),
+        Rule::name_list => "a cluster name".into(),
+        Rule::crd_kind => "a kind".into(),
+        Rule::in_ns => "`in`".into(),
+        Rule::arg => "an argument".into(),
+        other => format!("{other:?}").replace('_', " "),
+    }
+}
+
+fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> SyntaxError {
+    use pest::error::{ErrorVariant, InputLocation};
+    let at = match err.location {
+        InputLocation::Pos(p) => base + p,
+        InputLocation::Span((s, _)) => base + s,
+    };
+    let at = at.min(text.len());
+    // Point at the offending token (or the end of the file).
+    let end = text[at..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map(|(i, _)| at + i)
+        .unwrap_or(text.len());
+    let end = if end == at {
+        (at + text[at..].chars().next().map_or(0, char::len_utf8)).min(text.len())
+    } else {
+        end
+    };
+    let found = if at >= text.len() {
+        "the end of the file".to_string()
+    } else {
+        let tok: String = text[at..end].chars().take(24).collect();
+        format!("`{tok}`")
+    };
+    let (expected, help) = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<String> = positives.iter().map(rule_name).collect();
+            names.sort();
+            names.dedup();
+            let help = if names.iter().any(|n| n == "a value") {
+                let tok = &text[at..end];
+                if tok.starts_with('.')
+                    || tok.chars().filter(|c| *c == '.').count() == 1
+                        && tok.chars().all(|c| c.is_ascii_digit() || c == '.')
+                {
+                    Some("versions are written as strings: \"1.18.3\"".to_string())
+                } else {
+                    None
+                }
+            } else {
+                None
+            };
+            (names, help)
+        }
+        ErrorVariant::CustomError { message } => (vec![message.clone()], None),
+    };
+    let expected = match expected.len() {
+        0 => "something else".to_string(),
+        1 => expected[0].clone(),
+        _ => {
+            let (last, rest) = expected.split_last().unwrap();
+            format!("{} or {}", rest.join(", "), last)
+        }
+    };
+    SyntaxError {
+        span: Span::new(at, end),
+        message: format!("expected {expected}, found {found}"),
+        label: format!("expected {expected}"),
+        help,
+    }
+}
+
+/// Turns pest pairs into AST nodes, shifting spans by the item's offset in the file.
+struct Builder {
+    base: usize,
+}
+
+impl Builder {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        let span = self.span(&p);
+        // `name`/`var`/`named_type` wrap an `ident`; take the inner text either way.
+        Ident {
+            text: p.as_str().to_string(),
+            span,
+        }
+    }
+
+    fn use_decl(&self, p: Pair<Rule>) -> Use {
+        let path = p.into_inner().next().expect("use has a path");
+        Use {
+            path: self.ident(path),
+        }
+    }
+
+    fn decl(&self, p: Pair<Rule>) -> Decl {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::lab_decl => DeclKind::Lab,
+            Rule::cluster_decl => DeclKind::Cluster,
+            Rule::pool_decl => DeclKind::Pool,
+            Rule::type_decl => DeclKind::Type,
+            Rule::operator_decl => DeclKind::Operator,
+            Rule::template_decl => DeclKind::Template,
+            Rule::install_decl => DeclKind::Install,
+            Rule::instance_decl => DeclKind::Instance,
+            _ => DeclKind::Tenant,
+        };
+        let mut inner = p.into_inner();
+        let first = self.ident(inner.next().expect("declaration has a name"));
+        let mut decl = Decl {
+            kind,
+            name: first.clone(),
+            definition: None,
+            on: Vec::new(),
+            params: Vec::new(),
+            body: Vec::new(),
+            span,
+        };
+        match kind {
+            DeclKind::Install => decl.definition = Some(first),
+            DeclKind::Instance => {
+                decl.definition = Some(self.ident(inner.next().expect("instance template")))
+            }
+            _ => {}
+        }
+        for part in inner {
+            match part.as_rule() {
+                Rule::as_name => decl.name = self.ident(part.into_inner().next().unwrap()),
+                Rule::name => decl.on.push(self.ident(part)),
+                Rule::name_list => {
+                    decl.on.extend(part.into_inner().map(|n| self.ident(n)));
+                }
+                Rule::params => {
+                    decl.params = part.into_inner().map(|f| self.field_decl(f)).collect()
+                }
+                Rule::field_decl => decl.params.push(self.field_decl(part)),
+                Rule::body => decl.body = self.body(part),
+                _ => {}
+            }
+        }
+        decl
+    }
+
+    fn field_decl(&self, p: Pair<Rule>) -> FieldDecl {
+        let span = self.span(&p);
+        let mut inner = p.into_inner();
+        let name = self.ident(inner.next().unwrap());
+        let ty = self.type_expr(inner.next().unwrap());
+        let default = inner.next().map(|e| self.expr(e));
+        FieldDecl {
+            name,
+            ty,
+            default,
+            span,
+        }
+    }
+
+    fn type_expr(&self, p: Pair<Rule>) -> TypeExpr {
+        let span = self.span(&p);
+        let p = if p.as_rule() == Rule::type_expr {
+            p.into_inner().next().unwrap()
+        } else {
+            p
+        };
+        match p.as_rule() {
+            Rule::list_type => {
+                TypeExpr::List(Box::new(self.type_expr(p.into_inner().next().unwrap())), span)
+            }
+            Rule::map_type => {
+                TypeExpr::Map(Box::new(self.type_expr(p.into_inner().next().unwrap())), span)
+            }
+            Rule::opt_type => TypeExpr::Optional(
+                Box::new(self.type_expr(p.into_inner().next().unwrap())),
+                span,
+            ),
+            _ => TypeExpr::Named(self.ident(p)),
+        }
+    }
+
+    fn body(&self, p: Pair<Rule>) -> Vec<Stmt> {
+        p.into_inner().map(|s| self.stmt(s)).collect()
+    }
+
+    fn key_path(&self, p: Pair<Rule>) -> KeyPath {
+        p.into_inner()
+            .map(|k| {
+                if k.as_rule() == Rule::string {
+                    let span = self.span(&k);
+                    let e = self.string(k);
+                    Ident {
+                        text: e.as_plain_str().unwrap_or_default(),
+                        span,
+                    }
+                } else {
+                    self.ident(k)
+                }
+            })
+            .collect()
+    }
+
+    fn stmt(&self, p: Pair<Rule>) -> Stmt {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::assign => {
+                let mut inner = p.into_inner();
+                let path = self.key_path(inner.next().unwrap());
+                let value = self.expr(inner.next().unwrap());
+                Stmt::Assign { path, value, span }
+            }
+            Rule::block_assign => {
+                let mut inner = p.into_inner();
+                let path = self.key_path(inner.next().unwrap());
+                let rec = inner.next().unwrap();
+                let value = Expr {
+                    span: self.span(&rec),
+                    kind: ExprKind::Record {
+                        type_name: None,
+                        items: self.record_items(rec),
+                    },
+                };
+                Stmt::Assign { path, value, span }
+            }
+            Rule::settings_stmt => Stmt::Settings {
+                fields: p.into_inner().map(|f| self.field_decl(f)).collect(),
+                span,
+            },
+            Rule::crds_stmt => {
+                let mut inner = p.into_inner();
+                let api_version = self.string(inner.next().unwrap());
+                let kinds = inner
+                    .map(|k| {
+                        let mut cluster_scoped = false;
+                        let mut kind = None;
+                        for part in k.into_inner() {
+                            match part.as_rule() {
+                                Rule::cluster_scope => cluster_scoped = true,
+                                _ => kind = Some(self.ident(part)),
+                            }
+                        }
+                        CrdKind {
+                            kind: kind.expect("crd kind"),
+                            cluster_scoped,
+                        }
+                    })
+                    .collect();
+                Stmt::Crds {
+                    api_version,
+                    kinds,
+                    span,
+                }
+            }
+            Rule::provides_stmt => {
+                let mut inner = p.into_inner();
+                let capability = self.ident(inner.next().unwrap());
+                let value = self.expr(inner.next().unwrap());
+                Stmt::Provides {
+                    capability,
+                    value,
+                    span,
+                }
+            }
+            Rule::resource_stmt => {
+                let mut inner = p.into_inner();
+                let api_version = self.string(inner.next().unwrap());
+                let kind = self.ident(inner.next().unwrap());
+                let name = self.expr(inner.next().unwrap());
+                let mut namespace = None;
+                let mut body = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::in_ns => {
+                            namespace = Some(self.expr(part.into_inner().next().unwrap()))
+                        }
+                        _ => body = self.record_items(part),
+                    }
+                }
+                Stmt::Resource(Box::new(ResourceStmt {
+                    api_version,
+                    kind,
+                    name,
+                    namespace,
+                    body,
+                    span,
+                }))
+            }
+            Rule::include_stmt => {
+                let mut inner = p.into_inner();
+                let template = self.ident(inner.next().unwrap());
+                let args = inner.next().map(|r| self.record_items(r)).unwrap_or_default();
+                Stmt::Include {
+                    template,
+                    args,
+                    span,
+                }
+            }
+            Rule::for_stmt => {
+                let mut inner = p.into_inner();
+                let var = self.ident(inner.next().unwrap());
+                let iter = self.expr(inner.next().unwrap());
+                let body = self.body(inner.next().unwrap());
+                Stmt::For {
+                    var,
+                    iter,
+                    body,
+                    span,
+                }
+            }
+            _ => {
+                // if_stmt
+                let mut inner = p.into_inner();
+                let cond = self.expr(inner.next().unwrap());
+                let then = self.body(inner.next().unwrap());
+                let otherwise = match inner.next() {
+                    Some(e) if e.as_rule() == Rule::if_stmt => vec![self.stmt(e)],
+                    Some(b) => self.body(b),
+                    None => Vec::new(),
+                };
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    span,
+                }
+            }
+        }
+    }
+
+    fn record_items(&self, p: Pair<Rule>) -> Vec<RecordItem> {
+        p.into_inner().map(|i| self.record_item(i)).collect()
+    }
+
+    fn record_item(&self, p: Pair<Rule>) -> RecordItem {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::rec_for => {
+                let mut inner = p.into_inner();
+                let var = self.ident(inner.next().unwrap());
+                let iter = self.expr(inner.next().unwrap());
+                let body = self.record_items(inner.next().unwrap());
+                RecordItem::For {
+                    var,
+                    iter,
+                    body,
+                    span,
+                }
+            }
+            Rule::rec_if => {
+                let mut inner = p.into_inner();
+                let cond = self.expr(inner.next().unwrap());
+                let then = self.record_items(inner.next().unwrap());
+                let otherwise = inner
+                    .next()
+                    .map(|r| self.record_items(r))
+                    .unwrap_or_default();
+                RecordItem::If {
+                    cond,
+                    then,
+                    otherwise,
+                    span,
+                }
+            }
+            _ => match self.stmt(p) {
+                Stmt::Assign { path, value, span } => RecordItem::Field { path, value, span },
+                _ => unreachable!("record items are assignments"),
+            },
+        }
+    }
+
+    fn string(&self, p: Pair<Rule>) -> Expr {
+        let span = self.span(&p);
+        let mut parts: Vec<StrPart> = Vec::new();
+        let push_text = |parts: &mut Vec<StrPart>, t: &str| {
+            if let Some(StrPart::Text(prev)) = parts.last_mut() {
+                prev.push_str(t);
+            } else {
+                parts.push(StrPart::Text(t.to_string()));
+            }
+        };
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::str_text => push_text(&mut parts, part.as_str()),
+                Rule::escape => {
+                    let t = match &part.as_str()[1..] {
+                        "n" => "\n",
+                        "t" => "\t",
+                        "r" => "\r",
+                        "$" => "$",
+                        "\"" => "\"",
+                        _ => "\\",
+                    };
+                    push_text(&mut parts, t);
+                }
+                _ => parts.push(StrPart::Interp(
+                    self.expr(part.into_inner().next().expect("interp expr")),
+                )),
+            }
+        }
+        Expr {
+            kind: ExprKind::Str(parts),
+            span,
+        }
+    }
+
+    fn expr(&self, p: Pair<Rule>) -> Expr {
+        // expr = prefix* postfix_expr (infix prefix* postfix_expr)*; build operands with
+        // their prefixes, then climb precedences.
+        let mut operands: Vec<Expr> = Vec::new();
+        let mut ops: Vec<(BinOp, Span)> = Vec::new();
+        let mut prefixes: Vec<(UnOp, Span)> = Vec::new();
+        for part in p.into_inner() {
+            let span = self.span(&part);
+            match part.as_rule() {
+                Rule::not_op => prefixes.push((UnOp::Not, span)),
+                Rule::neg_op => prefixes.push((UnOp::Neg, span)),
+                Rule::postfix_expr => {
+                    let mut e = self.postfix(part);
+                    while let Some((op, s)) = prefixes.pop() {
+                        e = Expr {
+                            span: s.to(e.span),
+                            kind: ExprKind::Unary(op, Box::new(e)),
+                        };
+                    }
+                    operands.push(e);
+                }
+                r => ops.push((binop(r), span)),
+            }
+        }
+        climb(operands, ops)
+    }
+
+    fn postfix(&self, p: Pair<Rule>) -> Expr {
+        let mut inner = p.into_inner();
+        let mut e = self.primary(inner.next().unwrap());
+        for post in inner {
+            let span = self.span(&post);
+            e = match post.as_rule() {
+                Rule::field_access => {
+                    let id = self.ident(post.into_inner().next().unwrap());
+                    Expr {
+                        span: e.span.to(span),
+                        kind: ExprKind::Field(Box::new(e), id),
+                    }
+                }
+                _ => Expr {
+                    span: e.span.to(span),
+                    kind: ExprKind::ViaMesh(Box::new(e)),
+                },
+            };
+        }
+        e
+    }
+
+    fn primary(&self, p: Pair<Rule>) -> Expr {
+        let span = self.span(&p);
+        let text = p.as_str();
+        let kind = match p.as_rule() {
+            Rule::bool_lit => ExprKind::Bool(text == "true"),
+            Rule::null_lit => ExprKind::Null,
+            Rule::int_lit => match text.parse::<i64>() {
+                Ok(n) => ExprKind::Int(n),
+                // Too large for an int: keep it as a decimal so the checker reports it.
+                Err(_) => ExprKind::Decimal(text.to_string()),
+            },
+            Rule::decimal_lit => ExprKind::Decimal(text.to_string()),
+            Rule::unit_lit => ExprKind::Unit(text.to_string()),
+            Rule::percent_lit => ExprKind::Percent(text.to_string()),
+            Rule::ip_lit => ExprKind::Ip(text.to_string()),
+            Rule::cidr_lit => ExprKind::Cidr(text.to_string()),
+            Rule::string => return self.string(p),
+            Rule::var => ExprKind::Var(self.ident(p)),
+            Rule::paren => return self.expr(p.into_inner().next().unwrap()),
+            Rule::call => {
+                let mut inner = p.into_inner();
+                let func = self.ident(inner.next().unwrap());
+                let args = inner
+                    .map(|a| {
+                        let mut ai = a.into_inner();
+                        let first = ai.next().unwrap();
+                        if first.as_rule() == Rule::ident {
+                            Arg {
+                                name: Some(self.ident(first)),
+                                value: self.expr(ai.next().unwrap()),
+                            }
+                        } else {
+                            Arg {
+                                name: None,
+                                value: self.expr(first),
+                            }
+                        }
+                    })
+                    .collect();
+                ExprKind::Call { func, args }
+            }
+            Rule::if_expr => {
+                let mut inner = p.into_inner();
+                ExprKind::If {
+                    cond: Box::new(self.expr(inner.next().unwrap())),
+                    then: Box::new(self.expr(inner.next().unwrap())),
+                    otherwise: Box::new(self.expr(inner.next().unwrap())),
+                }
+            }
+            Rule::list => ExprKind::List(p.into_inner().map(|e| self.expr(e)).collect()),
+            Rule::list_comp => {
+                let parts: Vec<Pair<Rule>> = p.into_inner().collect();
+                let var = self.ident(parts[0].clone());
+                let iter = Box::new(self.expr(parts[1].clone()));
+                let (filter, body) = if parts.len() == 4 {
+                    (
+                        Some(Box::new(self.expr(parts[2].clone()))),
+                        self.expr(parts[3].clone()),
+                    )
+                } else {
+                    (None, self.expr(parts[2].clone()))
+                };
+                ExprKind::ListComp {
+                    var,
+                    iter,
+                    filter,
+                    body: Box::new(body),
+                }
+            }
+            Rule::typed_record => {
+                let mut inner = p.into_inner();
+                let type_name = Some(self.ident(inner.next().unwrap()));
+                ExprKind::Record {
+                    type_name,
+                    items: self.record_items(inner.next().unwrap()),
+                }
+            }
+            Rule::record => ExprKind::Record {
+                type_name: None,
+                items: self.record_items(p),
+            },
+            other => unreachable!("unexpected primary {other:?}"),
+        };
+        Expr { kind, span }
+    }
+}
+
+fn binop(rule: Rule) -> BinOp {
+    match rule {
+        Rule::range_op => BinOp::Range,
+        Rule::or_op => BinOp::Or,
+        Rule::and_op => BinOp::And,
+        Rule::eq_op => BinOp::Eq,
+        Rule::ne_op => BinOp::Ne,
+        Rule::le_op => BinOp::Le,
+        Rule::ge_op => BinOp::Ge,
+        Rule::lt_op => BinOp::Lt,
+        Rule::gt_op => BinOp::Gt,
+        Rule::add_op => BinOp::Add,
+        Rule::sub_op => BinOp::Sub,
+        Rule::mul_op => BinOp::Mul,
+        Rule::div_op => BinOp::Div,
+        _ => BinOp::Of,
+    }
+}
+
+/// Binding strength; higher binds tighter. All operators are left-associative.
+fn precedence(op: BinOp) -> u8 {
+    match op {
+        BinOp::Range => 1,
+        BinOp::Or => 2,
+        BinOp::And => 3,
+        BinOp::Eq | BinOp::Ne | BinOp::Le | BinOp::Ge | BinOp::Lt | BinOp::Gt => 4,
+        BinOp::Add | BinOp::Sub => 5,
+        BinOp::Mul | BinOp::Div | BinOp::Of => 6,
+    }
+}
+
+/// Shunting-yard over an operand/operator sequence.
+fn climb(operands: Vec<Expr>, ops: Vec<(BinOp, Span)>) -> Expr {
+    let mut out: Vec<Expr> = Vec::new();
+    let mut stack: Vec<BinOp> = Vec::new();
+    let mut operands = operands.into_iter();
+    fn reduce(out: &mut Vec<Expr>, op: BinOp) {
+        let r = out.pop().unwrap();
+        let l = out.pop().unwrap();
+        out.push(Expr {
+            span: l.span.to(r.span),
+            kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+        });
+    }
+    out.push(operands.next().expect("an expression has an operand"));
+    for (op, _) in ops {
+        while let Some(&top) = stack.last() {
+            if precedence(top) >= precedence(op) {
+                stack.pop();
+                reduce(&mut out, top);
+            } else {
+                break;
+            }
+        }
+        stack.push(op);
+        out.push(operands.next().expect("operator has a right operand"));
+    }
+    while let Some(op) = stack.pop() {
+        reduce(&mut out, op);
+    }
+    out.pop().unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_declarations_and_recovers() {
+        let src = "cluster a {\n  id = 1\n}\ncluster b {\n  id = = 2\n}\npool p on a { addresses = 10.0.0.1 .. 10.0.0.9 }\n";
+        let (ast, errs) = parse_file(src);
+        assert_eq!(ast.decls.len(), 2, "{errs:?}");
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("expected"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn precedence_climbs() {
+        let (ast, errs) = parse_file("lab l { x = 1 + 2 * 3 }");
+        assert!(errs.is_empty(), "{errs:?}");
+        let Stmt::Assign { value, .. } = &ast.decls[0].body[0] else {
+            panic!()
+        };
+        let ExprKind::Binary(BinOp::Add, _, r) = &value.kind else {
+            panic!("{value:?}")
+        };
+        assert!(matches!(r.kind, ExprKind::Binary(BinOp::Mul, _, _)));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("lab l {{ x = {}{} }}", "[".repeat(10_000), "]".repeat(10_000));
+        let (_, errs) = parse_file(&src);
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("nested"));
+    }
+
+    #[test]
+    fn literals_and_strings() {
+        let (ast, errs) = parse_file(
+            "cluster c { a = 10.0.0.0/8, b = 2Gi, c = 90%, d = \"x${y}z\\${w}\", e = 1.5, f = -3 }",
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(ast.decls[0].body.len(), 6);
+    }
+}
