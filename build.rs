@@ -17,7 +17,12 @@ fn main() {
     let mut out = String::from("&[\n");
     for n in &names {
         println!("cargo:rerun-if-changed={}", dir.join(n).display());
-        writeln!(out, "    ({n:?}, include_str!({:?})),", dir.join(n).display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({n:?}, include_str!({:?})),",
+            dir.join(n).display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("]\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("stdlib_files.rs");

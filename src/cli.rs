@@ -17,7 +17,11 @@ use crate::emit;
 pub const MANIFEST: &str = ".labc-manifest";
 
 #[derive(Parser, Debug)]
-#[command(name = "labc", version, about = "Type-check a .lab home lab and lower it to Flux YAML trees")]
+#[command(
+    name = "labc",
+    version,
+    about = "Type-check a .lab home lab and lower it to Flux YAML trees"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -121,14 +125,16 @@ pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "lab") {
-                let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 // Invalid UTF-8 is replaced, so the parser reports the stray bytes as syntax errors.
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 let rel = path
@@ -151,7 +157,10 @@ fn check(dir: &Path, color: bool) -> Result<(indexmap::IndexMap<String, String>,
     let lab = db.load(sources);
     let (out, diags) = emit::compile_with_diagnostics(&db, lab);
     diag::render_stderr(&db, &diags, color);
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     if errors + warnings > 0 {
         eprintln!("labc: {errors} error(s), {warnings} warning(s)");
@@ -167,7 +176,8 @@ pub fn write_tree(out: &Path, files: &indexmap::IndexMap<String, String>) -> Res
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     let base = out
         .file_name()
         .ok_or_else(|| format!("`{}` is not a usable output directory", out.display()))?
@@ -180,23 +190,32 @@ pub fn write_tree(out: &Path, files: &indexmap::IndexMap<String, String>) -> Res
         for (rel, text) in files {
             let path = tmp.join(rel);
             if let Some(p) = path.parent() {
-                std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+                std::fs::create_dir_all(p)
+                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
             }
-            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         let manifest: String = files.keys().map(|k| format!("{k}\n")).collect();
-        std::fs::write(tmp.join(MANIFEST), manifest).map_err(|e| format!("cannot write manifest: {e}"))?;
+        std::fs::write(tmp.join(MANIFEST), manifest)
+            .map_err(|e| format!("cannot write manifest: {e}"))?;
         if out.exists() {
             carry_foreign_files(out, &tmp, files)?;
-            std::fs::rename(out, &old).map_err(|e| format!("cannot move {} aside: {e}", out.display()))?;
+            std::fs::rename(out, &old)
+                .map_err(|e| format!("cannot move {} aside: {e}", out.display()))?;
             if let Err(e) = std::fs::rename(&tmp, out) {
                 // Put the previous tree back: never lose a file.
                 let _ = std::fs::rename(&old, out);
-                return Err(format!("cannot move the new tree into {}: {e}", out.display()));
+                return Err(format!(
+                    "cannot move the new tree into {}: {e}",
+                    out.display()
+                ));
             }
-            std::fs::remove_dir_all(&old).map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+            std::fs::remove_dir_all(&old)
+                .map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
         } else {
-            std::fs::rename(&tmp, out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            std::fs::rename(&tmp, out)
+                .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
         }
         Ok(())
     })();
@@ -207,7 +226,11 @@ pub fn write_tree(out: &Path, files: &indexmap::IndexMap<String, String>) -> Res
 }
 
 /// Copy files of `out` that labc did not write into the new tree `tmp`.
-fn carry_foreign_files(out: &Path, tmp: &Path, files: &indexmap::IndexMap<String, String>) -> Result<(), String> {
+fn carry_foreign_files(
+    out: &Path,
+    tmp: &Path,
+    files: &indexmap::IndexMap<String, String>,
+) -> Result<(), String> {
     let ours: BTreeSet<String> = std::fs::read_to_string(out.join(MANIFEST))
         .unwrap_or_default()
         .lines()
@@ -215,11 +238,16 @@ fn carry_foreign_files(out: &Path, tmp: &Path, files: &indexmap::IndexMap<String
         .collect();
     let mut stack = vec![out.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
             let path = entry.path();
-            let rel = path.strip_prefix(out).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(out)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             if path.is_dir() {
                 stack.push(path);
                 continue;
@@ -235,9 +263,11 @@ fn carry_foreign_files(out: &Path, tmp: &Path, files: &indexmap::IndexMap<String
             }
             let dest = tmp.join(&rel);
             if let Some(p) = dest.parent() {
-                std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+                std::fs::create_dir_all(p)
+                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
             }
-            std::fs::copy(&path, &dest).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+            std::fs::copy(&path, &dest)
+                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
         }
     }
     Ok(())

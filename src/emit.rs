@@ -34,7 +34,10 @@ fn kustomize_file(resources: Vec<String>) -> String {
     yaml::to_stream(&[map(vec![
         ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
         ("kind", s("Kustomization")),
-        ("resources", Yaml::Seq(resources.into_iter().map(Yaml::Str).collect())),
+        (
+            "resources",
+            Yaml::Seq(resources.into_iter().map(Yaml::Str).collect()),
+        ),
     ])])
 }
 
@@ -53,7 +56,10 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
     };
     let flux_path = |dir: &str| format!("{repo_prefix}/{base}/{dir}");
 
-    files.insert(format!("{base}/flux-system/gotk-sync.yaml"), gotk_sync(ir, &flux_path("")));
+    files.insert(
+        format!("{base}/flux-system/gotk-sync.yaml"),
+        gotk_sync(ir, &flux_path("")),
+    );
     files.insert(
         format!("{base}/flux-system/kustomization.yaml"),
         kustomize_file(vec!["gotk-sync.yaml".into()]),
@@ -66,7 +72,12 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
         if !k.depends_on.is_empty() {
             spec.push((
                 "dependsOn",
-                Yaml::Seq(k.depends_on.iter().map(|d| map(vec![("name", s(d))])).collect()),
+                Yaml::Seq(
+                    k.depends_on
+                        .iter()
+                        .map(|d| map(vec![("name", s(d))]))
+                        .collect(),
+                ),
             ));
         }
         if !k.health_checks.is_empty() {
@@ -76,7 +87,11 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
                     k.health_checks
                         .iter()
                         .map(|h| {
-                            let mut m = vec![("apiVersion", s(&h.api_version)), ("kind", s(&h.kind)), ("name", s(&h.name))];
+                            let mut m = vec![
+                                ("apiVersion", s(&h.api_version)),
+                                ("kind", s(&h.kind)),
+                                ("name", s(&h.name)),
+                            ];
                             if let Some(ns) = &h.namespace {
                                 m.push(("namespace", s(ns)));
                             }
@@ -91,26 +106,42 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
         spec.push(("prune", Yaml::Bool(true)));
         spec.push((
             "sourceRef",
-            map(vec![("kind", s("GitRepository")), ("name", s("flux-system")), ("namespace", s("flux-system"))]),
+            map(vec![
+                ("kind", s("GitRepository")),
+                ("name", s("flux-system")),
+                ("namespace", s("flux-system")),
+            ]),
         ));
         spec.push(("timeout", s(&k.timeout)));
         // With `wait`, Flux ignores healthChecks; wait only when there are none.
         spec.push(("wait", Yaml::Bool(k.health_checks.is_empty())));
-        ks_docs.entry(k.component.clone()).or_default().push(map(vec![
-            ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
-            ("kind", s("Kustomization")),
-            ("metadata", map(vec![("name", s(&k.name)), ("namespace", s("flux-system"))])),
-            ("spec", map(spec)),
-        ]));
+        ks_docs
+            .entry(k.component.clone())
+            .or_default()
+            .push(map(vec![
+                ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
+                ("kind", s("Kustomization")),
+                (
+                    "metadata",
+                    map(vec![("name", s(&k.name)), ("namespace", s("flux-system"))]),
+                ),
+                ("spec", map(spec)),
+            ]));
         let mut resources = Vec::new();
         for (file, docs) in &k.files {
             files.insert(format!("{base}/{}/{file}", k.dir), yaml::to_stream(docs));
             resources.push(file.clone());
         }
-        files.insert(format!("{base}/{}/kustomization.yaml", k.dir), kustomize_file(resources));
+        files.insert(
+            format!("{base}/{}/kustomization.yaml", k.dir),
+            kustomize_file(resources),
+        );
     }
     for (component, docs) in ks_docs {
-        files.insert(format!("{base}/{component}/ks.yaml"), yaml::to_stream(&docs));
+        files.insert(
+            format!("{base}/{component}/ks.yaml"),
+            yaml::to_stream(&docs),
+        );
         root.push(format!("{component}/ks.yaml"));
     }
     files.insert(format!("{base}/kustomization.yaml"), kustomize_file(root));
@@ -119,7 +150,10 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
 
 fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
     let path = path.trim_end_matches('/');
-    let meta = map(vec![("name", s("flux-system")), ("namespace", s("flux-system"))]);
+    let meta = map(vec![
+        ("name", s("flux-system")),
+        ("namespace", s("flux-system")),
+    ]);
     yaml::to_stream(&[
         map(vec![
             ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
@@ -144,7 +178,13 @@ fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
                     ("interval", s(&ir.interval)),
                     ("path", s(path)),
                     ("prune", Yaml::Bool(true)),
-                    ("sourceRef", map(vec![("kind", s("GitRepository")), ("name", s("flux-system"))])),
+                    (
+                        "sourceRef",
+                        map(vec![
+                            ("kind", s("GitRepository")),
+                            ("name", s("flux-system")),
+                        ]),
+                    ),
                 ]),
             ),
         ]),
@@ -157,21 +197,38 @@ fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
 pub fn lab_checks(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     if index.labs.is_empty() {
-        if let Some(&file) = lab.files(db).iter().find(|f| !f.path(db).starts_with("std/")) {
-            Diag::error("E0502", file, crate::syntax::ast::Span::new(0, 0), "this lab has no `lab` declaration")
-                .label("expected `lab <name> { domain = ..., git = ... }` in some file")
-                .help("add a `lab` declaration with the domain and the git source")
-                .emit(db);
+        if let Some(&file) = lab
+            .files(db)
+            .iter()
+            .find(|f| !f.path(db).starts_with("std/"))
+        {
+            Diag::error(
+                "E0502",
+                file,
+                crate::syntax::ast::Span::new(0, 0),
+                "this lab has no `lab` declaration",
+            )
+            .label("expected `lab <name> { domain = ..., git = ... }` in some file")
+            .help("add a `lab` declaration with the domain and the git source")
+            .emit(db);
         }
     }
     for c in &index.components {
         for on in &c.on {
             if !index.clusters.contains_key(on) {
                 let decl = queries::decl(db, c);
-                let span = decl.on.iter().find(|o| &o.text == on).map(|o| o.span).unwrap_or(c.name_span);
+                let span = decl
+                    .on
+                    .iter()
+                    .find(|o| &o.text == on)
+                    .map(|o| o.span)
+                    .unwrap_or(c.name_span);
                 Diag::error("E0201", c.file, span, format!("unknown cluster `{on}`"))
                     .label("no such cluster")
-                    .help_opt(crate::diag::did_you_mean(on, index.clusters.keys().map(String::as_str)))
+                    .help_opt(crate::diag::did_you_mean(
+                        on,
+                        index.clusters.keys().map(String::as_str),
+                    ))
                     .emit(db);
             }
         }
@@ -186,15 +243,27 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
         cluster: String,
     }
     let mut nets: Vec<Net> = Vec::new();
-    let mut meshes: IndexMap<String, Vec<(String, i64, Option<ipnet::IpNet>, crate::db::SourceFile, crate::syntax::ast::Span)>> = IndexMap::new();
+    // Mesh name -> members: (cluster, id, pod CIDR, file, span of the id).
+    type MeshMember = (
+        String,
+        i64,
+        Option<ipnet::IpNet>,
+        crate::db::SourceFile,
+        crate::syntax::ast::Span,
+    );
+    let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
     for (name, item) in &index.clusters {
-        let Some(Value::Record(r)) = model::cluster_value(db, lab, name.clone()) else { continue };
+        let Some(Value::Record(r)) = model::cluster_value(db, lab, name.clone()) else {
+            continue;
+        };
         let decl = queries::decl(db, item);
         let field_span = |f: &str| {
             decl.body
                 .iter()
                 .find_map(|s| match s {
-                    crate::syntax::ast::Stmt::Assign { path, value, .. } if path[0].text == f => Some(value.span),
+                    crate::syntax::ast::Stmt::Assign { path, value, .. } if path[0].text == f => {
+                        Some(value.span)
+                    }
                     _ => None,
                 })
                 .unwrap_or(item.name_span)
@@ -220,17 +289,29 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
                 Some(Value::Cidr(c)) => Some(*c),
                 _ => None,
             };
-            meshes.entry(mesh.clone()).or_default().push((name.clone(), id, pods, item.file, field_span("id")));
+            meshes.entry(mesh.clone()).or_default().push((
+                name.clone(),
+                id,
+                pods,
+                item.file,
+                field_span("id"),
+            ));
         }
     }
     for (name, item) in &index.pools {
-        let Some(Value::Record(r)) = model::pool_value(db, lab, name.clone()) else { continue };
+        let Some(Value::Record(r)) = model::pool_value(db, lab, name.clone()) else {
+            continue;
+        };
         if let Some(Value::Range(range)) = r.get("addresses") {
             let decl = queries::decl(db, item);
             nets.push(Net {
                 what: format!("pool `{name}`"),
                 file: item.file,
-                span: decl.body.first().map(|s| s.span()).unwrap_or(item.name_span),
+                span: decl
+                    .body
+                    .first()
+                    .map(|s| s.span())
+                    .unwrap_or(item.name_span),
                 range: Some(*range),
                 net: None,
                 cluster: item.on.first().cloned().unwrap_or_default(),
@@ -244,7 +325,9 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
                 (Some(x), _, _, Some(n)) | (_, Some(n), Some(x), _) => x.overlaps_net(n),
                 // Pod/service CIDRs may repeat across clusters that are not meshed (each
                 // is private to its cluster); within one cluster they must not overlap.
-                (_, Some(x), _, Some(y)) => a.cluster == b.cluster && (x.contains(&y.network()) || y.contains(&x.network())),
+                (_, Some(x), _, Some(y)) => {
+                    a.cluster == b.cluster && (x.contains(&y.network()) || y.contains(&x.network()))
+                }
                 _ => false,
             };
             if overlap {
@@ -260,11 +343,19 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
         for (i, a) in members.iter().enumerate() {
             for b in &members[i + 1..] {
                 if a.1 == b.1 {
-                    Diag::error("E0406", b.3, b.4, format!("clusters `{}` and `{}` in mesh `{mesh}` have the same id {}", a.0, b.0, a.1))
-                        .label("duplicate cluster id")
-                        .secondary(a.3, a.4, format!("`{}` has id {} too", a.0, a.1))
-                        .help("every cluster of a mesh needs its own id")
-                        .emit(db);
+                    Diag::error(
+                        "E0406",
+                        b.3,
+                        b.4,
+                        format!(
+                            "clusters `{}` and `{}` in mesh `{mesh}` have the same id {}",
+                            a.0, b.0, a.1
+                        ),
+                    )
+                    .label("duplicate cluster id")
+                    .secondary(a.3, a.4, format!("`{}` has id {} too", a.0, a.1))
+                    .help("every cluster of a mesh needs its own id")
+                    .emit(db);
                 }
                 if let (Some(x), Some(y)) = (a.2, b.2) {
                     if x.contains(&y.network()) || y.contains(&x.network()) {
@@ -297,7 +388,11 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     lab_checks(db, lab);
     let mut files = IndexMap::new();
     for name in index.clusters.keys() {
-        files.extend(emit_cluster(db, lab, name.clone()).iter().map(|(k, v)| (k.clone(), v.clone())));
+        files.extend(
+            emit_cluster(db, lab, name.clone())
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
     Output { files }
 }
@@ -305,6 +400,9 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
 /// Compile and return the output with the sorted, de-duplicated diagnostics.
 pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
     let out = compile(db, lab);
-    let diags: Vec<Diag> = compile::accumulated::<Diag>(db, lab).into_iter().cloned().collect();
+    let diags: Vec<Diag> = compile::accumulated::<Diag>(db, lab)
+        .into_iter()
+        .cloned()
+        .collect();
     (out, crate::diag::sort_and_dedup(db, diags))
 }

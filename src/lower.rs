@@ -16,7 +16,13 @@ use crate::syntax::ast::DeclKind;
 use crate::yaml::Yaml;
 
 /// Namespaces that exist on every cluster; nobody creates or owns them.
-pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease", "default", "flux-system"];
+pub const SYSTEM_NAMESPACES: &[&str] = &[
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "default",
+    "flux-system",
+];
 
 /// Core Kubernetes API groups/versions: their kinds need no CRD.
 const CORE_API_VERSIONS: &[&str] = &[
@@ -89,12 +95,21 @@ pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Opti
         if item.kind != DeclKind::Install {
             continue;
         }
-        let Some(op) = crate::queries::decl(db, item).definition.clone() else { continue };
+        let Some(op) = crate::queries::decl(db, item).definition.clone() else {
+            continue;
+        };
         let index = item_index(db, lab);
-        let Some(def) = index.definition(&item.module, &op.text) else { continue };
+        let Some(def) = index.definition(&item.module, &op.text) else {
+            continue;
+        };
         for stmt in &crate::queries::decl(db, def).body {
-            if let crate::syntax::ast::Stmt::Crds { api_version, kinds, .. } = stmt {
-                let Some(av) = api_version.as_plain_str() else { continue };
+            if let crate::syntax::ast::Stmt::Crds {
+                api_version, kinds, ..
+            } = stmt
+            {
+                let Some(av) = api_version.as_plain_str() else {
+                    continue;
+                };
                 for k in kinds {
                     out.push((
                         Crd {
@@ -116,8 +131,11 @@ pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db 
     item_index(db, lab)
         .components_on(cluster)
         .filter_map(|item| {
-            model::eval_component(db, CompKey::new(db, lab, item.file, item.index, cluster.to_string()))
-                .as_ref()
+            model::eval_component(
+                db,
+                CompKey::new(db, lab, item.file, item.index, cluster.to_string()),
+            )
+            .as_ref()
         })
         .collect()
 }
@@ -139,7 +157,12 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         Some(Value::Record(r)) => r.clone(),
         _ => return None,
     };
-    let text = |k: &str| lab_rec.get(k).and_then(Value::scalar_text).unwrap_or_default();
+    let text = |k: &str| {
+        lab_rec
+            .get(k)
+            .and_then(Value::scalar_text)
+            .unwrap_or_default()
+    };
     let mut ir = ClusterIr {
         name: cluster.clone(),
         repo_path: text("path").trim_matches('/').to_string(),
@@ -150,7 +173,6 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     };
     let components = components_on(db, lab, &cluster);
     let crds = crds_on_cluster(db, lab, cluster.clone());
-    let cluster_item = index.clusters.get(&cluster);
 
     // Providers of capabilities on this cluster.
     let mut providers: IndexMap<(String, String), String> = IndexMap::new();
@@ -166,7 +188,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let mut ns_owner: IndexMap<String, String> = IndexMap::new();
     for c in &components {
         if !SYSTEM_NAMESPACES.contains(&c.namespace.as_str()) {
-            ns_owner.entry(c.namespace.clone()).or_insert_with(|| c.name.clone());
+            ns_owner
+                .entry(c.namespace.clone())
+                .or_insert_with(|| c.name.clone());
         }
     }
 
@@ -191,7 +215,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 app_resources.push(r);
                 continue;
             }
-            match crds.iter().find(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind) {
+            match crds
+                .iter()
+                .find(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind)
+            {
                 Some((_, None)) => app_resources.push(r),
                 Some((_, Some(provider))) => config_resources.push((r, Some(provider.clone()))),
                 None => {
@@ -202,7 +229,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                         .filter(|other| {
                             crds_on_cluster(db, lab, (*other).clone())
                                 .iter()
-                                .any(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind)
+                                .any(|(crd, _)| {
+                                    crd.api_version == r.api_version && crd.kind == r.kind
+                                })
                         })
                         .cloned()
                         .collect();
@@ -210,7 +239,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                         "E0403",
                         r.file,
                         r.span,
-                        format!("no CRD for `{}` `{}` is installed on cluster `{cluster}`", r.api_version, r.kind),
+                        format!(
+                            "no CRD for `{}` `{}` is installed on cluster `{cluster}`",
+                            r.api_version, r.kind
+                        ),
                     )
                     .label(format!("{} on cluster `{cluster}`", r.kind));
                     if !elsewhere.is_empty() {
@@ -254,7 +286,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     };
 
     // Address checks: requested addresses lie in a pool of this cluster, used once.
-    let pools: Vec<crate::literal::AddrRange> = match model::cluster_value(db, lab, cluster.clone()) {
+    let pools: Vec<crate::literal::AddrRange> = match model::cluster_value(db, lab, cluster.clone())
+    {
         Some(Value::Record(r)) => match r.get("pools") {
             Some(Value::List(ps)) => ps
                 .iter()
@@ -270,7 +303,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         },
         _ => Vec::new(),
     };
-    let mut addresses: IndexMap<std::net::IpAddr, (crate::db::SourceFile, crate::syntax::ast::Span)> = IndexMap::new();
+    let mut addresses: IndexMap<
+        std::net::IpAddr,
+        (crate::db::SourceFile, crate::syntax::ast::Span),
+    > = IndexMap::new();
     for c in &components {
         for a in &c.out.address_uses {
             if !pools.iter().any(|p| p.contains(a.ip)) {
@@ -278,7 +314,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                     "E0405",
                     a.file,
                     a.span,
-                    format!("{} is not in any LoadBalancer pool of cluster `{cluster}`", a.ip),
+                    format!(
+                        "{} is not in any LoadBalancer pool of cluster `{cluster}`",
+                        a.ip
+                    ),
                 )
                 .label("outside the cluster's pools");
                 d = if pools.is_empty() {
@@ -286,16 +325,25 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 } else {
                     d.note(format!(
                         "the pools of `{cluster}` are: {}",
-                        pools.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                        pools
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 };
                 d.emit(db);
             }
             if let Some((file, span)) = addresses.get(&a.ip) {
-                Diag::error("E0409", a.file, a.span, format!("{} is used twice on cluster `{cluster}`", a.ip))
-                    .label("used again here")
-                    .secondary(*file, *span, "first used here")
-                    .emit(db);
+                Diag::error(
+                    "E0409",
+                    a.file,
+                    a.span,
+                    format!("{} is used twice on cluster `{cluster}`", a.ip),
+                )
+                .label("used again here")
+                .secondary(*file, *span, "first used here")
+                .emit(db);
             } else {
                 addresses.insert(a.ip, (a.file, a.span));
             }
@@ -303,20 +351,23 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     }
 
     // Dependencies and the IR.
-    let mut objects: IndexMap<(String, String, String, String), (String, crate::db::SourceFile, crate::syntax::ast::Span)> = IndexMap::new();
+    // (group, kind, namespace, name) -> (component, where it is declared)
+    type ObjectKey = (String, String, String, String);
+    type Origin = (String, crate::db::SourceFile, crate::syntax::ast::Span);
+    let mut objects: IndexMap<ObjectKey, Origin> = IndexMap::new();
     for plan in &plans {
         let c = plan.c;
         let mut deps: IndexSet<String> = IndexSet::new();
         if let Some(owner) = ns_owner.get(&c.namespace) {
             if owner != &c.name {
-                deps.insert(ready_main(owner, &has_main, &has_config));
+                deps.insert(owner.clone());
             }
         }
         for r in &c.out.resources {
             if let Some(ns) = &r.namespace {
                 if let Some(owner) = ns_owner.get(ns) {
                     if owner != &c.name {
-                        deps.insert(ready_main(owner, &has_main, &has_config));
+                        deps.insert(owner.clone());
                     }
                 }
             }
@@ -341,17 +392,14 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "5m".to_string());
         let has_main_ks = has_main.contains(&c.name);
-        let mut crd_deps: IndexSet<String> = IndexSet::new();
-        for (_, provider) in &plan.config_resources {
-            if let Some(p) = provider {
-                if p != &c.name {
-                    crd_deps.insert(p.clone());
-                } else if !has_main_ks {
-                    // A component whose only content is CRs of its own CRDs cannot exist:
-                    // the CRDs come from its chart, which would make the main Kustomization.
-                }
-            }
-        }
+        // The operators whose CRDs this component's custom resources need (its own
+        // CRDs come with its own main Kustomization, which config depends on anyway).
+        let crd_deps: IndexSet<String> = plan
+            .config_resources
+            .iter()
+            .filter_map(|(_, provider)| provider.clone())
+            .filter(|p| p != &c.name)
+            .collect();
 
         // Main Kustomization: namespace, chart source and release, core resources.
         let mut main_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
@@ -369,7 +417,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         if let Some(chart) = &c.out.chart {
             let (file, source) = chart_source(c, chart, &ir.interval);
             main_files.insert(file.into(), vec![source]);
-            main_files.insert("helmrelease.yaml".into(), vec![helm_release(c, chart, &ir.interval)]);
+            main_files.insert(
+                "helmrelease.yaml".into(),
+                vec![helm_release(c, chart, &ir.interval)],
+            );
             health.push(HealthCheck {
                 api_version: "helm.toolkit.fluxcd.io/v2".into(),
                 kind: "HelmRelease".into(),
@@ -383,8 +434,11 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 .or_default()
                 .push(resource_doc(r));
         }
-        let (app_health, config_health): (Vec<&HealthCheck>, Vec<&HealthCheck>) =
-            c.out.health.iter().partition(|h| core_kind(&h.api_version, &h.kind) || !has_config.contains(&c.name));
+        let (app_health, config_health): (Vec<&HealthCheck>, Vec<&HealthCheck>) = c
+            .out
+            .health
+            .iter()
+            .partition(|h| core_kind(&h.api_version, &h.kind) || !has_config.contains(&c.name));
         health.extend(app_health.into_iter().cloned());
         let with_ns = |h: HealthCheck| HealthCheck {
             namespace: h.namespace.or_else(|| Some(c.namespace.clone())),
@@ -438,14 +492,27 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
 
         // Duplicate objects on the cluster.
         for r in &c.out.resources {
-            let group = r.api_version.split('/').next().unwrap_or_default().to_string();
-            let key = (group, r.kind.clone(), r.namespace.clone().unwrap_or_default(), r.name.clone());
+            let group = r
+                .api_version
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let key = (
+                group,
+                r.kind.clone(),
+                r.namespace.clone().unwrap_or_default(),
+                r.name.clone(),
+            );
             if let Some((other, file, span)) = objects.get(&key) {
                 Diag::error(
                     "E0408",
                     r.file,
                     r.span,
-                    format!("{} `{}` is created twice on cluster `{cluster}`", r.kind, r.name),
+                    format!(
+                        "{} `{}` is created twice on cluster `{cluster}`",
+                        r.kind, r.name
+                    ),
                 )
                 .label(format!("created by `{}`", c.name))
                 .secondary(*file, *span, format!("also created by `{other}`"))
@@ -457,17 +524,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     }
 
     check_cycles(db, &ir, &components);
-    let _ = cluster_item;
     Some(ir)
-}
-
-fn ready_main(owner: &str, has_main: &IndexSet<String>, _has_config: &IndexSet<String>) -> String {
-    // Namespaces are created by the owner's main Kustomization.
-    if has_main.contains(owner) {
-        owner.to_string()
-    } else {
-        owner.to_string()
-    }
 }
 
 fn report_missing_capability(
@@ -501,18 +558,29 @@ fn report_missing_capability(
         "E0402",
         u.file,
         u.span,
-        format!("no component on cluster `{cluster}` provides {} `{}`", u.kind, u.value),
+        format!(
+            "no component on cluster `{cluster}` provides {} `{}`",
+            u.kind, u.value
+        ),
     )
     .label(format!("needs {} `{}` on `{cluster}`", u.kind, u.value));
     if !elsewhere.is_empty() {
-        d = d.note(format!("{} `{}` is provided on: {}", u.kind, u.value, elsewhere.join(", ")));
+        d = d.note(format!(
+            "{} `{}` is provided on: {}",
+            u.kind,
+            u.value,
+            elsewhere.join(", ")
+        ));
     }
     if let Some(h) = did_you_mean(&u.value, here.iter().copied()) {
         d = d.help(h);
     } else if !here.is_empty() {
         d = d.help(format!("{} on `{cluster}`: {}", u.kind, here.join(", ")));
     } else {
-        d = d.help(format!("install an operator that provides {} on `{cluster}`", u.kind));
+        d = d.help(format!(
+            "install an operator that provides {} on `{cluster}`",
+            u.kind
+        ));
     }
     d.emit(db);
 }
@@ -539,7 +607,9 @@ fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
         state[i] = 1;
         stack.push(i);
         for d in &ir.kustomizations[i].depends_on {
-            let Some(&j) = names.get(d.as_str()) else { continue };
+            let Some(&j) = names.get(d.as_str()) else {
+                continue;
+            };
             if state[j] == 1 {
                 let pos = stack.iter().position(|&x| x == j).unwrap_or(0);
                 cycles.push(stack[pos..].to_vec());
@@ -566,20 +636,31 @@ fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
             let name = &ir.kustomizations[i].component;
             components.iter().find(|c| &c.name == name)
         };
-        let Some(first) = comp_of(cycle[0]) else { continue };
+        let Some(first) = comp_of(cycle[0]) else {
+            continue;
+        };
         let mut d = Diag::error(
             "E0407",
             first.file,
             first.name_span,
-            format!("dependency cycle on cluster `{}`: {}", ir.name, path.join(" -> ")),
+            format!(
+                "dependency cycle on cluster `{}`: {}",
+                ir.name,
+                path.join(" -> ")
+            ),
         )
         .label("this component is part of the cycle");
         for &i in &cycle[1..] {
             if let Some(c) = comp_of(i) {
-                d = d.secondary(c.file, c.name_span, format!("`{}` is part of the cycle", c.name));
+                d = d.secondary(
+                    c.file,
+                    c.name_span,
+                    format!("`{}` is part of the cycle", c.name),
+                );
             }
         }
-        d.help("remove one of the references that form the cycle").emit(db);
+        d.help("remove one of the references that form the cycle")
+            .emit(db);
     }
 }
 
@@ -599,7 +680,10 @@ fn chart_source(c: &ComponentIr, chart: &model::Chart, interval: &str) -> (&'sta
                         (
                             "layerSelector",
                             map(vec![
-                                ("mediaType", s("application/vnd.cncf.helm.chart.content.v1.tar+gzip")),
+                                (
+                                    "mediaType",
+                                    s("application/vnd.cncf.helm.chart.content.v1.tar+gzip"),
+                                ),
                                 ("operation", s("copy")),
                             ]),
                         ),
@@ -616,7 +700,10 @@ fn chart_source(c: &ComponentIr, chart: &model::Chart, interval: &str) -> (&'sta
                 ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
                 ("kind", s("HelmRepository")),
                 ("metadata", metadata),
-                ("spec", map(vec![("interval", s(interval)), ("url", s(&chart.url))])),
+                (
+                    "spec",
+                    map(vec![("interval", s(interval)), ("url", s(&chart.url))]),
+                ),
             ]),
         )
     }
@@ -649,7 +736,10 @@ fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
     spec.push(("install", map(vec![("remediation", retries.clone())])));
     spec.push((
         "upgrade",
-        map(vec![("cleanupOnFail", Yaml::Bool(true)), ("remediation", retries)]),
+        map(vec![
+            ("cleanupOnFail", Yaml::Bool(true)),
+            ("remediation", retries),
+        ]),
     ));
     if let Some(v) = &c.out.values {
         let y = v.to_yaml();
@@ -660,7 +750,10 @@ fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
     map(vec![
         ("apiVersion", s("helm.toolkit.fluxcd.io/v2")),
         ("kind", s("HelmRelease")),
-        ("metadata", map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))])),
+        (
+            "metadata",
+            map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))]),
+        ),
         ("spec", map(spec)),
     ])
 }

@@ -78,7 +78,11 @@ fn eval_schema_value(ev: &mut Evaluator, e: &Expr, t: &str) -> Option<Value> {
             Ty::Record(name) => {
                 let v = ev.eval(e, &Ty::Any)?;
                 let Value::List(items) = v else {
-                    ev.error("E0301", e.span, format!("expected list<{name}>, found {}", v.type_name()));
+                    ev.error(
+                        "E0301",
+                        e.span,
+                        format!("expected list<{name}>, found {}", v.type_name()),
+                    );
                     return None;
                 };
                 let mut out = Vec::new();
@@ -96,7 +100,11 @@ fn eval_schema_value(ev: &mut Evaluator, e: &Expr, t: &str) -> Option<Value> {
 fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Option<Value> {
     let schema = core_record(name).expect("core record");
     let Value::Record(mut fields) = v else {
-        ev.error("E0301", e.span, format!("expected a {name} record, found {}", v.type_name()));
+        ev.error(
+            "E0301",
+            e.span,
+            format!("expected a {name} record, found {}", v.type_name()),
+        );
         return None;
     };
     let mut out = IndexMap::new();
@@ -105,8 +113,16 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
             let d = ev
                 .error("E0205", e.span, format!("a {name} has no field `{k}`"))
                 .lbl("in this record");
-            d.help = did_you_mean(k, schema.iter().map(|(n, _, _)| *n))
-                .or_else(|| Some(format!("a {name} has: {}", schema.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "))));
+            d.help = did_you_mean(k, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
+                Some(format!(
+                    "a {name} has: {}",
+                    schema
+                        .iter()
+                        .map(|(n, _, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            });
             return None;
         }
     }
@@ -128,13 +144,16 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
     Some(Value::Record(out))
 }
 
+/// A CRD a cluster's bootstrap installs: (apiVersion, kind, cluster-scoped).
+pub type BootstrapCrd = (String, String, bool);
+
 /// Evaluate the assignments of a core declaration against its schema.
 fn eval_schema_body(
     ev: &mut Evaluator,
     decl: &Decl,
     schema: Schema,
     allow_crds: bool,
-) -> (IndexMap<String, Value>, Vec<(String, String, bool)>) {
+) -> (IndexMap<String, Value>, Vec<BootstrapCrd>) {
     let mut out = IndexMap::new();
     let mut crds = Vec::new();
     let mut seen: IndexMap<String, Span> = IndexMap::new();
@@ -150,13 +169,18 @@ fn eval_schema_body(
                             format!("a {} has no field `{}`", decl.kind.keyword(), key.text),
                         )
                         .lbl("unknown field");
-                    d.help = did_you_mean(&key.text, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
-                        Some(format!(
-                            "a {} has: {}",
-                            decl.kind.keyword(),
-                            schema.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
-                        ))
-                    });
+                    d.help =
+                        did_you_mean(&key.text, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
+                            Some(format!(
+                                "a {} has: {}",
+                                decl.kind.keyword(),
+                                schema
+                                    .iter()
+                                    .map(|(n, _, _)| *n)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        });
                     continue;
                 };
                 if let Some(prev) = seen.insert(key.text.clone(), *span) {
@@ -219,7 +243,11 @@ fn eval_schema_body(
             ev.error(
                 "E0206",
                 decl.name.span,
-                format!("{} `{}` needs `{field}`", decl.kind.keyword(), decl.name.text),
+                format!(
+                    "{} `{}` needs `{field}`",
+                    decl.kind.keyword(),
+                    decl.name.text
+                ),
             )
             .primary
             .message = format!("`{field}` is missing");
@@ -244,7 +272,9 @@ pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<Value> {
     fields
         .entry("branch".into())
         .or_insert(Value::Str("main".into()));
-    fields.entry("path".into()).or_insert(Value::Str(String::new()));
+    fields
+        .entry("path".into())
+        .or_insert(Value::Str(String::new()));
     fields
         .entry("interval".into())
         .or_insert(Value::Duration(crate::literal::Duration(3_600_000)));
@@ -283,7 +313,7 @@ pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterFacts {
     pub value: Value,
-    pub bootstrap_crds: Vec<(String, String, bool)>,
+    pub bootstrap_crds: Vec<BootstrapCrd>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -312,7 +342,8 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts
     }
     rec.entry("dns_domain".to_string())
         .or_insert(Value::Str("cluster.local".into()));
-    rec.entry("api_port".to_string()).or_insert(Value::Int(6443));
+    rec.entry("api_port".to_string())
+        .or_insert(Value::Int(6443));
     let pools: Vec<Value> = index
         .pools
         .values()
@@ -328,7 +359,9 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts
 
 /// The `cluster` record seen by component bodies.
 pub fn cluster_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
-    cluster_facts(db, lab, name).as_ref().map(|f| f.value.clone())
+    cluster_facts(db, lab, name)
+        .as_ref()
+        .map(|f| f.value.clone())
 }
 
 /// What other components need to know about a component: its namespace and definition.
@@ -342,7 +375,8 @@ pub struct Header {
 /// that two components referring to each other do not form a query cycle.
 #[salsa::tracked(returns(ref))]
 pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
-    let Some(decl) = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))) else {
+    let Some(decl) = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db)))
+    else {
         return Header::default();
     };
     let lab = *key.lab(db);
@@ -427,7 +461,8 @@ pub struct ComponentIr {
 
 #[salsa::tracked(returns(ref))]
 pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<ComponentIr> {
-    let decl = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
+    let decl =
+        queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
     let lab = *key.lab(db);
     let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
     let mut out = ComponentOut::default();
@@ -439,9 +474,14 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     for d in ev.diags {
         d.emit(db);
     }
-    let namespace = out.namespace.clone().unwrap_or_else(|| decl.name.text.clone());
+    let namespace = out
+        .namespace
+        .clone()
+        .unwrap_or_else(|| decl.name.text.clone());
     for r in &mut out.resources {
-        if r.namespace.is_none() && !is_cluster_scoped(db, lab, key.cluster(db), &r.api_version, &r.kind) {
+        if r.namespace.is_none()
+            && !is_cluster_scoped(db, lab, key.cluster(db), &r.api_version, &r.kind)
+        {
             r.namespace = Some(namespace.clone());
         }
     }
@@ -489,13 +529,17 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
             ev.pop_scope();
         }
         DeclKind::Install | DeclKind::Instance => {
-            let Some(def_name) = &decl.definition else { return };
+            let Some(def_name) = &decl.definition else {
+                return;
+            };
             let want = if decl.kind == DeclKind::Install {
                 DeclKind::Operator
             } else {
                 DeclKind::Template
             };
-            let Some(def) = find_definition(ev, def_name, want) else { return };
+            let Some(def) = find_definition(ev, def_name, want) else {
+                return;
+            };
             let def_decl = queries::decl(ev.db, &def).clone();
             let params: Vec<FieldDecl> = if want == DeclKind::Operator {
                 def_decl
@@ -522,7 +566,10 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
                         ev.error(
                             "E0208",
                             other.span(),
-                            format!("an {} body takes only arguments (`name = value`)", decl.kind.keyword()),
+                            format!(
+                                "an {} body takes only arguments (`name = value`)",
+                                decl.kind.keyword()
+                            ),
                         );
                     }
                 }
@@ -550,14 +597,23 @@ fn find_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) -> Option<I
         }
         let d = d.clone();
         let hint = match want {
-            DeclKind::Operator => "operators are installed with `install`; templates with `instance` or `include`",
+            DeclKind::Operator => {
+                "operators are installed with `install`; templates with `instance` or `include`"
+            }
             _ => "templates are used with `instance` or `include`; operators with `install`",
         };
         let diag = ev
             .error(
                 "E0207",
                 name.span,
-                format!("`{}` is {} {}, not {} {}", name.text, article(d.kind), d.kind.keyword(), article(want), want.keyword()),
+                format!(
+                    "`{}` is {} {}, not {} {}",
+                    name.text,
+                    article(d.kind),
+                    d.kind.keyword(),
+                    article(want),
+                    want.keyword()
+                ),
             )
             .lbl(format!("expected {} {}", article(want), want.keyword()));
         diag.secondary.push(crate::diag::Label {
@@ -574,7 +630,10 @@ fn find_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) -> Option<I
             .error(
                 "E0204",
                 name.span,
-                format!("`{}` is defined in module `{module}`, which this file does not use", name.text),
+                format!(
+                    "`{}` is defined in module `{module}`, which this file does not use",
+                    name.text
+                ),
             )
             .lbl("not imported");
         diag.secondary.push(crate::diag::Label {
@@ -585,10 +644,18 @@ fn find_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) -> Option<I
         diag.help = Some(format!("add `use {module}` at the top of this file"));
         return None;
     }
-    let candidates: Vec<String> = ev.index.visible_definitions(&ev.module).map(String::from).collect();
+    let candidates: Vec<String> = ev
+        .index
+        .visible_definitions(&ev.module)
+        .map(String::from)
+        .collect();
     let help = did_you_mean(&name.text, candidates.iter().map(String::as_str));
     let d = ev
-        .error("E0201", name.span, format!("unknown {} `{}`", want.keyword(), name.text))
+        .error(
+            "E0201",
+            name.span,
+            format!("unknown {} `{}`", want.keyword(), name.text),
+        )
         .lbl(format!("no {} with this name", want.keyword()));
     d.help = help;
     None
@@ -614,7 +681,11 @@ fn bind_params(
     let mut given: IndexMap<String, (&Expr, Span)> = IndexMap::new();
     for a in args {
         let RecordItem::Field { path, value, span } = a else {
-            ev.error("E0208", call_site.span, "arguments are `name = value` pairs");
+            ev.error(
+                "E0208",
+                call_site.span,
+                "arguments are `name = value` pairs",
+            );
             ok = false;
             continue;
         };
@@ -635,7 +706,11 @@ fn bind_params(
                 })
             });
             let d = ev
-                .error("E0205", key.span, format!("`{}` has no parameter `{}`", def.name, key.text))
+                .error(
+                    "E0205",
+                    key.span,
+                    format!("`{}` has no parameter `{}`", def.name, key.text),
+                )
                 .lbl("unknown parameter");
             d.secondary.push(crate::diag::Label {
                 file: def.file,
@@ -748,9 +823,14 @@ fn exec(
                         }
                     }
                     "values" => {
-                        let mut target = out.values.take().unwrap_or(Value::Record(IndexMap::new()));
+                        let mut target =
+                            out.values.take().unwrap_or(Value::Record(IndexMap::new()));
                         let item = RecordItem::Field {
-                            path: if path.len() > 1 { path[1..].to_vec() } else { Vec::new() },
+                            path: if path.len() > 1 {
+                                path[1..].to_vec()
+                            } else {
+                                Vec::new()
+                            },
                             value: value.clone(),
                             span: value.span,
                         };
@@ -759,12 +839,18 @@ fn exec(
                         } else if let ExprKind::Record { items, .. } = &value.kind {
                             ev.record_items(items, &mut target);
                         } else {
-                            ev.error("E0301", value.span, "`values` is a record: values { key = value }");
+                            ev.error(
+                                "E0301",
+                                value.span,
+                                "`values` is a record: values { key = value }",
+                            );
                         }
                         out.values = Some(target);
                     }
                     "healthy" => {
-                        if let Some(Value::List(items)) = ev.eval(value, &Ty::List(Box::new(Ty::Any))) {
+                        if let Some(Value::List(items)) =
+                            ev.eval(value, &Ty::List(Box::new(Ty::Any)))
+                        {
                             for it in items {
                                 let Value::Record(r) = it else {
                                     ev.error("E0301", value.span, "health checks are deployment(...), daemonset(...), statefulset(...) or health(...)");
@@ -791,18 +877,31 @@ fn exec(
                     }
                     other => {
                         let d = ev
-                            .error("E0205", key.span, format!("a {} has no field `{other}`", ctx.keyword()))
+                            .error(
+                                "E0205",
+                                key.span,
+                                format!("a {} has no field `{other}`", ctx.keyword()),
+                            )
                             .lbl("unknown field");
-                        d.help = did_you_mean(other, COMPONENT_FIELDS.iter().copied())
-                            .or_else(|| Some(format!("fields are: {}; Helm values go in `values {{ ... }}`", COMPONENT_FIELDS.join(", "))));
+                        d.help =
+                            did_you_mean(other, COMPONENT_FIELDS.iter().copied()).or_else(|| {
+                                Some(format!(
+                                    "fields are: {}; Helm values go in `values {{ ... }}`",
+                                    COMPONENT_FIELDS.join(", ")
+                                ))
+                            });
                     }
                 }
             }
             _ if header_only => {}
             Stmt::Settings { span, .. } => {
                 if ctx != DeclKind::Operator {
-                    ev.error("E0208", *span, format!("`settings` is not allowed in a {}", ctx.keyword()))
-                        .help = Some("only operators have settings; templates take parameters".into());
+                    ev.error(
+                        "E0208",
+                        *span,
+                        format!("`settings` is not allowed in a {}", ctx.keyword()),
+                    )
+                    .help = Some("only operators have settings; templates take parameters".into());
                 }
             }
             Stmt::Crds {
@@ -811,8 +910,14 @@ fn exec(
                 span,
             } => {
                 if ctx != DeclKind::Operator || included {
-                    ev.error("E0208", *span, format!("`crds` is not allowed in a {}", ctx.keyword()))
-                        .help = Some("CRDs are installed by operators (or by a cluster's bootstrap)".into());
+                    ev.error(
+                        "E0208",
+                        *span,
+                        format!("`crds` is not allowed in a {}", ctx.keyword()),
+                    )
+                    .help = Some(
+                        "CRDs are installed by operators (or by a cluster's bootstrap)".into(),
+                    );
                     continue;
                 }
                 if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
@@ -850,7 +955,11 @@ fn exec(
                 span,
             } => {
                 if depth >= crate::eval::MAX_INCLUDE_DEPTH {
-                    ev.error("E0307", *span, "templates include each other more than 16 levels deep");
+                    ev.error(
+                        "E0307",
+                        *span,
+                        "templates include each other more than 16 levels deep",
+                    );
                     continue;
                 }
                 let Some(def) = find_definition(ev, template, DeclKind::Template) else {
@@ -860,7 +969,15 @@ fn exec(
                 if let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) {
                     ev.push_scope(bound);
                     ev.in_file(def.file, |ev| {
-                        exec(ev, &def_decl.body, out, DeclKind::Template, true, depth + 1, header_only)
+                        exec(
+                            ev,
+                            &def_decl.body,
+                            out,
+                            DeclKind::Template,
+                            true,
+                            depth + 1,
+                            header_only,
+                        )
                     });
                     ev.pop_scope();
                 }
@@ -868,11 +985,20 @@ fn exec(
             Stmt::For {
                 var, iter, body, ..
             } => {
-                let Some(v) = ev.eval(iter, &Ty::Any) else { continue };
+                let Some(v) = ev.eval(iter, &Ty::Any) else {
+                    continue;
+                };
                 let items = match v {
                     Value::List(items) => items,
                     other => {
-                        ev.error("E0301", iter.span, format!("expected a list to iterate over, found {}", other.type_name()));
+                        ev.error(
+                            "E0301",
+                            iter.span,
+                            format!(
+                                "expected a list to iterate over, found {}",
+                                other.type_name()
+                            ),
+                        );
                         continue;
                     }
                 };

@@ -80,7 +80,10 @@ impl ItemIndex {
     }
 
     /// All names a definition lookup from `module` could have meant.
-    pub fn visible_definitions<'a>(&'a self, module: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn visible_definitions<'a>(
+        &'a self,
+        module: &'a str,
+    ) -> impl Iterator<Item = &'a str> + 'a {
         let own = self.definitions.get(module).into_iter();
         let used = self
             .uses
@@ -179,8 +182,7 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
                 DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
                     // Components must be unique per cluster, not globally.
                     for other in &index.components {
-                        if other.name == item.name && other.on.iter().any(|o| item.on.contains(o))
-                        {
+                        if other.name == item.name && other.on.iter().any(|o| item.on.contains(o)) {
                             duplicates.push((other.clone(), item.clone()));
                         }
                     }
@@ -223,7 +225,10 @@ pub struct DeclKey<'db> {
 /// that read it do not re-run.
 #[salsa::tracked(returns(ref))]
 pub fn decl_of<'db>(db: &'db dyn Db, key: DeclKey<'db>) -> Option<Decl> {
-    parse(db, *key.file(db)).decls.get(*key.index(db) as usize).cloned()
+    parse(db, *key.file(db))
+        .decls
+        .get(*key.index(db) as usize)
+        .cloned()
 }
 
 /// Convenience: the declaration an index entry points at.

@@ -39,7 +39,12 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn error(code: &'static str, file: SourceFile, span: Span, message: impl Into<String>) -> Diag {
+    pub fn error(
+        code: &'static str,
+        file: SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diag {
         debug_assert!(codes::lookup(code).is_some(), "unregistered code {code}");
         Diag {
             severity: Severity::Error,
@@ -55,7 +60,12 @@ impl Diag {
             help: None,
         }
     }
-    pub fn warning(code: &'static str, file: SourceFile, span: Span, message: impl Into<String>) -> Diag {
+    pub fn warning(
+        code: &'static str,
+        file: SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diag {
         Diag {
             severity: Severity::Warning,
             ..Diag::error(code, file, span, message)
@@ -132,7 +142,11 @@ impl<'a> Files<'a> for DbFiles<'a> {
         let starts = crate::queries::line_starts(self.db, id);
         Ok(starts.binary_search(&at).unwrap_or_else(|next| next - 1))
     }
-    fn line_range(&'a self, id: SourceFile, line: usize) -> Result<std::ops::Range<usize>, files::Error> {
+    fn line_range(
+        &'a self,
+        id: SourceFile,
+        line: usize,
+    ) -> Result<std::ops::Range<usize>, files::Error> {
         let starts = crate::queries::line_starts(self.db, id);
         let text = id.text(self.db);
         let start = *starts.get(line).ok_or(files::Error::LineTooLarge {
@@ -185,7 +199,11 @@ pub fn render_stderr(db: &dyn Db, diags: &[Diag], color: bool) {
     use term::termcolor::{ColorChoice, StandardStream};
     let files = DbFiles { db };
     let config = term::Config::default();
-    let choice = if color { ColorChoice::Auto } else { ColorChoice::Never };
+    let choice = if color {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
     let stream = StandardStream::stderr(choice);
     let mut lock = stream.lock();
     for d in diags {
@@ -209,7 +227,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate to `name`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()

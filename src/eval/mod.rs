@@ -83,10 +83,7 @@ impl Scopes {
         self.frames.pop();
     }
     fn names(&self) -> Vec<String> {
-        self.frames
-            .iter()
-            .flat_map(|f| f.keys().cloned())
-            .collect()
+        self.frames.iter().flat_map(|f| f.keys().cloned()).collect()
     }
 }
 
@@ -136,7 +133,12 @@ impl<'a> Evaluator<'a> {
         self.scopes.pop();
     }
 
-    pub fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> &mut Diag {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diag {
         self.diags.push(Diag::error(code, self.file, span, message));
         self.diags.last_mut().expect("just pushed")
     }
@@ -144,10 +146,8 @@ impl<'a> Evaluator<'a> {
     /// Run `f` with spans and names resolved in another file (a template's).
     pub fn in_file<T>(&mut self, file: SourceFile, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved_file = std::mem::replace(&mut self.file, file);
-        let saved_module = std::mem::replace(
-            &mut self.module,
-            crate::db::module_name(file.path(self.db)),
-        );
+        let saved_module =
+            std::mem::replace(&mut self.module, crate::db::module_name(file.path(self.db)));
         let out = f(self);
         self.file = saved_file;
         self.module = saved_module;
@@ -198,7 +198,11 @@ impl<'a> Evaluator<'a> {
                 let mut candidates: Vec<String> =
                     Ty::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
                 candidates.extend(self.index.capability_kinds.iter().cloned());
-                candidates.extend(self.index.visible_definitions(&self.module).map(String::from));
+                candidates.extend(
+                    self.index
+                        .visible_definitions(&self.module)
+                        .map(String::from),
+                );
                 let help = did_you_mean(&id.text, candidates.iter().map(String::as_str));
                 let d = self
                     .error("E0201", id.span, format!("unknown type `{}`", id.text))
@@ -282,9 +286,13 @@ impl<'a> Evaluator<'a> {
                 if let ExprKind::Var(id) = &inner.kind {
                     return self.var(id, true);
                 }
-                self.error("E0301", inner.span, "only a component name can be reached `via mesh`")
-                    .primary
-                    .message = "not a component name".into();
+                self.error(
+                    "E0301",
+                    inner.span,
+                    "only a component name can be reached `via mesh`",
+                )
+                .primary
+                .message = "not a component name".into();
                 return None;
             }
             ExprKind::Field(base, field) => {
@@ -342,7 +350,9 @@ impl<'a> Evaluator<'a> {
                     if self.record_type(&t.text).is_none() {
                         let help = did_you_mean(
                             &t.text,
-                            self.index.visible_definitions(&self.module).collect::<Vec<_>>(),
+                            self.index
+                                .visible_definitions(&self.module)
+                                .collect::<Vec<_>>(),
                         );
                         let d = self
                             .error("E0201", t.span, format!("unknown record type `{}`", t.text))
@@ -382,7 +392,12 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn literal_error(&mut self, span: Span, what: &str, err: literal::LiteralError) -> Option<Value> {
+    fn literal_error(
+        &mut self,
+        span: Span,
+        what: &str,
+        err: literal::LiteralError,
+    ) -> Option<Value> {
         let d = self
             .error("E0302", span, format!("invalid {what}: {}", err.message))
             .lbl(format!("not a valid {what}"));
@@ -407,7 +422,10 @@ impl<'a> Evaluator<'a> {
                 self.error(
                     "E0301",
                     e.span,
-                    format!("expected a list to iterate over, found {}", other.type_name()),
+                    format!(
+                        "expected a list to iterate over, found {}",
+                        other.type_name()
+                    ),
                 )
                 .primary
                 .message = "not a list".into();
@@ -433,9 +451,13 @@ impl<'a> Evaluator<'a> {
                 if let Some(c) = self.cluster.clone() {
                     return crate::model::cluster_value(self.db, self.lab, c).clone();
                 }
-                self.error("E0201", id.span, "`cluster` is only known inside a component placed on a cluster")
-                    .primary
-                    .message = "no cluster here".into();
+                self.error(
+                    "E0201",
+                    id.span,
+                    "`cluster` is only known inside a component placed on a cluster",
+                )
+                .primary
+                .message = "no cluster here".into();
                 return None;
             }
             "lab" => return crate::model::lab_value(self.db, self.lab).clone(),
@@ -501,7 +523,10 @@ impl<'a> Evaluator<'a> {
                 message: format!("`{}` is placed on `{target_cluster}` here", id.text),
             });
             d.help = Some(if share_mesh {
-                format!("both clusters are in one mesh: write `{} via mesh`", id.text)
+                format!(
+                    "both clusters are in one mesh: write `{} via mesh`",
+                    id.text
+                )
             } else {
                 format!(
                     "put `{here}` and `{target_cluster}` in one mesh (`mesh = \"...\"` on both) and write `{} via mesh`",
@@ -516,9 +541,7 @@ impl<'a> Evaluator<'a> {
                 self.error(
                     "E0401",
                     id.span,
-                    format!(
-                        "clusters `{here_name}` and `{target_cluster}` are not in one mesh"
-                    ),
+                    format!("clusters `{here_name}` and `{target_cluster}` are not in one mesh"),
                 )
                 .help = Some(format!(
                     "set the same `mesh = \"...\"` on clusters `{here_name}` and `{target_cluster}`"
@@ -537,7 +560,13 @@ impl<'a> Evaluator<'a> {
         }
         let header = crate::model::component_header(
             self.db,
-            crate::model::CompKey::new(self.db, self.lab, target.file, target.index, target_cluster.clone()),
+            crate::model::CompKey::new(
+                self.db,
+                self.lab,
+                target.file,
+                target.index,
+                target_cluster.clone(),
+            ),
         )
         .clone();
         if same_cluster && !via_mesh {
@@ -653,15 +682,13 @@ impl<'a> Evaluator<'a> {
         let mismatch = |this: &mut Self, v: &Value| -> Option<Value> {
             let found = v.type_name();
             let d = this
-                .error(
-                    "E0301",
-                    span,
-                    format!("expected {ty}, found {found}"),
-                )
+                .error("E0301", span, format!("expected {ty}, found {found}"))
                 .lbl(format!("this is a {found}"));
             d.help = match (ty, v) {
                 (Ty::Version, _) => Some("versions are strings: \"1.18.3\"".into()),
-                (Ty::Quantity, Value::Int(n)) => Some(format!("give it a unit: `{n}Gi` or `{n}Mi`")),
+                (Ty::Quantity, Value::Int(n)) => {
+                    Some(format!("give it a unit: `{n}Gi` or `{n}Mi`"))
+                }
                 (Ty::Secret, _) => Some("secrets are references: secret(\"path/in/store\")".into()),
                 _ => None,
             };
@@ -792,7 +819,11 @@ impl<'a> Evaluator<'a> {
                 Value::Secret(_) => Some(v),
                 Value::Str(_) => {
                     let d = self
-                        .error("E0304", span, "a secret must be a reference into a secret store, not a value")
+                        .error(
+                            "E0304",
+                            span,
+                            "a secret must be a reference into a secret store, not a value",
+                        )
                         .lbl("plaintext secret");
                     d.help = Some(
                         "store the value in the secret store and write secret(\"path/in/store\")"
@@ -847,7 +878,10 @@ impl<'a> Evaluator<'a> {
                                     .error(
                                         "E0301",
                                         span,
-                                        format!("expected a `{def}` component, `{}` is a `{d}`", c.name),
+                                        format!(
+                                            "expected a `{def}` component, `{}` is a `{d}`",
+                                            c.name
+                                        ),
                                     )
                                     .lbl("wrong kind of component");
                                 d.help = None;
@@ -864,7 +898,12 @@ impl<'a> Evaluator<'a> {
 
     /// Check a record literal against a record type: unknown fields, missing fields,
     /// field types, defaults.
-    fn check_record(&mut self, type_name: &str, fields: IndexMap<String, Value>, e: &Expr) -> Option<Value> {
+    fn check_record(
+        &mut self,
+        type_name: &str,
+        fields: IndexMap<String, Value>,
+        e: &Expr,
+    ) -> Option<Value> {
         let Some(def) = self.record_type(type_name) else {
             return Some(Value::Record(fields));
         };
@@ -1024,13 +1063,28 @@ impl<'a> Evaluator<'a> {
     fn call(&mut self, func: &Ident, args: &[Arg], span: Span) -> Option<Value> {
         let sig: &[(&str, Ty)] = match func.text.as_str() {
             "oci" => &[("url", Ty::Url), ("version", Ty::Version)],
-            "helm" => &[("url", Ty::Url), ("chart", Ty::Name), ("version", Ty::Version)],
-            "deployment" | "daemonset" | "statefulset" => &[("name", Ty::Name), ("namespace", Ty::Optional(Box::new(Ty::Name)))],
-            "health" => &[("api_version", Ty::Str), ("kind", Ty::Str), ("name", Ty::Name), ("namespace", Ty::Optional(Box::new(Ty::Name)))],
+            "helm" => &[
+                ("url", Ty::Url),
+                ("chart", Ty::Name),
+                ("version", Ty::Version),
+            ],
+            "deployment" | "daemonset" | "statefulset" => &[
+                ("name", Ty::Name),
+                ("namespace", Ty::Optional(Box::new(Ty::Name))),
+            ],
+            "health" => &[
+                ("api_version", Ty::Str),
+                ("kind", Ty::Str),
+                ("name", Ty::Name),
+                ("namespace", Ty::Optional(Box::new(Ty::Name))),
+            ],
             "secret" => &[("path", Ty::Str)],
             "lb_address" => &[("address", Ty::Ip)],
             "len" => &[("list", Ty::Any)],
-            "join" => &[("list", Ty::List(Box::new(Ty::Str))), ("separator", Ty::Str)],
+            "join" => &[
+                ("list", Ty::List(Box::new(Ty::Str))),
+                ("separator", Ty::Str),
+            ],
             "str" => &[("value", Ty::Any)],
             "map_of" => &[("key", Ty::Str), ("value", Ty::Any)],
             "bytes" => &[("quantity", Ty::Quantity)],
@@ -1040,13 +1094,29 @@ impl<'a> Evaluator<'a> {
                 let help = did_you_mean(
                     &func.text,
                     [
-                        "oci", "helm", "deployment", "daemonset", "statefulset", "health",
-                        "secret", "lb_address", "len", "join", "str", "map_of", "bytes", "millicores",
+                        "oci",
+                        "helm",
+                        "deployment",
+                        "daemonset",
+                        "statefulset",
+                        "health",
+                        "secret",
+                        "lb_address",
+                        "len",
+                        "join",
+                        "str",
+                        "map_of",
+                        "bytes",
+                        "millicores",
                         "seconds",
                     ],
                 );
                 let d = self
-                    .error("E0201", func.span, format!("unknown function `{}`", func.text))
+                    .error(
+                        "E0201",
+                        func.span,
+                        format!("unknown function `{}`", func.text),
+                    )
                     .lbl("not a builtin function");
                 d.help = help;
                 return None;
@@ -1154,7 +1224,14 @@ impl<'a> Evaluator<'a> {
                 Value::Record(r) => Value::Int(r.len() as i64),
                 Value::Str(s) => Value::Int(s.chars().count() as i64),
                 other => {
-                    self.error("E0301", span, format!("`len` needs a list, record or string, found {}", other.type_name()));
+                    self.error(
+                        "E0301",
+                        span,
+                        format!(
+                            "`len` needs a list, record or string, found {}",
+                            other.type_name()
+                        ),
+                    );
                     return None;
                 }
             },
@@ -1174,7 +1251,11 @@ impl<'a> Evaluator<'a> {
             "str" => match vals[0].scalar_text() {
                 Some(t) => Value::Str(t),
                 None => {
-                    self.error("E0301", span, format!("a {} has no text form", vals[0].type_name()));
+                    self.error(
+                        "E0301",
+                        span,
+                        format!("a {} has no text form", vals[0].type_name()),
+                    );
                     return None;
                 }
             },
@@ -1214,7 +1295,11 @@ impl<'a> Evaluator<'a> {
                     self.check_plaintext(path, value);
                     if let Value::Secret(p) = &v {
                         let d = self
-                            .error("E0304", value.span, format!("the secret `{p}` cannot be written into a manifest"))
+                            .error(
+                                "E0304",
+                                value.span,
+                                format!("the secret `{p}` cannot be written into a manifest"),
+                            )
                             .lbl("secret reference in a value tree");
                         d.help = Some("pass it to a template parameter of type `secret`, which turns it into a reference (an ExternalSecret)".into());
                         ok = false;
@@ -1226,11 +1311,15 @@ impl<'a> Evaluator<'a> {
                             *span,
                             format!(
                                 "`{}` conflicts with an earlier value",
-                                path.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(".")
+                                path.iter()
+                                    .map(|p| p.text.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(".")
                             ),
                         )
                         .primary
-                        .message = "a part of this path is already set to a non-record value".into();
+                        .message =
+                            "a part of this path is already set to a non-record value".into();
                         ok = false;
                     }
                 }
@@ -1371,8 +1460,12 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Result<Value, ArithError> {
         (BinOp::Div, Int(x), Int(y)) => Int(x / y),
         (BinOp::Add, Str(x), Str(y)) => Str(format!("{x}{y}")),
         (BinOp::Add, List(x), List(y)) => List(x.iter().chain(y).cloned().collect()),
-        (BinOp::Add, Bytes(x), Bytes(y)) => Bytes(crate::literal::Bytes(checked(x.0.checked_add(y.0))?)),
-        (BinOp::Sub, Bytes(x), Bytes(y)) => Bytes(crate::literal::Bytes(checked(x.0.checked_sub(y.0))?)),
+        (BinOp::Add, Bytes(x), Bytes(y)) => {
+            Bytes(crate::literal::Bytes(checked(x.0.checked_add(y.0))?))
+        }
+        (BinOp::Sub, Bytes(x), Bytes(y)) => {
+            Bytes(crate::literal::Bytes(checked(x.0.checked_sub(y.0))?))
+        }
         (BinOp::Mul, Bytes(x), Int(n)) | (BinOp::Mul, Int(n), Bytes(x)) => {
             Bytes(crate::literal::Bytes(checked(x.0.checked_mul(*n as i128))?))
         }
@@ -1396,7 +1489,9 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Result<Value, ArithError> {
             Duration(crate::literal::Duration(checked(x.0.checked_sub(y.0))?))
         }
         (BinOp::Mul, Duration(x), Int(n)) | (BinOp::Mul, Int(n), Duration(x)) if *n >= 0 => {
-            Duration(crate::literal::Duration(checked(x.0.checked_mul(*n as u64))?))
+            Duration(crate::literal::Duration(checked(
+                x.0.checked_mul(*n as u64),
+            )?))
         }
         (BinOp::Mul | BinOp::Of, Percent(p), Int(n)) | (BinOp::Mul, Int(n), Percent(p)) => {
             Int(scale(*n as i128, *p) as i64)

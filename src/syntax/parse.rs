@@ -134,9 +134,7 @@ fn too_deep(chunk: &str) -> Option<(usize, usize)> {
                 in_comment = false;
             }
         } else if in_str {
-            if c == '"' && prev != '\\' {
-                in_str = false;
-            } else if c == '\n' {
+            if (c == '"' && prev != '\\') || c == '\n' {
                 in_str = false;
             }
         } else {
@@ -356,12 +354,14 @@ impl Builder {
             p
         };
         match p.as_rule() {
-            Rule::list_type => {
-                TypeExpr::List(Box::new(self.type_expr(p.into_inner().next().unwrap())), span)
-            }
-            Rule::map_type => {
-                TypeExpr::Map(Box::new(self.type_expr(p.into_inner().next().unwrap())), span)
-            }
+            Rule::list_type => TypeExpr::List(
+                Box::new(self.type_expr(p.into_inner().next().unwrap())),
+                span,
+            ),
+            Rule::map_type => TypeExpr::Map(
+                Box::new(self.type_expr(p.into_inner().next().unwrap())),
+                span,
+            ),
             Rule::opt_type => TypeExpr::Optional(
                 Box::new(self.type_expr(p.into_inner().next().unwrap())),
                 span,
@@ -479,7 +479,10 @@ impl Builder {
             Rule::include_stmt => {
                 let mut inner = p.into_inner();
                 let template = self.ident(inner.next().unwrap());
-                let args = inner.next().map(|r| self.record_items(r)).unwrap_or_default();
+                let args = inner
+                    .next()
+                    .map(|r| self.record_items(r))
+                    .unwrap_or_default();
                 Stmt::Include {
                     template,
                     args,
@@ -821,7 +824,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        let src = format!("lab l {{ x = {}{} }}", "[".repeat(10_000), "]".repeat(10_000));
+        let src = format!(
+            "lab l {{ x = {}{} }}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         let (_, errs) = parse_file(&src);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].message.contains("nested"));

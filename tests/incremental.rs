@@ -1,0 +1,146 @@
+//! Incrementality: after an edit, only the queries of the edited file and of what depends
+//! on it re-run. Counted with salsa's `WillExecute` events, not assumed.
+
+use std::sync::{Arc, Mutex};
+
+use labc::db::{LabDb, SourceFile};
+use labc::model::CompKey;
+use salsa::plumbing::AsId as _;
+use salsa::Setter as _;
+
+type Log = Arc<Mutex<Vec<salsa::DatabaseKeyIndex>>>;
+
+fn lab_files() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
+    labc::cli::read_lab(&dir).expect("lab/ is readable")
+}
+
+fn db_with_log() -> (LabDb, Log) {
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    let db = LabDb::with_event_hook(Box::new(move |event: salsa::Event| {
+        if let salsa::EventKind::WillExecute { database_key } = event.kind {
+            sink.lock().unwrap().push(database_key);
+        }
+    }));
+    (db, log)
+}
+
+/// (query name, key id) of every execution since the last call.
+fn executed(db: &LabDb, log: &Log) -> Vec<(String, salsa::Id)> {
+    let keys: Vec<_> = std::mem::take(&mut *log.lock().unwrap());
+    salsa::attach(db, || {
+        keys.iter()
+            .map(|k| {
+                let text = format!("{k:?}");
+                let name = text.split('(').next().unwrap_or_default().to_string();
+                (name, k.key_index())
+            })
+            .collect()
+    })
+}
+
+fn file_named(db: &LabDb, lab: labc::db::Lab, path: &str) -> SourceFile {
+    *lab.files(db)
+        .iter()
+        .find(|f| f.path(db) == path)
+        .expect("file exists")
+}
+
+#[test]
+fn editing_a_tenant_reruns_only_what_depends_on_it() {
+    let (mut db, log) = db_with_log();
+    let lab = db.load(lab_files());
+    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty(), "the example lab compiles cleanly");
+    let first = executed(&db, &log);
+    assert!(first.iter().filter(|(n, _)| n == "parse").count() >= 8);
+
+    // Same-length edit: no span elsewhere moves.
+    let harbor = file_named(&db, lab, "tenants/harbor.lab");
+    let network = file_named(&db, lab, "network.lab");
+    let text = harbor
+        .text(&db)
+        .replace("default_pool_size = 15", "default_pool_size = 16");
+    harbor.set_text(&mut db).to(text);
+
+    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty());
+    let pooler = &out.files["clusters/infra/harbor/config/pooler.yaml"];
+    assert!(pooler.contains("default_pool_size: '16'"), "{pooler}");
+    let second = executed(&db, &log);
+    let ran = |name: &str| {
+        second
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .collect::<Vec<_>>()
+    };
+
+    // Parsing: only the edited file.
+    assert_eq!(
+        ran("parse"),
+        vec![harbor.as_id()],
+        "only harbor.lab is re-parsed"
+    );
+    // Evaluation: the harbor component on infra, nothing else.
+    let harbor_key = CompKey::new(&db, lab, harbor, 0, "infra".to_string());
+    assert_eq!(
+        ran("eval_component"),
+        vec![harbor_key.as_id()],
+        "only harbor is re-evaluated"
+    );
+    // Clusters, pools and headers are untouched; the apps cluster is not lowered again.
+    for q in [
+        "cluster_facts",
+        "pool_value",
+        "lab_value",
+        "component_header",
+        "crds_on_cluster",
+        "lab_checks",
+    ] {
+        assert!(ran(q).is_empty(), "{q} re-ran: {second:?}");
+    }
+    assert_eq!(
+        ran("emit_cluster").len(),
+        1,
+        "only infra's tree is re-emitted"
+    );
+    assert!(
+        ran("decl_of").len() <= 1,
+        "only harbor's declaration is re-read"
+    );
+    let _ = network;
+
+    // No edit: nothing runs.
+    labc::emit::compile_with_diagnostics(&db, lab);
+    assert!(executed(&db, &log).is_empty());
+}
+
+#[test]
+fn editing_a_cluster_reevaluates_its_components_only() {
+    let (mut db, log) = db_with_log();
+    let lab = db.load(lab_files());
+    labc::emit::compile_with_diagnostics(&db, lab);
+    executed(&db, &log);
+
+    let network = file_named(&db, lab, "network.lab");
+    // Change apps' BGP ASN (same length).
+    let text = network.text(&db).replace("asn = 64513", "asn = 64514");
+    network.set_text(&mut db).to(text);
+    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty());
+    assert!(out.files["clusters/apps/cilium/config/ciliumbgpclusterconfig.yaml"].contains("64514"));
+    let second = executed(&db, &log);
+    let parsed: Vec<_> = second.iter().filter(|(n, _)| n == "parse").collect();
+    assert_eq!(parsed.len(), 1, "only network.lab is re-parsed");
+    // The tenant file's declaration is unchanged, so its memo is reused.
+    let harbor = file_named(&db, lab, "tenants/harbor.lab");
+    let harbor_key = CompKey::new(&db, lab, harbor, 0, "infra".to_string());
+    assert!(
+        !second
+            .iter()
+            .any(|(n, id)| n == "eval_component" && *id == harbor_key.as_id()),
+        "harbor on infra does not depend on the apps cluster"
+    );
+}

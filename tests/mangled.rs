@@ -1,0 +1,137 @@
+//! Robustness: mangled versions of the example lab (truncated, lines deleted or swapped,
+//! stray bytes, deep nesting) produce diagnostics and never panic or hang.
+
+use std::path::Path;
+
+fn lab_files() -> Vec<(String, String)> {
+    labc::cli::read_lab(&Path::new(env!("CARGO_MANIFEST_DIR")).join("lab")).unwrap()
+}
+
+/// Compile with one file replaced; returns the number of error diagnostics.
+fn errors_with(path: &str, text: String) -> usize {
+    let mut files = lab_files();
+    for f in &mut files {
+        if f.0 == path {
+            f.1 = text.clone();
+        }
+    }
+    let db = labc::db::LabDb::default();
+    let lab = db.load(files);
+    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    // Rendering must not panic either.
+    let _ = labc::diag::render_plain(&db, &diags);
+    diags
+        .iter()
+        .filter(|d| d.severity == labc::diag::Severity::Error)
+        .count()
+}
+
+fn mangles(text: &str) -> Vec<(String, String, bool)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    // Truncations inside the text: always an error when they cut a declaration open.
+    for cut in [text.len() / 3, text.len() / 2, text.len() * 4 / 5] {
+        let cut = (0..=cut)
+            .rev()
+            .find(|c| text.is_char_boundary(*c))
+            .unwrap_or(0);
+        let t = &text[..cut];
+        let opens = t.matches('{').count() > t.matches('}').count();
+        out.push((format!("truncated at {cut}"), t.to_string(), opens));
+    }
+    // Each line deleted in turn; then adjacent lines swapped.
+    for i in 0..lines.len() {
+        let mut l = lines.clone();
+        l.remove(i);
+        out.push((format!("line {} deleted", i + 1), l.join("\n"), false));
+        if i + 1 < lines.len() {
+            let mut l = lines.clone();
+            l.swap(i, i + 1);
+            out.push((
+                format!("lines {} and {} swapped", i + 1, i + 2),
+                l.join("\n"),
+                false,
+            ));
+        }
+    }
+    // Stray bytes in the middle of a line, and at the start of the file.
+    // Right after the first `{`, so they land in code, not in a comment.
+    let brace = text.find('{').map_or(0, |i| i + 1);
+    out.push((
+        "stray bytes".into(),
+        format!("{}\u{1}\u{fffd}@@{}", &text[..brace], &text[brace..]),
+        true,
+    ));
+    out.push(("leading garbage".into(), format!("}}}} ]] )) {text}"), true));
+    // Deeply nested brackets.
+    let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+    out.push((
+        "deep nesting".into(),
+        format!("{text}\ntenant deep on infra {{ namespace = {deep} }}\n"),
+        true,
+    ));
+    out.push((
+        "unclosed nesting".into(),
+        format!(
+            "{text}\ntenant deep on infra {{ x = {} \n",
+            "{(".repeat(30_000)
+        ),
+        true,
+    ));
+    out
+}
+
+#[test]
+fn mangled_lab_files_report_errors_without_panicking() {
+    for (path, text) in lab_files() {
+        for (what, mangled, must_fail) in mangles(&text) {
+            let errors = errors_with(&path, mangled);
+            if must_fail {
+                assert!(errors > 0, "{path}, {what}: expected errors");
+            }
+        }
+    }
+}
+
+#[test]
+fn check_exits_1_on_a_mangled_lab_and_2_on_a_missing_dir() {
+    let tmp = std::env::temp_dir().join(format!("labc-mangled-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    for (path, text) in lab_files() {
+        let dest = tmp.join(&path);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let cut = text.len() / 2;
+        let cut = (0..=cut).rev().find(|c| text.is_char_boundary(*c)).unwrap();
+        std::fs::write(dest, &text[..cut]).unwrap();
+    }
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_labc"))
+        .args(["check", tmp.to_str().unwrap(), "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(String::from_utf8_lossy(&status.stderr).contains("error[E0101]"));
+    let out = tmp.join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_labc"))
+        .args([
+            "build",
+            tmp.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1));
+    assert!(!out.exists(), "a lab with errors writes nothing");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_labc"))
+        .args(["check", tmp.join("missing").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&tmp);
+}
