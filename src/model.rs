@@ -742,6 +742,9 @@ fn bind_params(
                 }
                 v
             }
+            // After a bad argument, defaults that may refer to it are not evaluated, so
+            // one mistake gives one diagnostic.
+            None if !ok => None,
             None => match &p.default {
                 // Defaults may refer to earlier parameters (`owner: name = database`).
                 Some(d) => {
