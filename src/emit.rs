@@ -196,7 +196,14 @@ fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
 #[salsa::tracked(returns(copy))]
 pub fn lab_checks(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
-    if index.labs.is_empty() {
+    // A `lab` declaration with a syntax error is already reported; do not add this one.
+    let written = lab.files(db).iter().any(|f| {
+        !f.path(db).starts_with("std/")
+            && f.text(db)
+                .lines()
+                .any(|l| l.starts_with("lab ") || l == "lab")
+    });
+    if index.labs.is_empty() && !written {
         if let Some(&file) = lab
             .files(db)
             .iter()

@@ -511,7 +511,11 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                     r.span,
                     format!(
                         "{} `{}` is created twice on cluster `{cluster}`",
-                        r.kind, r.name
+                        r.kind,
+                        match &r.namespace {
+                            Some(ns) => format!("{ns}/{}", r.name),
+                            None => r.name.clone(),
+                        }
                     ),
                 )
                 .label(format!("created by `{}`", c.name))

@@ -230,6 +230,7 @@ fn eval_schema_body(
                     other.span(),
                     format!("this statement is not allowed in a {}", decl.kind.keyword()),
                 )
+                .lbl("not allowed here")
                 .help = Some(format!(
                     "a {} takes only field assignments{}",
                     decl.kind.keyword(),
@@ -238,20 +239,19 @@ fn eval_schema_body(
             }
         }
     }
-    for (field, _, required) in schema {
-        if *required && !out.contains_key(*field) && !seen.contains_key(*field) {
-            ev.error(
-                "E0206",
-                decl.name.span,
-                format!(
-                    "{} `{}` needs `{field}`",
-                    decl.kind.keyword(),
-                    decl.name.text
-                ),
-            )
-            .primary
-            .message = format!("`{field}` is missing");
-        }
+    let missing: Vec<String> = schema
+        .iter()
+        .filter(|(field, _, required)| *required && !seen.contains_key(*field))
+        .map(|(field, _, _)| format!("`{field}`"))
+        .collect();
+    if !missing.is_empty() {
+        let list = missing.join(", ");
+        ev.error(
+            "E0206",
+            decl.name.span,
+            format!("{} `{}` needs {list}", decl.kind.keyword(), decl.name.text),
+        )
+        .lbl(format!("missing {list}"));
     }
     (out, crds)
 }
@@ -570,7 +570,8 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
                                 "an {} body takes only arguments (`name = value`)",
                                 decl.kind.keyword()
                             ),
-                        );
+                        )
+                        .lbl("not an argument");
                     }
                 }
             }
@@ -685,7 +686,8 @@ fn bind_params(
                 "E0208",
                 call_site.span,
                 "arguments are `name = value` pairs",
-            );
+            )
+            .lbl("not an argument");
             ok = false;
             continue;
         };
@@ -904,6 +906,7 @@ fn exec(
                         *span,
                         format!("`settings` is not allowed in a {}", ctx.keyword()),
                     )
+                    .lbl("not allowed here")
                     .help = Some("only operators have settings; templates take parameters".into());
                 }
             }
@@ -918,6 +921,7 @@ fn exec(
                         *span,
                         format!("`crds` is not allowed in a {}", ctx.keyword()),
                     )
+                    .lbl("not allowed here")
                     .help = Some(
                         "CRDs are installed by operators (or by a cluster's bootstrap)".into(),
                     );
@@ -988,22 +992,8 @@ fn exec(
             Stmt::For {
                 var, iter, body, ..
             } => {
-                let Some(v) = ev.eval(iter, &Ty::Any) else {
+                let Some(items) = ev.eval_list(iter) else {
                     continue;
-                };
-                let items = match v {
-                    Value::List(items) => items,
-                    other => {
-                        ev.error(
-                            "E0301",
-                            iter.span,
-                            format!(
-                                "expected a list to iterate over, found {}",
-                                other.type_name()
-                            ),
-                        );
-                        continue;
-                    }
                 };
                 for it in items {
                     ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
@@ -1051,7 +1041,8 @@ fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
         namespace,
         body,
         file: ev.file,
-        span: r.span,
+        // Kind and name: what a diagnostic about the object should underline.
+        span: r.kind.span.to(r.name.span),
     })
 }
 

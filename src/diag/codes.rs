@@ -180,7 +180,7 @@ network: two clusters handing out the same LoadBalancer address is an outage.",
         code: "E0405",
         title: "address outside its pool",
         explanation: "An address that must come from one of the cluster's LoadBalancer pools \
-(`address(...)` in a template) lies outside every pool of that cluster.",
+(`lb_address(...)` in a template or operator) lies outside every pool of that cluster.",
     },
     Code {
         code: "E0406",

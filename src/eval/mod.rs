@@ -345,7 +345,8 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Record { type_name, items } => {
                 let mut rec = Value::Record(IndexMap::new());
-                self.record_items(items, &mut rec)?;
+                let open = matches!(ty, Ty::Any) && type_name.is_none();
+                self.record_items_checked(items, &mut rec, open)?;
                 if let Some(t) = type_name {
                     if self.record_type(&t.text).is_none() {
                         let help = did_you_mean(
@@ -399,13 +400,13 @@ impl<'a> Evaluator<'a> {
         err: literal::LiteralError,
     ) -> Option<Value> {
         let d = self
-            .error("E0302", span, format!("invalid {what}: {}", err.message))
+            .error("E0302", span, err.message)
             .lbl(format!("not a valid {what}"));
         d.help = err.help;
         None
     }
 
-    fn eval_list(&mut self, e: &Expr) -> Option<Vec<Value>> {
+    pub fn eval_list(&mut self, e: &Expr) -> Option<Vec<Value>> {
         match self.eval(e, &Ty::Any)? {
             Value::List(items) => Some(items),
             Value::Record(map) => Some(
@@ -607,10 +608,21 @@ impl<'a> Evaluator<'a> {
                 "namespace" => Some(Value::Str(c.namespace.clone())),
                 "cluster" => Some(Value::Str(c.cluster.clone())),
                 // The in-cluster DNS name of the component's Service of the same name.
-                "host" => Some(Value::Str(format!(
-                    "{}.{}.svc.cluster.local",
-                    c.name, c.namespace
-                ))),
+                "host" => {
+                    let domain =
+                        match crate::model::cluster_value(self.db, self.lab, c.cluster.clone()) {
+                            Some(Value::Record(r)) => {
+                                r.get("dns_domain").and_then(Value::scalar_text)
+                            }
+                            _ => None,
+                        };
+                    Some(Value::Str(format!(
+                        "{}.{}.svc.{}",
+                        c.name,
+                        c.namespace,
+                        domain.unwrap_or_else(|| "cluster.local".into())
+                    )))
+                }
                 _ => None,
             },
             Value::Range(r) => match name {
@@ -666,7 +678,7 @@ impl<'a> Evaluator<'a> {
         d.secondary.push(crate::diag::Label {
             file,
             span: base_span,
-            message: format!("this is a {}", base.type_name()),
+            message: format!("this is {}", value::with_article(base.type_name())),
         });
         d.help = help;
         None
@@ -683,7 +695,7 @@ impl<'a> Evaluator<'a> {
             let found = v.type_name();
             let d = this
                 .error("E0301", span, format!("expected {ty}, found {found}"))
-                .lbl(format!("this is a {found}"));
+                .lbl(format!("this is {}", value::with_article(found)));
             d.help = match (ty, v) {
                 (Ty::Version, _) => Some("versions are strings: \"1.18.3\"".into()),
                 (Ty::Quantity, Value::Int(n)) => {
@@ -871,23 +883,18 @@ impl<'a> Evaluator<'a> {
             },
             Ty::Component(def) => match v {
                 Value::Component(c) => {
-                    if self.resolve_components {
-                        if let Some(d) = &c.definition {
-                            if d != def {
-                                let d = self
-                                    .error(
-                                        "E0301",
-                                        span,
-                                        format!(
-                                            "expected a `{def}` component, `{}` is a `{d}`",
-                                            c.name
-                                        ),
-                                    )
-                                    .lbl("wrong kind of component");
-                                d.help = None;
-                                return None;
-                            }
-                        }
+                    if self.resolve_components && c.definition.as_deref() != Some(def.as_str()) {
+                        let what = match &c.definition {
+                            Some(d) => format!("a `{d}`"),
+                            None => "a tenant".to_string(),
+                        };
+                        self.error(
+                            "E0301",
+                            span,
+                            format!("expected a `{def}` component, `{}` is {what}", c.name),
+                        )
+                        .lbl("wrong kind of component");
+                        return None;
                     }
                     Some(Value::Component(c))
                 }
@@ -1004,25 +1011,30 @@ impl<'a> Evaluator<'a> {
                         "E0303",
                         span,
                         format!(
-                            "`{}` cannot combine a {} and a {}",
+                            "`{}` cannot combine {} and {}",
                             op.symbol(),
-                            a.type_name(),
-                            b.type_name()
+                            a.describe(),
+                            b.describe()
                         ),
                     )
                     .lbl("units do not match");
                 d.secondary.push(crate::diag::Label {
                     file,
                     span: l.span,
-                    message: format!("this is a {}", a.type_name()),
+                    message: format!("this is {}", a.describe()),
                 });
                 d.secondary.push(crate::diag::Label {
                     file,
                     span: r.span,
-                    message: format!("this is a {}", b.type_name()),
+                    message: format!("this is {}", b.describe()),
                 });
                 if matches!(op, BinOp::Of) {
                     d.help = Some("`of` takes a percentage on the left: `90% of limit`".into());
+                } else if let Some(u) = [&a, &b].into_iter().find(|v| matches!(v, Value::Unit(_))) {
+                    d.help = Some(format!(
+                        "`{}` has no unit of its own here: use it where a `quantity`, `cpu` or `duration` is expected (a typed parameter or setting)",
+                        u.scalar_text().unwrap_or_default()
+                    ));
                 }
                 None
             }
@@ -1044,10 +1056,19 @@ impl<'a> Evaluator<'a> {
                 Value::Cpu(_) => literal::parse_cpu(&text).ok().map(Value::Cpu),
                 Value::Duration(_) => literal::parse_duration(&text).ok().map(Value::Duration),
                 Value::Bytes(_) => literal::parse_bytes(&text).ok().map(Value::Bytes),
+                // No typed partner: only unambiguous units are interpreted. `250m` could
+                // be CPU or minutes, so it stays uninterpreted (arithmetic on it then fails
+                // with a hint) rather than silently meaning one of them.
                 _ => literal::parse_bytes(&text)
                     .ok()
                     .map(Value::Bytes)
-                    .or_else(|| literal::parse_duration(&text).ok().map(Value::Duration)),
+                    .or_else(|| {
+                        if literal::parse_cpu(&text).is_ok() {
+                            None
+                        } else {
+                            literal::parse_duration(&text).ok().map(Value::Duration)
+                        }
+                    }),
             };
             parsed.unwrap_or(v)
         }
@@ -1284,6 +1305,17 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluate record items into `target` (a `Value::Record`), honouring dotted keys.
     pub fn record_items(&mut self, items: &[RecordItem], target: &mut Value) -> Option<()> {
+        self.record_items_checked(items, target, true)
+    }
+
+    /// `check_secrets`: whether this is an open value tree (Helm values, a resource body,
+    /// an untyped record), where credential-named keys may not hold string literals.
+    fn record_items_checked(
+        &mut self,
+        items: &[RecordItem],
+        target: &mut Value,
+        check_secrets: bool,
+    ) -> Option<()> {
         let mut ok = true;
         for item in items {
             match item {
@@ -1292,7 +1324,9 @@ impl<'a> Evaluator<'a> {
                         ok = false;
                         continue;
                     };
-                    self.check_plaintext(path, value);
+                    if check_secrets {
+                        self.check_plaintext(path, value);
+                    }
                     if let Value::Secret(p) = &v {
                         let d = self
                             .error(
@@ -1332,7 +1366,7 @@ impl<'a> Evaluator<'a> {
                     };
                     for it in list {
                         self.scopes.push(IndexMap::from([(var.text.clone(), it)]));
-                        let r = self.record_items(body, target);
+                        let r = self.record_items_checked(body, target, check_secrets);
                         self.scopes.pop();
                         ok &= r.is_some();
                     }
@@ -1343,8 +1377,16 @@ impl<'a> Evaluator<'a> {
                     otherwise,
                     ..
                 } => match self.eval(cond, &Ty::Bool) {
-                    Some(Value::Bool(true)) => ok &= self.record_items(then, target).is_some(),
-                    Some(_) => ok &= self.record_items(otherwise, target).is_some(),
+                    Some(Value::Bool(true)) => {
+                        ok &= self
+                            .record_items_checked(then, target, check_secrets)
+                            .is_some()
+                    }
+                    Some(_) => {
+                        ok &= self
+                            .record_items_checked(otherwise, target, check_secrets)
+                            .is_some()
+                    }
                     None => ok = false,
                 },
             }

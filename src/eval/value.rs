@@ -73,6 +73,31 @@ impl Value {
         }
     }
 
+    /// The type with an article and, for literals whose unit is not yet known, what they
+    /// could mean: "a quantity", "`10m` (a duration or a CPU quantity)".
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Unit(s) => {
+                let mut kinds = Vec::new();
+                if crate::literal::parse_bytes(s).is_ok() {
+                    kinds.push("a quantity");
+                }
+                if crate::literal::parse_duration(s).is_ok() {
+                    kinds.push("a duration");
+                }
+                if crate::literal::parse_cpu(s).is_ok() {
+                    kinds.push("a CPU quantity");
+                }
+                if kinds.is_empty() {
+                    format!("`{s}` (an unknown unit)")
+                } else {
+                    format!("`{s}` ({})", kinds.join(" or "))
+                }
+            }
+            other => with_article(other.type_name()),
+        }
+    }
+
     /// The text of a scalar as it appears in YAML and in string interpolation.
     pub fn scalar_text(&self) -> Option<String> {
         Some(match self {
@@ -117,6 +142,12 @@ impl Value {
             other => Yaml::Str(other.scalar_text().unwrap_or_default()),
         }
     }
+}
+
+/// "an int", "a quantity".
+pub fn with_article(noun: &str) -> String {
+    let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 /// A type, as written in parameters, settings and record-type fields, or built in.

@@ -60,11 +60,15 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                     continue;
                 };
                 let consumed = pair.as_span().end();
-                let b = Builder { base: pos };
+                let b = Builder {
+                    base: pos,
+                    errors: Default::default(),
+                };
                 match pair.as_rule() {
                     Rule::use_decl => ast.uses.push(b.use_decl(pair)),
                     _ => ast.decls.push(b.decl(pair)),
                 }
+                errors.extend(b.errors.into_inner());
                 pos += consumed.max(1);
             }
             Err(err) => {
@@ -201,50 +205,30 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         InputLocation::Span((s, _)) => base + s,
     };
     let at = at.min(text.len());
-    // Point at the offending token (or the end of the file).
-    let end = text[at..]
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace())
-        .map(|(i, _)| at + i)
-        .unwrap_or(text.len());
-    let end = if end == at {
-        (at + text[at..].chars().next().map_or(0, char::len_utf8)).min(text.len())
-    } else {
-        end
-    };
+    if let Some(e) = unquoted_version(text, at) {
+        return e;
+    }
+    let end = token_end(text, at);
     let found = if at >= text.len() {
         "the end of the file".to_string()
     } else {
         let tok: String = text[at..end].chars().take(24).collect();
         format!("`{tok}`")
     };
-    let (expected, help) = match &err.variant {
+    let expected = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<String> = positives.iter().map(rule_name).collect();
             names.sort();
             names.dedup();
-            let help = if names.iter().any(|n| n == "a value") {
-                let tok = &text[at..end];
-                if tok.starts_with('.')
-                    || tok.chars().filter(|c| *c == '.').count() == 1
-                        && tok.chars().all(|c| c.is_ascii_digit() || c == '.')
-                {
-                    Some("versions are written as strings: \"1.18.3\"".to_string())
-                } else {
-                    None
-                }
-            } else {
-                None
-            };
-            (names, help)
+            names
         }
-        ErrorVariant::CustomError { message } => (vec![message.clone()], None),
+        ErrorVariant::CustomError { message } => vec![message.clone()],
     };
     let expected = match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].clone(),
         _ => {
-            let (last, rest) = expected.split_last().unwrap();
+            let (last, rest) = expected.split_last().expect("two or more");
             format!("{} or {}", rest.join(", "), last)
         }
     };
@@ -252,13 +236,69 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         span: Span::new(at, end),
         message: format!("expected {expected}, found {found}"),
         label: format!("expected {expected}"),
-        help,
+        help: None,
     }
 }
 
+/// The end of the token starting at `at`: a word, a string, or one character.
+fn token_end(text: &str, at: usize) -> usize {
+    let rest = &text[at.min(text.len())..];
+    let Some(first) = rest.chars().next() else {
+        return text.len();
+    };
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
+            .unwrap_or(rest.len())
+    } else if first == '"' {
+        rest[1..]
+            .find(['"', '\n'])
+            .map_or(rest.len(), |i| i + 2)
+            .min(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    at + len
+}
+
+/// `1.18.3` written without quotes: the parser reads `1` and fails at `.18`. Recognise
+/// the whole dotted number and say what to write instead.
+fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
+    let bytes = text.as_bytes();
+    let mut start = at;
+    while start > 0 && (bytes[start - 1].is_ascii_digit() || bytes[start - 1] == b'.') {
+        start -= 1;
+    }
+    // A leading `v` (`v1.18.6`) belongs to the version too.
+    let mut end = start;
+    while end < bytes.len()
+        && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'-' | b'+'))
+    {
+        end += 1;
+    }
+    let word = &text[start..end];
+    let dots = word.matches('.').count();
+    let looks_like_version = word.starts_with(|c: char| c.is_ascii_digit())
+        && dots == 2
+        && word
+            .split('.')
+            .take(2)
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !looks_like_version || start == at && !word.contains('.') {
+        return None;
+    }
+    Some(SyntaxError {
+        span: Span::new(start, end),
+        message: format!("a version must be written as a string: `\"{word}\"`"),
+        label: "unquoted version".into(),
+        help: Some(format!("write \"{word}\"")),
+    })
+}
+
 /// Turns pest pairs into AST nodes, shifting spans by the item's offset in the file.
+/// Errors the grammar cannot express (interpolated keys) are collected in `errors`.
 struct Builder {
     base: usize,
+    errors: std::cell::RefCell<Vec<SyntaxError>>,
 }
 
 impl Builder {
@@ -333,11 +373,14 @@ impl Builder {
     }
 
     fn field_decl(&self, p: Pair<Rule>) -> FieldDecl {
-        let span = self.span(&p);
         let mut inner = p.into_inner();
         let name = self.ident(inner.next().unwrap());
         let ty = self.type_expr(inner.next().unwrap());
         let default = inner.next().map(|e| self.expr(e));
+        // From the name to the type or default; the pair itself also covers whitespace
+        // skipped while looking for an optional `= default`.
+        let end = default.as_ref().map_or(ty.span(), |d| d.span);
+        let span = name.span.to(end);
         FieldDecl {
             name,
             ty,
@@ -380,10 +423,16 @@ impl Builder {
                 if k.as_rule() == Rule::string {
                     let span = self.span(&k);
                     let e = self.string(k);
-                    Ident {
-                        text: e.as_plain_str().unwrap_or_default(),
-                        span,
-                    }
+                    let text = e.as_plain_str().unwrap_or_else(|| {
+                        self.errors.borrow_mut().push(SyntaxError {
+                            span,
+                            message: "a key cannot contain `${...}`".into(),
+                            label: "interpolated key".into(),
+                            help: Some("keys are fixed text; for a computed key write `map_of(key, value)`".into()),
+                        });
+                        String::new()
+                    });
+                    Ident { text, span }
                 } else {
                     self.ident(k)
                 }
