@@ -16,7 +16,6 @@ use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
 use crate::diag::Diag;
-use crate::eval::Value;
 use crate::lower::{cluster_ir, ClusterIr};
 use crate::model;
 use crate::queries::{self, item_index};
@@ -191,192 +190,6 @@ fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
     ])
 }
 
-/// Checks that need every cluster at once: overlapping pools and CIDRs, mesh conflicts,
-/// components placed on unknown clusters, a missing `lab`.
-#[salsa::tracked(returns(copy))]
-pub fn lab_checks(db: &dyn Db, lab: Lab) {
-    let index = item_index(db, lab);
-    // A `lab` declaration with a syntax error is already reported; do not add this one.
-    let written = lab.files(db).iter().any(|f| {
-        !f.path(db).starts_with("std/")
-            && f.text(db)
-                .lines()
-                .any(|l| l.starts_with("lab ") || l == "lab")
-    });
-    if index.labs.is_empty() && !written {
-        if let Some(&file) = lab
-            .files(db)
-            .iter()
-            .find(|f| !f.path(db).starts_with("std/"))
-        {
-            Diag::error(
-                "E0502",
-                file,
-                crate::syntax::ast::Span::new(0, 0),
-                "this lab has no `lab` declaration",
-            )
-            .label("expected `lab <name> { domain = ..., git = ... }` in some file")
-            .help("add a `lab` declaration with the domain and the git source")
-            .emit(db);
-        }
-    }
-    for c in &index.components {
-        for on in &c.on {
-            if !index.clusters.contains_key(on) {
-                let decl = queries::decl(db, c);
-                let span = decl
-                    .on
-                    .iter()
-                    .find(|o| &o.text == on)
-                    .map(|o| o.span)
-                    .unwrap_or(c.name_span);
-                Diag::error("E0201", c.file, span, format!("unknown cluster `{on}`"))
-                    .label("no such cluster")
-                    .help_opt(crate::diag::did_you_mean(
-                        on,
-                        index.clusters.keys().map(String::as_str),
-                    ))
-                    .emit(db);
-            }
-        }
-    }
-    // Address ranges of every pool and cluster network, to check overlaps pairwise.
-    struct Net {
-        what: String,
-        file: crate::db::SourceFile,
-        span: crate::syntax::ast::Span,
-        range: Option<crate::literal::AddrRange>,
-        net: Option<ipnet::IpNet>,
-        cluster: String,
-    }
-    let mut nets: Vec<Net> = Vec::new();
-    // Mesh name -> members: (cluster, id, pod CIDR, file, span of the id).
-    type MeshMember = (
-        String,
-        i64,
-        Option<ipnet::IpNet>,
-        crate::db::SourceFile,
-        crate::syntax::ast::Span,
-    );
-    let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
-    for (name, item) in &index.clusters {
-        let Some(Value::Record(r)) = model::cluster_value(db, lab, name.clone()) else {
-            continue;
-        };
-        let decl = queries::decl(db, item);
-        let field_span = |f: &str| {
-            decl.body
-                .iter()
-                .find_map(|s| match s {
-                    crate::syntax::ast::Stmt::Assign { path, value, .. } if path[0].text == f => {
-                        Some(value.span)
-                    }
-                    _ => None,
-                })
-                .unwrap_or(item.name_span)
-        };
-        for f in ["pods", "services"] {
-            if let Some(Value::Cidr(c)) = r.get(f) {
-                nets.push(Net {
-                    what: format!("the {f} CIDR of cluster `{name}`"),
-                    file: item.file,
-                    span: field_span(f),
-                    range: None,
-                    net: Some(*c),
-                    cluster: name.clone(),
-                });
-            }
-        }
-        if let Some(Value::Str(mesh)) = r.get("mesh") {
-            let id = match r.get("id") {
-                Some(Value::Int(i)) => *i,
-                _ => 0,
-            };
-            let pods = match r.get("pods") {
-                Some(Value::Cidr(c)) => Some(*c),
-                _ => None,
-            };
-            meshes.entry(mesh.clone()).or_default().push((
-                name.clone(),
-                id,
-                pods,
-                item.file,
-                field_span("id"),
-            ));
-        }
-    }
-    for (name, item) in &index.pools {
-        let Some(Value::Record(r)) = model::pool_value(db, lab, name.clone()) else {
-            continue;
-        };
-        if let Some(Value::Range(range)) = r.get("addresses") {
-            let decl = queries::decl(db, item);
-            nets.push(Net {
-                what: format!("pool `{name}`"),
-                file: item.file,
-                span: decl
-                    .body
-                    .first()
-                    .map(|s| s.span())
-                    .unwrap_or(item.name_span),
-                range: Some(*range),
-                net: None,
-                cluster: item.on.first().cloned().unwrap_or_default(),
-            });
-        }
-    }
-    for (i, a) in nets.iter().enumerate() {
-        for b in &nets[i + 1..] {
-            let overlap = match (&a.range, &a.net, &b.range, &b.net) {
-                (Some(x), _, Some(y), _) => x.overlaps(y),
-                (Some(x), _, _, Some(n)) | (_, Some(n), Some(x), _) => x.overlaps_net(n),
-                // Pod/service CIDRs may repeat across clusters that are not meshed (each
-                // is private to its cluster); within one cluster they must not overlap.
-                (_, Some(x), _, Some(y)) => {
-                    a.cluster == b.cluster && (x.contains(&y.network()) || y.contains(&x.network()))
-                }
-                _ => false,
-            };
-            if overlap {
-                Diag::error("E0404", b.file, b.span, format!("{} overlaps {}", b.what, a.what))
-                    .label("overlapping addresses")
-                    .secondary(a.file, a.span, format!("{} is here", a.what))
-                    .help("give each pool and network its own addresses; the lab's clusters share one network")
-                    .emit(db);
-            }
-        }
-    }
-    for (mesh, members) in &meshes {
-        for (i, a) in members.iter().enumerate() {
-            for b in &members[i + 1..] {
-                if a.1 == b.1 {
-                    Diag::error(
-                        "E0406",
-                        b.3,
-                        b.4,
-                        format!(
-                            "clusters `{}` and `{}` in mesh `{mesh}` have the same id {}",
-                            a.0, b.0, a.1
-                        ),
-                    )
-                    .label("duplicate cluster id")
-                    .secondary(a.3, a.4, format!("`{}` has id {} too", a.0, a.1))
-                    .help("every cluster of a mesh needs its own id")
-                    .emit(db);
-                }
-                if let (Some(x), Some(y)) = (a.2, b.2) {
-                    if x.contains(&y.network()) || y.contains(&x.network()) {
-                        Diag::error("E0406", b.3, b.4, format!("clusters `{}` and `{}` in mesh `{mesh}` have overlapping pod CIDRs", a.0, b.0))
-                            .label(format!("pods {y}"))
-                            .secondary(a.3, a.4, format!("pods {x}"))
-                            .emit(db);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// The result of compiling a lab: every output file, relative to the output root.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Output {
@@ -392,7 +205,8 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
         queries::parse(db, f);
     }
     model::lab_value(db, lab);
-    lab_checks(db, lab);
+    crate::checks::lab_checks(db, lab);
+    crate::checks::capacity_checks(db, lab);
     let mut files = IndexMap::new();
     for name in index.clusters.keys() {
         files.extend(

@@ -5,6 +5,7 @@
 //! cluster) -> `lower::cluster_ir` (Flux IR, per cluster) -> `emit::emit_cluster`
 //! (path -> YAML text). Only the CLI (`main.rs`, `cli`) touches the file system.
 
+pub mod checks;
 pub mod cli;
 pub mod db;
 pub mod diag;

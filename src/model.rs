@@ -422,6 +422,25 @@ pub struct Resource {
     pub span: Span,
 }
 
+/// A countable resource a component offers: `capacity connections = 200`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Capacity {
+    pub kind: String,
+    pub amount: Value,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A use of another component's capacity: `consumes connections of server = 60`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Consumption {
+    pub kind: String,
+    pub provider: crate::eval::ComponentRef,
+    pub amount: Value,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
 /// A CRD an operator installs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Crd {
@@ -441,6 +460,8 @@ pub struct ComponentOut {
     pub timeout: Option<crate::literal::Duration>,
     pub provides: Vec<(String, String, SourceFile, Span)>,
     pub crds: Vec<Crd>,
+    pub capacities: Vec<Capacity>,
+    pub consumptions: Vec<Consumption>,
     pub resources: Vec<Resource>,
     pub component_uses: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
@@ -576,6 +597,7 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
                 }
             }
             ev.push_scope(name_frame);
+            ev.site = Some((ev.file, decl.name.span));
             let bound = bind_params(ev, &params, &def, &args, def_name);
             if let Some(bound) = bound {
                 ev.push_scope(bound);
@@ -951,6 +973,50 @@ fn exec(
                     ));
                 }
             }
+            Stmt::Capacity { kind, amount, span } => {
+                if let Some(amount) = eval_amount(ev, amount) {
+                    let (file, span) = ev.site.unwrap_or((ev.file, *span));
+                    out.capacities.push(Capacity {
+                        kind: kind.text.clone(),
+                        amount,
+                        file,
+                        span,
+                    });
+                }
+            }
+            Stmt::Consumes {
+                kind,
+                provider,
+                amount,
+                span,
+            } => {
+                let provider_value = ev.eval(provider, &Ty::Any);
+                let amount = eval_amount(ev, amount);
+                match (provider_value, amount) {
+                    (Some(Value::Component(p)), Some(amount)) => {
+                        let (file, span) = ev.site.unwrap_or((ev.file, *span));
+                        out.consumptions.push(Consumption {
+                            kind: kind.text.clone(),
+                            provider: p,
+                            amount,
+                            file,
+                            span,
+                        })
+                    }
+                    (Some(other), _) => {
+                        ev.error(
+                            "E0301",
+                            provider.span,
+                            format!(
+                                "expected a component, found {}",
+                                crate::eval::value::with_article(other.type_name())
+                            ),
+                        )
+                        .lbl("not a component");
+                    }
+                    _ => {}
+                }
+            }
             Stmt::Resource(r) => {
                 if let Some(res) = eval_resource(ev, r) {
                     out.resources.push(res);
@@ -975,6 +1041,10 @@ fn exec(
                 let def_decl = queries::decl(ev.db, &def).clone();
                 if let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) {
                     ev.push_scope(bound);
+                    let outer_site = ev.site;
+                    if outer_site.is_none() {
+                        ev.site = Some((ev.file, *span));
+                    }
                     ev.in_file(def.file, |ev| {
                         exec(
                             ev,
@@ -986,6 +1056,7 @@ fn exec(
                             header_only,
                         )
                     });
+                    ev.site = outer_site;
                     ev.pop_scope();
                 }
             }
@@ -1011,6 +1082,32 @@ fn exec(
                 Some(_) => exec(ev, otherwise, out, ctx, included, depth, header_only),
                 None => {}
             },
+        }
+    }
+}
+
+/// An amount of capacity: a count or a quantity.
+fn eval_amount(ev: &mut Evaluator, e: &Expr) -> Option<Value> {
+    match ev.eval(e, &Ty::Any)? {
+        v @ (Value::Int(_) | Value::Bytes(_)) => Some(v),
+        Value::Unit(s) => match crate::literal::parse_bytes(&s) {
+            Ok(b) => Some(Value::Bytes(b)),
+            Err(err) => {
+                ev.error("E0302", e.span, err.message).lbl("not a quantity");
+                None
+            }
+        },
+        other => {
+            ev.error(
+                "E0301",
+                e.span,
+                format!(
+                    "expected a count or a quantity, found {}",
+                    crate::eval::value::with_article(other.type_name())
+                ),
+            )
+            .lbl("not an amount");
+            None
         }
     }
 }

@@ -208,6 +208,18 @@ namespace and name. Flux would apply one over the other (or prune it).",
 gateway and a mesh API server).",
     },
     Code {
+        code: "E0410",
+        title: "capacity exceeded",
+        explanation: "Components consume a provider's capacity more than it has. A template or \
+operator declares what it offers (`capacity connections = max_connections`), consumers declare \
+what they take (`consumes connections of server = instances * pool_size`), and labc sums the \
+consumers over the whole lab, across clusters, since a consumer may reach its provider `via \
+mesh`.\n\nThe classic case is PgBouncer poolers whose server-side pools add up to more than \
+the database's `max_connections`: every pooler works alone, and the database refuses \
+connections under load.\n\nAlso reported when a component consumes a kind of capacity its \
+provider does not declare.",
+    },
+    Code {
         code: "E0501",
         title: "conflicting value paths",
         explanation: "Two assignments in one value tree conflict: one sets `a.b` to a scalar \

@@ -105,6 +105,9 @@ pub struct Evaluator<'a> {
     pub component_uses: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
     pub address_uses: Vec<AddressUse>,
+    /// Where the lab asked for the template or operator being evaluated (the instance's
+    /// name, or the outermost `include`): what whole-lab diagnostics point at.
+    pub site: Option<(SourceFile, Span)>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -123,6 +126,7 @@ impl<'a> Evaluator<'a> {
             component_uses: Vec::new(),
             capability_uses: Vec::new(),
             address_uses: Vec::new(),
+            site: None,
         }
     }
 

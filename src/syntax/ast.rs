@@ -182,6 +182,19 @@ pub enum Stmt {
         value: Expr,
         span: Span,
     },
+    /// `capacity connections = 200`
+    Capacity {
+        kind: Ident,
+        amount: Expr,
+        span: Span,
+    },
+    /// `consumes connections of server = 60`
+    Consumes {
+        kind: Ident,
+        provider: Expr,
+        amount: Expr,
+        span: Span,
+    },
     /// `resource "api/version" Kind name [in namespace] { body }`
     Resource(Box<ResourceStmt>),
     /// `include template { args }`
@@ -213,6 +226,8 @@ impl Stmt {
             | Stmt::Settings { span, .. }
             | Stmt::Crds { span, .. }
             | Stmt::Provides { span, .. }
+            | Stmt::Capacity { span, .. }
+            | Stmt::Consumes { span, .. }
             | Stmt::Include { span, .. }
             | Stmt::For { span, .. }
             | Stmt::If { span, .. } => *span,

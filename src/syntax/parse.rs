@@ -184,6 +184,8 @@ fn rule_name(rule: &Rule) -> String {
         Rule::settings_stmt
         | Rule::crds_stmt
         | Rule::provides_stmt
+        | Rule::capacity_stmt
+        | Rule::consumes_stmt
         | Rule::resource_stmt
         | Rule::include_stmt
         | Rule::for_stmt
@@ -304,7 +306,10 @@ struct Builder {
 impl Builder {
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.base + s.start(), self.base + s.end())
+        // Pairs that end in an optional part also cover the whitespace skipped while
+        // trying it; diagnostics should underline the text only.
+        let trimmed = p.as_str().trim_end().len();
+        Span::new(self.base + s.start(), self.base + s.start() + trimmed)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -498,6 +503,24 @@ impl Builder {
                 Stmt::Provides {
                     capability,
                     value,
+                    span,
+                }
+            }
+            Rule::capacity_stmt => {
+                let mut inner = p.into_inner();
+                let kind = self.ident(inner.next().unwrap());
+                let amount = self.expr(inner.next().unwrap());
+                Stmt::Capacity { kind, amount, span }
+            }
+            Rule::consumes_stmt => {
+                let mut inner = p.into_inner();
+                let kind = self.ident(inner.next().unwrap());
+                let provider = self.expr(inner.next().unwrap());
+                let amount = self.expr(inner.next().unwrap());
+                Stmt::Consumes {
+                    kind,
+                    provider,
+                    amount,
                     span,
                 }
             }

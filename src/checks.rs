@@ -1,0 +1,304 @@
+//! Whole-lab checks: what no single component or cluster can check alone. Overlapping
+//! address ranges across clusters, mesh conflicts, components on unknown clusters, a
+//! missing `lab`, and capacities (`capacity` / `consumes`) summed over every consumer.
+
+use indexmap::IndexMap;
+
+use crate::db::{Db, Lab};
+use crate::diag::Diag;
+use crate::eval::Value;
+use crate::model;
+use crate::queries::{self, item_index};
+
+/// Checks that need every cluster at once: overlapping pools and CIDRs, mesh conflicts,
+/// components placed on unknown clusters, a missing `lab`.
+#[salsa::tracked(returns(copy))]
+pub fn lab_checks(db: &dyn Db, lab: Lab) {
+    let index = item_index(db, lab);
+    // A `lab` declaration with a syntax error is already reported; do not add this one.
+    let written = lab.files(db).iter().any(|f| {
+        !f.path(db).starts_with("std/")
+            && f.text(db)
+                .lines()
+                .any(|l| l.starts_with("lab ") || l == "lab")
+    });
+    if index.labs.is_empty() && !written {
+        if let Some(&file) = lab
+            .files(db)
+            .iter()
+            .find(|f| !f.path(db).starts_with("std/"))
+        {
+            Diag::error(
+                "E0502",
+                file,
+                crate::syntax::ast::Span::new(0, 0),
+                "this lab has no `lab` declaration",
+            )
+            .label("expected `lab <name> { domain = ..., git = ... }` in some file")
+            .help("add a `lab` declaration with the domain and the git source")
+            .emit(db);
+        }
+    }
+    for c in &index.components {
+        for on in &c.on {
+            if !index.clusters.contains_key(on) {
+                let decl = queries::decl(db, c);
+                let span = decl
+                    .on
+                    .iter()
+                    .find(|o| &o.text == on)
+                    .map(|o| o.span)
+                    .unwrap_or(c.name_span);
+                Diag::error("E0201", c.file, span, format!("unknown cluster `{on}`"))
+                    .label("no such cluster")
+                    .help_opt(crate::diag::did_you_mean(
+                        on,
+                        index.clusters.keys().map(String::as_str),
+                    ))
+                    .emit(db);
+            }
+        }
+    }
+    // Address ranges of every pool and cluster network, to check overlaps pairwise.
+    struct Net {
+        what: String,
+        file: crate::db::SourceFile,
+        span: crate::syntax::ast::Span,
+        range: Option<crate::literal::AddrRange>,
+        net: Option<ipnet::IpNet>,
+        cluster: String,
+    }
+    let mut nets: Vec<Net> = Vec::new();
+    // Mesh name -> members: (cluster, id, pod CIDR, file, span of the id).
+    type MeshMember = (
+        String,
+        i64,
+        Option<ipnet::IpNet>,
+        crate::db::SourceFile,
+        crate::syntax::ast::Span,
+    );
+    let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
+    for (name, item) in &index.clusters {
+        let Some(Value::Record(r)) = model::cluster_value(db, lab, name.clone()) else {
+            continue;
+        };
+        let decl = queries::decl(db, item);
+        let field_span = |f: &str| {
+            decl.body
+                .iter()
+                .find_map(|s| match s {
+                    crate::syntax::ast::Stmt::Assign { path, value, .. } if path[0].text == f => {
+                        Some(value.span)
+                    }
+                    _ => None,
+                })
+                .unwrap_or(item.name_span)
+        };
+        for f in ["pods", "services"] {
+            if let Some(Value::Cidr(c)) = r.get(f) {
+                nets.push(Net {
+                    what: format!("the {f} CIDR of cluster `{name}`"),
+                    file: item.file,
+                    span: field_span(f),
+                    range: None,
+                    net: Some(*c),
+                    cluster: name.clone(),
+                });
+            }
+        }
+        if let Some(Value::Str(mesh)) = r.get("mesh") {
+            let id = match r.get("id") {
+                Some(Value::Int(i)) => *i,
+                _ => 0,
+            };
+            let pods = match r.get("pods") {
+                Some(Value::Cidr(c)) => Some(*c),
+                _ => None,
+            };
+            meshes.entry(mesh.clone()).or_default().push((
+                name.clone(),
+                id,
+                pods,
+                item.file,
+                field_span("id"),
+            ));
+        }
+    }
+    for (name, item) in &index.pools {
+        let Some(Value::Record(r)) = model::pool_value(db, lab, name.clone()) else {
+            continue;
+        };
+        if let Some(Value::Range(range)) = r.get("addresses") {
+            let decl = queries::decl(db, item);
+            nets.push(Net {
+                what: format!("pool `{name}`"),
+                file: item.file,
+                span: decl
+                    .body
+                    .first()
+                    .map(|s| s.span())
+                    .unwrap_or(item.name_span),
+                range: Some(*range),
+                net: None,
+                cluster: item.on.first().cloned().unwrap_or_default(),
+            });
+        }
+    }
+    for (i, a) in nets.iter().enumerate() {
+        for b in &nets[i + 1..] {
+            let overlap = match (&a.range, &a.net, &b.range, &b.net) {
+                (Some(x), _, Some(y), _) => x.overlaps(y),
+                (Some(x), _, _, Some(n)) | (_, Some(n), Some(x), _) => x.overlaps_net(n),
+                // Pod/service CIDRs may repeat across clusters that are not meshed (each
+                // is private to its cluster); within one cluster they must not overlap.
+                (_, Some(x), _, Some(y)) => {
+                    a.cluster == b.cluster && (x.contains(&y.network()) || y.contains(&x.network()))
+                }
+                _ => false,
+            };
+            if overlap {
+                Diag::error("E0404", b.file, b.span, format!("{} overlaps {}", b.what, a.what))
+                    .label("overlapping addresses")
+                    .secondary(a.file, a.span, format!("{} is here", a.what))
+                    .help("give each pool and network its own addresses; the lab's clusters share one network")
+                    .emit(db);
+            }
+        }
+    }
+    for (mesh, members) in &meshes {
+        for (i, a) in members.iter().enumerate() {
+            for b in &members[i + 1..] {
+                if a.1 == b.1 {
+                    Diag::error(
+                        "E0406",
+                        b.3,
+                        b.4,
+                        format!(
+                            "clusters `{}` and `{}` in mesh `{mesh}` have the same id {}",
+                            a.0, b.0, a.1
+                        ),
+                    )
+                    .label("duplicate cluster id")
+                    .secondary(a.3, a.4, format!("`{}` has id {} too", a.0, a.1))
+                    .help("every cluster of a mesh needs its own id")
+                    .emit(db);
+                }
+                if let (Some(x), Some(y)) = (a.2, b.2) {
+                    if x.contains(&y.network()) || y.contains(&x.network()) {
+                        Diag::error("E0406", b.3, b.4, format!("clusters `{}` and `{}` in mesh `{mesh}` have overlapping pod CIDRs", a.0, b.0))
+                            .label(format!("pods {y}"))
+                            .secondary(a.3, a.4, format!("pods {x}"))
+                            .emit(db);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sum every `consumes` of a provider's capacity, across all clusters (a consumer may
+/// reach a provider `via mesh`), and report capacities that are exceeded.
+#[salsa::tracked(returns(copy))]
+pub fn capacity_checks(db: &dyn Db, lab: Lab) {
+    let index = item_index(db, lab);
+    // (cluster, component, kind) -> capacity
+    let mut capacities: IndexMap<(String, String, String), &model::Capacity> = IndexMap::new();
+    let mut uses: IndexMap<(String, String, String), Vec<&model::Consumption>> = IndexMap::new();
+    for cluster in index.clusters.keys() {
+        for c in crate::lower::components_on(db, lab, cluster) {
+            for cap in &c.out.capacities {
+                capacities.insert((cluster.clone(), c.name.clone(), cap.kind.clone()), cap);
+            }
+            for u in &c.out.consumptions {
+                uses.entry((
+                    u.provider.cluster.clone(),
+                    u.provider.name.clone(),
+                    u.kind.clone(),
+                ))
+                .or_default()
+                .push(u);
+            }
+        }
+    }
+    for (key, consumers) in &uses {
+        let (cluster, provider, kind) = key;
+        let Some(cap) = capacities.get(key) else {
+            let u = consumers[0];
+            Diag::error(
+                "E0410",
+                u.file,
+                u.span,
+                format!("`{provider}` on cluster `{cluster}` declares no `{kind}` capacity"),
+            )
+            .label(format!("consumes {kind} of `{provider}`"))
+            .help(format!(
+                "declare `capacity {kind} = ...` in `{provider}`'s template or operator"
+            ))
+            .emit(db);
+            continue;
+        };
+        let mut total: i128 = 0;
+        let mut comparable = true;
+        for u in consumers {
+            match (&cap.amount, &u.amount) {
+                (Value::Int(_), Value::Int(n)) => total += *n as i128,
+                (Value::Bytes(_), Value::Bytes(b)) => total += b.0,
+                _ => {
+                    comparable = false;
+                    Diag::error(
+                        "E0303",
+                        u.file,
+                        u.span,
+                        format!(
+                            "`{kind}` of `{provider}` is counted in {}, this uses {}",
+                            cap.amount.type_name(),
+                            u.amount.type_name()
+                        ),
+                    )
+                    .label("unit differs from the capacity")
+                    .secondary(cap.file, cap.span, "the capacity is declared here")
+                    .emit(db);
+                }
+            }
+        }
+        let limit = match &cap.amount {
+            Value::Int(n) => *n as i128,
+            Value::Bytes(b) => b.0,
+            _ => continue,
+        };
+        if comparable && total > limit {
+            let show = |n: i128| match &cap.amount {
+                Value::Bytes(_) => crate::literal::Bytes(n).to_string(),
+                _ => n.to_string(),
+            };
+            let mut d = Diag::error(
+                "E0410",
+                cap.file,
+                cap.span,
+                format!(
+                    "the consumers of `{provider}` need {} {kind}, but it has {}",
+                    show(total),
+                    show(limit)
+                ),
+            )
+            .label(format!("{kind} capacity of `{provider}`: {}", show(limit)));
+            for u in consumers {
+                let amount = match &u.amount {
+                    Value::Int(n) => show(*n as i128),
+                    Value::Bytes(b) => show(b.0),
+                    _ => String::new(),
+                };
+                d = d.secondary(u.file, u.span, format!("uses {amount}"));
+            }
+            d.note(format!(
+                "{} consumer(s), {} in all",
+                consumers.len(),
+                show(total)
+            ))
+            .help(format!(
+                "raise `{provider}`'s {kind} capacity or lower what the consumers use"
+            ))
+            .emit(db);
+        }
+    }
+}
