@@ -202,7 +202,12 @@ pub struct Output {
 pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     let index = item_index(db, lab);
     for &f in lab.files(db) {
-        queries::parse(db, f);
+        let ast = queries::parse(db, f);
+        for (i, d) in ast.decls.iter().enumerate() {
+            if d.kind.is_definition() {
+                crate::resolve::check_definition(db, lab, queries::DeclKey::new(db, f, i as u32));
+            }
+        }
     }
     model::lab_value(db, lab);
     crate::checks::lab_checks(db, lab);

@@ -15,6 +15,7 @@ pub mod literal;
 pub mod lower;
 pub mod model;
 pub mod queries;
+pub mod resolve;
 pub mod stdlib;
 pub mod syntax;
 pub mod yaml;

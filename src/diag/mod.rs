@@ -118,7 +118,14 @@ pub fn sort_and_dedup(db: &dyn Db, diags: Vec<Diag>) -> Vec<Diag> {
         let kb = (b.primary.file.path(db), b.primary.span, b.code, &b.message);
         ka.cmp(&kb)
     });
-    diags.dedup();
+    // The resolver and the evaluator may both report one unknown name, with different
+    // suggestions; one report per place, code and message is enough.
+    diags.dedup_by(|a, b| {
+        a.primary.file == b.primary.file
+            && a.primary.span == b.primary.span
+            && a.code == b.code
+            && a.message == b.message
+    });
     diags
 }
 

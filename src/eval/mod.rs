@@ -23,6 +23,25 @@ const VALUE_BUDGET: usize = 100_000;
 /// Deepest template include chain.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// The builtin functions (core Kubernetes and Flux notions only; no vendor).
+pub const BUILTIN_FUNCTIONS: &[&str] = &[
+    "oci",
+    "helm",
+    "deployment",
+    "daemonset",
+    "statefulset",
+    "health",
+    "secret",
+    "lb_address",
+    "len",
+    "join",
+    "str",
+    "map_of",
+    "bytes",
+    "millicores",
+    "seconds",
+];
+
 /// Keys in open value trees that hold credentials; a string literal there is a
 /// plaintext secret (E0304).
 const CREDENTIAL_KEYS: &[&str] = &[
@@ -1116,26 +1135,7 @@ impl<'a> Evaluator<'a> {
             "millicores" => &[("cpu", Ty::Cpu)],
             "seconds" => &[("duration", Ty::Duration)],
             _ => {
-                let help = did_you_mean(
-                    &func.text,
-                    [
-                        "oci",
-                        "helm",
-                        "deployment",
-                        "daemonset",
-                        "statefulset",
-                        "health",
-                        "secret",
-                        "lb_address",
-                        "len",
-                        "join",
-                        "str",
-                        "map_of",
-                        "bytes",
-                        "millicores",
-                        "seconds",
-                    ],
-                );
+                let help = did_you_mean(&func.text, BUILTIN_FUNCTIONS.iter().copied());
                 let d = self
                     .error(
                         "E0201",
