@@ -250,9 +250,9 @@ impl Resolver<'_, '_> {
                 if let Some(t) = type_name {
                     let module = self.ev.module.clone();
                     let index = item_index(self.ev.db, self.ev.lab);
-                    if !index
+                    if index
                         .definition(&module, &t.text)
-                        .is_some_and(|d| d.kind == DeclKind::Type)
+                        .is_none_or(|d| d.kind != DeclKind::Type)
                     {
                         let help = did_you_mean(
                             &t.text,
