@@ -63,7 +63,7 @@ impl LabDb {
     }
 }
 
-/// The module a file belongs to: `std/cilium.lab` is `std.cilium`, `tenants/demo.lab`
+/// The module a file belongs to: `std/example.lab` is `std.example`, `tenants/demo.lab`
 /// is `tenants.demo`.
 pub fn module_name(path: &str) -> String {
     path.trim_end_matches(".lab").replace(['/', '\\'], ".")

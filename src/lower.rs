@@ -52,7 +52,7 @@ pub struct KustomizationIr {
     pub name: String,
     /// The component it belongs to.
     pub component: String,
-    /// Directory of its manifests, relative to the cluster directory (`cilium/app`).
+    /// Directory of its manifests, relative to the cluster directory (`podinfo/app`).
     pub dir: String,
     pub depends_on: Vec<String>,
     pub health_checks: Vec<HealthCheck>,

@@ -1103,11 +1103,12 @@ mod tests {
         hr.set_path(&["apiVersion"], "helm.toolkit.fluxcd.io/v2".into())
             .unwrap();
         hr.set_path(&["kind"], "HelmRelease".into()).unwrap();
-        hr.set_path(&["metadata", "name"], "cilium".into()).unwrap();
+        hr.set_path(&["metadata", "name"], "podinfo".into())
+            .unwrap();
         hr.set_path(&["metadata", "namespace"], "kube-system".into())
             .unwrap();
         hr.set_path(&["spec", "interval"], "12:30".into()).unwrap();
-        hr.set_path(&["spec", "chart", "spec", "chart"], "cilium".into())
+        hr.set_path(&["spec", "chart", "spec", "chart"], "podinfo".into())
             .unwrap();
         hr.set_path(&["spec", "chart", "spec", "version"], "1.18.3".into())
             .unwrap();
@@ -1115,7 +1116,7 @@ mod tests {
             &["spec", "chart", "spec", "sourceRef"],
             map_of(vec![
                 ("kind", "HelmRepository".into()),
-                ("name", "cilium".into()),
+                ("name", "podinfo".into()),
             ]),
         )
         .unwrap();

@@ -52,7 +52,7 @@ remove it.",
         code: "E0203",
         title: "unknown module",
         explanation: "A `use` names a module that does not exist. Stdlib modules are named \
-`std.<file>` (for example `use std.cilium`); lab modules are named after their path in the lab \
+`std.<file>` (for example `use std.example`); lab modules are named after their path in the lab \
 directory (`tenants/common.lab` is `tenants.common`).",
     },
     Code {
@@ -60,7 +60,7 @@ directory (`tenants/common.lab` is `tenants.common`).",
         title: "definition not imported",
         explanation: "A definition (`operator`, `template` or `type`) is visible in its own \
 module and in modules that `use` it. The name exists, but in a module this file does not use.\n\n\
-```lab\nuse std.cloudnative-pg\ninstall cloudnative-pg on infra\n```",
+```lab\nuse std.example\ninstall example on infra\n```",
     },
     Code {
         code: "E0205",
@@ -121,7 +121,7 @@ a quantity: `90% of memory_limit`, or `memory_limit * 90%`.",
 `.lab` file (the lab is committed to git). Parameters of type `secret` take \
 `secret(\"path/in/store\")`; in open value trees, keys that name credentials (`password`, \
 `token`, `apiKey`, `secretKey`, ...) may not hold string literals.\n\nStore the value in the \
-secret store (for example 1Password) and refer to it by path.",
+secret store (for example a password manager) and refer to it by path.",
     },
     Code {
         code: "E0305",

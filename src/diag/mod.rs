@@ -255,9 +255,9 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         assert_eq!(
-            did_you_mean("rook-ceph-blok", ["rook-ceph-block", "openebs-local-nvme"]),
-            Some("did you mean `rook-ceph-block`?".into())
+            did_you_mean("fast-blok", ["fast-block", "local-nvme"]),
+            Some("did you mean `fast-block`?".into())
         );
-        assert_eq!(did_you_mean("xyz", ["rook-ceph-block"]), None);
+        assert_eq!(did_you_mean("xyz", ["fast-block"]), None);
     }
 }

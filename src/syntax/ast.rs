@@ -50,7 +50,7 @@ pub struct FileAst {
     pub decls: Vec<Decl>,
 }
 
-/// `use std.cilium`
+/// `use std.example`
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Use {
     pub path: Ident,
@@ -156,7 +156,7 @@ impl fmt::Display for TypeExpr {
     }
 }
 
-/// A key path on the left of `=`: `spec.storage.size`, `"io.cilium/lb-ipam-ips"`.
+/// A key path on the left of `=`: `spec.storage.size`, `"example.io/lb-ips"`.
 pub type KeyPath = Vec<Ident>;
 
 /// A statement in a declaration body.
@@ -176,7 +176,7 @@ pub enum Stmt {
         kinds: Vec<CrdKind>,
         span: Span,
     },
-    /// `provides storage_class "openebs-local-nvme"`
+    /// `provides storage_class "local-nvme"`
     Provides {
         capability: Ident,
         value: Expr,
