@@ -263,6 +263,7 @@ pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<Value> {
     let item = index.labs.first()?;
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
+    ev.context = crate::eval::Context::Lab;
     let (mut fields, _) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, false);
     let ok = ev.diags.is_empty();
     for d in ev.diags {
@@ -288,6 +289,7 @@ pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
     let item = index.pools.get(&name)?;
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
+    ev.context = crate::eval::Context::Core;
     let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false);
     let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
     if !index.clusters.contains_key(&cluster) {
@@ -322,6 +324,7 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts
     let item = index.clusters.get(&name)?;
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
+    ev.context = crate::eval::Context::Core;
     let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
     let ok = ev.diags.is_empty();
     for d in ev.diags {

@@ -91,6 +91,14 @@ in a tenant, or `settings` in a template (templates take parameters). The messag
 which declarations accept it.",
     },
     Code {
+        code: "E0209",
+        title: "reference not allowed here",
+        explanation: "The `lab`, `cluster` and `pool` declarations hold plain values: they may \
+read `lab` (clusters and pools), but not clusters, pools or components, which in turn read \
+them. Components (tenants, instances, installs) and the bodies of operators and templates \
+may refer to anything.",
+    },
+    Code {
         code: "E0301",
         title: "type mismatch",
         explanation: "A value has a different type from the one expected by the field, \

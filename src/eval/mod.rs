@@ -85,6 +85,17 @@ pub struct AddressUse {
     pub span: Span,
 }
 
+/// What an evaluator evaluates, for the references it allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// The `lab` declaration: no references at all.
+    Lab,
+    /// A cluster or pool: may read `lab`, nothing else.
+    Core,
+    /// A component, operator or template: everything.
+    Component,
+}
+
 /// Lexical scopes of local names (parameters, settings, `for` variables).
 #[derive(Default)]
 struct Scopes {
@@ -118,6 +129,9 @@ pub struct Evaluator<'a> {
     pub cluster: Option<String>,
     /// Resolve component references (off while computing headers, to avoid cycles).
     pub resolve_components: bool,
+    /// What is being evaluated; lab, cluster and pool declarations hold plain values and
+    /// may not refer to other declarations (which could refer back: a query cycle).
+    pub context: Context,
     scopes: Scopes,
     budget: usize,
     pub diags: Vec<Diag>,
@@ -139,6 +153,7 @@ impl<'a> Evaluator<'a> {
             module: crate::db::module_name(file.path(db)),
             cluster,
             resolve_components: true,
+            context: Context::Component,
             scopes: Scopes::default(),
             budget: VALUE_BUDGET,
             diags: Vec::new(),
@@ -484,8 +499,34 @@ impl<'a> Evaluator<'a> {
                 .message = "no cluster here".into();
                 return None;
             }
+            "lab" if self.context == Context::Lab => {
+                self.error(
+                    "E0209",
+                    id.span,
+                    "the `lab` declaration cannot refer to itself",
+                )
+                .lbl("`lab` is being declared here");
+                return None;
+            }
             "lab" => return crate::model::lab_value(self.db, self.lab).clone(),
             _ => {}
+        }
+        let declared = self.index.components.iter().any(|c| c.name == id.text)
+            || self.index.clusters.contains_key(&id.text)
+            || self.index.pools.contains_key(&id.text);
+        if declared && self.context != Context::Component {
+            let d = self
+                .error(
+                    "E0209",
+                    id.span,
+                    format!("`{}` cannot be used here: lab, cluster and pool declarations hold plain values", id.text),
+                )
+                .lbl("reference to another declaration");
+            d.help = Some(
+                "write the value itself; components can read `cluster`, `lab`, clusters and pools"
+                    .into(),
+            );
+            return None;
         }
         if self.index.components.iter().any(|c| c.name == id.text) {
             return self.component_ref(id, via_mesh);
