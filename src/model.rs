@@ -1046,7 +1046,13 @@ fn exec(
                     ev.push_scope(bound);
                     let outer_site = ev.site;
                     if outer_site.is_none() {
-                        ev.site = Some((ev.file, *span));
+                        ev.site = Some((
+                            ev.file,
+                            Span {
+                                start: span.start,
+                                end: template.span.end,
+                            },
+                        ));
                     }
                     ev.in_file(def.file, |ev| {
                         exec(

@@ -177,7 +177,15 @@ impl<'a> Evaluator<'a> {
         span: Span,
         message: impl Into<String>,
     ) -> &mut Diag {
-        self.diags.push(Diag::error(code, self.file, span, message));
+        let mut d = Diag::error(code, self.file, span, message);
+        // Inside a template or operator from another file, also show where the lab asked
+        // for it: the mistake is often in the arguments given there.
+        if let Some((file, site)) = self.site {
+            if file != self.file {
+                d = d.secondary(file, site, "while evaluating this");
+            }
+        }
+        self.diags.push(d);
         self.diags.last_mut().expect("just pushed")
     }
 
@@ -878,19 +886,27 @@ impl<'a> Evaluator<'a> {
                 },
                 v => mismatch(self, &v),
             },
-            Ty::Name => match v {
-                Value::Str(s) => match literal::check_k8s_name(&s, NameRule::Label) {
-                    Ok(()) => Some(Value::Str(s)),
-                    Err(err) => {
-                        let d = self
-                            .error("E0305", span, err.message)
-                            .lbl("not a valid Kubernetes name");
-                        d.help = err.help;
-                        None
-                    }
-                },
-                v => mismatch(self, &v),
-            },
+            Ty::Name => {
+                match v {
+                    Value::Str(s) => match literal::check_k8s_name(&s, NameRule::Label) {
+                        Ok(()) => Some(Value::Str(s)),
+                        Err(err) => {
+                            let d = self
+                                .error("E0305", span, err.message)
+                                .lbl("not a valid Kubernetes name");
+                            // A fixed spelling helps for a literal; for a computed name the fix
+                            // is in its parts, so say that instead.
+                            d.help = if e.as_plain_str().is_some() {
+                                err.help
+                            } else {
+                                Some("this name is computed; shorten or fix the values it is made of".into())
+                            };
+                            None
+                        }
+                    },
+                    v => mismatch(self, &v),
+                }
+            }
             Ty::Secret => match v {
                 Value::Secret(_) => Some(v),
                 Value::Str(_) => {
