@@ -34,8 +34,12 @@ fn fleet() -> Vec<(String, String)> {
         text.push_str(&format!(
             "install external-secrets on c{c} {{ connect_host = \"http://op.example.com\", vault = \"Fleet\" }}\n"
         ));
+        let roles: Vec<String> = (0..TENANTS_PER_CLUSTER)
+            .map(|t| format!("\"db{c}-{t}\""))
+            .collect();
         text.push_str(&format!(
-            "instance pg-c{c} = postgres on c{c} {{ storage = 80Gi, wal_storage = 20Gi, class = \"openebs-local-nvme\" }}\n"
+            "instance pg-c{c} = postgres on c{c} {{ storage = 80Gi, wal_storage = 20Gi, class = \"openebs-local-nvme\", max_connections = 5000, roles = [{}] }}\n",
+            roles.join(", ")
         ));
         files.push((format!("clusters/c{c}.lab"), text));
         for t in 0..TENANTS_PER_CLUSTER {

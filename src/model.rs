@@ -368,10 +368,13 @@ pub fn cluster_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
 }
 
 /// What other components need to know about a component: its namespace and definition.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Header {
     pub namespace: String,
     pub definition: Option<String>,
+    /// The bound settings or parameters of an install or instance (shared: every
+    /// reference to the component carries them).
+    pub args: std::sync::Arc<IndexMap<String, Value>>,
 }
 
 /// The header of a component, computed without following component references, so
@@ -391,6 +394,7 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     Header {
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
+        args: std::sync::Arc::new(out.args),
     }
 }
 
@@ -456,6 +460,8 @@ pub struct Crd {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ComponentOut {
     pub namespace: Option<String>,
+    /// The bound arguments of an install or instance.
+    pub args: IndexMap<String, Value>,
     pub chart: Option<Chart>,
     pub chart_span: Option<(SourceFile, Span)>,
     pub values: Option<Value>,
@@ -564,7 +570,7 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
             let Some(def) = find_definition(ev, def_name, want) else {
                 return;
             };
-            let def_decl = queries::decl(ev.db, &def).clone();
+            let def_decl = queries::decl(ev.db, &def);
             let params: Vec<FieldDecl> = if want == DeclKind::Operator {
                 def_decl
                     .body
@@ -603,6 +609,7 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
             ev.site = Some((ev.file, decl.name.span));
             let bound = bind_params(ev, &params, &def, &args, def_name);
             if let Some(bound) = bound {
+                out.args = bound.clone();
                 ev.push_scope(bound);
                 ev.in_file(def.file, |ev| {
                     exec(ev, &def_decl.body, out, want, false, 0, header_only)
@@ -976,6 +983,16 @@ fn exec(
                     ));
                 }
             }
+            Stmt::Require { cond, message, .. } => {
+                if let Some(Value::Bool(false)) = ev.eval(cond, &Ty::Bool) {
+                    let text = match ev.eval(message, &Ty::Str) {
+                        Some(Value::Str(t)) => t,
+                        _ => continue,
+                    };
+                    ev.error("E0308", cond.span, text)
+                        .lbl("this requirement is not met");
+                }
+            }
             Stmt::Capacity { kind, amount, span } => {
                 if let Some(amount) = eval_amount(ev, amount) {
                     let (file, span) = ev.site.unwrap_or((ev.file, *span));
@@ -1041,7 +1058,7 @@ fn exec(
                 let Some(def) = find_definition(ev, template, DeclKind::Template) else {
                     continue;
                 };
-                let def_decl = queries::decl(ev.db, &def).clone();
+                let def_decl = queries::decl(ev.db, &def);
                 if let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) {
                     ev.push_scope(bound);
                     let outer_site = ev.site;

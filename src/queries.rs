@@ -56,6 +56,9 @@ pub struct ItemIndex {
     pub definitions: IndexMap<String, IndexMap<String, ItemRef>>,
     /// Components (installs, instances, tenants) in file order.
     pub components: Vec<ItemRef>,
+    /// Component name -> positions in `components` (a name may be placed on several
+    /// clusters by several declarations). Name lookups run for every variable.
+    pub component_names: IndexMap<String, Vec<usize>>,
     /// Every module name, and the modules each module uses.
     pub uses: IndexMap<String, IndexSet<String>>,
     /// Capability kinds named by some `provides` (valid as types).
@@ -92,6 +95,20 @@ impl ItemIndex {
             .flat_map(|u| u.iter())
             .filter_map(|u| self.definitions.get(u));
         own.chain(used).flat_map(|m| m.keys().map(String::as_str))
+    }
+
+    /// Whether some component has this name.
+    pub fn is_component(&self, name: &str) -> bool {
+        self.component_names.contains_key(name)
+    }
+
+    /// The component declarations with this name.
+    pub fn components_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a ItemRef> + 'a {
+        self.component_names
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.components[i])
     }
 
     /// Components placed on `cluster`.
@@ -186,6 +203,11 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
                             duplicates.push((other.clone(), item.clone()));
                         }
                     }
+                    index
+                        .component_names
+                        .entry(item.name.clone())
+                        .or_default()
+                        .push(index.components.len());
                     index.components.push(item);
                     continue;
                 }

@@ -70,7 +70,7 @@ impl Resolver<'_, '_> {
             return true;
         }
         let index = self.ev.index;
-        index.components.iter().any(|c| c.name == name)
+        index.is_component(name)
             || index.clusters.contains_key(name)
             || index.pools.contains_key(name)
     }
@@ -103,6 +103,10 @@ impl Resolver<'_, '_> {
                 Stmt::Crds { api_version, .. } => self.expr(api_version),
                 Stmt::Provides { value, .. } => self.expr(value),
                 Stmt::Capacity { amount, .. } => self.expr(amount),
+                Stmt::Require { cond, message, .. } => {
+                    self.expr(cond);
+                    self.expr(message);
+                }
                 Stmt::Consumes {
                     provider, amount, ..
                 } => {

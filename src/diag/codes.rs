@@ -152,6 +152,15 @@ run over finite lists. As a guard against runaway templates, one component may p
 most 100000 values; split it if a real lab needs more.",
     },
     Code {
+        code: "E0308",
+        title: "requirement not met",
+        explanation: "A template or operator states a rule with `require cond, \"message\"`, \
+and the values given to it break the rule. The message is the author's; the diagnostic \
+also points at the `include` or declaration that supplied the values.\n\n```lab\n# in \
+std.cloudnative-pg: a database's owner must be a role the server manages\nrequire \
+contains(server.roles, owner), \"...\"\n```",
+    },
+    Code {
         code: "E0401",
         title: "reference to a component on another cluster",
         explanation: "A component refers to a component that runs on a different cluster. \

@@ -37,6 +37,7 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
     "join",
     "str",
     "map_of",
+    "contains",
     "bytes",
     "millicores",
     "seconds",
@@ -519,7 +520,7 @@ impl<'a> Evaluator<'a> {
             "lab" => return crate::model::lab_value(self.db, self.lab).clone(),
             _ => {}
         }
-        let declared = self.index.components.iter().any(|c| c.name == id.text)
+        let declared = self.index.is_component(&id.text)
             || self.index.clusters.contains_key(&id.text)
             || self.index.pools.contains_key(&id.text);
         if declared && self.context != Context::Component {
@@ -536,7 +537,7 @@ impl<'a> Evaluator<'a> {
             );
             return None;
         }
-        if self.index.components.iter().any(|c| c.name == id.text) {
+        if self.index.is_component(&id.text) {
             return self.component_ref(id, via_mesh);
         }
         if self.index.clusters.contains_key(&id.text) {
@@ -561,13 +562,7 @@ impl<'a> Evaluator<'a> {
     /// A reference to a component by name, checked against the current cluster.
     fn component_ref(&mut self, id: &Ident, via_mesh: bool) -> Option<Value> {
         let here = self.cluster.clone();
-        let candidates: Vec<ItemRef> = self
-            .index
-            .components
-            .iter()
-            .filter(|c| c.name == id.text)
-            .cloned()
-            .collect();
+        let candidates: Vec<ItemRef> = self.index.components_named(&id.text).cloned().collect();
         let local = here
             .as_ref()
             .and_then(|h| candidates.iter().find(|c| c.on.contains(h)));
@@ -629,6 +624,7 @@ impl<'a> Evaluator<'a> {
                 cluster: target_cluster,
                 definition: None,
                 via_mesh,
+                args: Default::default(),
             }));
         }
         let header = crate::model::component_header(
@@ -655,6 +651,7 @@ impl<'a> Evaluator<'a> {
             cluster: target_cluster,
             definition: header.definition,
             via_mesh: via_mesh && !same_cluster,
+            args: header.args,
         }))
     }
 
@@ -679,6 +676,7 @@ impl<'a> Evaluator<'a> {
                 "name" => Some(Value::Str(c.name.clone())),
                 "namespace" => Some(Value::Str(c.namespace.clone())),
                 "cluster" => Some(Value::Str(c.cluster.clone())),
+                arg if c.args.contains_key(arg) => c.args.get(arg).cloned(),
                 // The in-cluster DNS name of the component's Service of the same name.
                 "host" => {
                     let domain =
@@ -730,9 +728,11 @@ impl<'a> Evaluator<'a> {
         }
         let candidates: Vec<String> = match &base {
             Value::Record(r) => r.keys().cloned().collect(),
-            Value::Component(_) => ["name", "namespace", "cluster", "host"]
+            Value::Component(c) => ["name", "namespace", "cluster", "host"]
                 .map(String::from)
-                .to_vec(),
+                .into_iter()
+                .chain(c.args.keys().cloned())
+                .collect(),
             Value::Range(_) => ["start", "end", "size"].map(String::from).to_vec(),
             _ => Vec::new(),
         };
@@ -994,7 +994,7 @@ impl<'a> Evaluator<'a> {
         let Some(def) = self.record_type(type_name) else {
             return Some(Value::Record(fields));
         };
-        let decl = queries::decl(self.db, &def).clone();
+        let decl = queries::decl(self.db, &def);
         let mut out = IndexMap::new();
         let mut ok = true;
         for (k, _) in fields.iter() {
@@ -1188,6 +1188,7 @@ impl<'a> Evaluator<'a> {
             ],
             "str" => &[("value", Ty::Any)],
             "map_of" => &[("key", Ty::Str), ("value", Ty::Any)],
+            "contains" => &[("list", Ty::Any), ("item", Ty::Any)],
             "bytes" => &[("quantity", Ty::Quantity)],
             "millicores" => &[("cpu", Ty::Cpu)],
             "seconds" => &[("duration", Ty::Duration)],
@@ -1337,6 +1338,28 @@ impl<'a> Evaluator<'a> {
                         "E0301",
                         span,
                         format!("a {} has no text form", vals[0].type_name()),
+                    );
+                    return None;
+                }
+            },
+            "contains" => match &vals[0] {
+                Value::List(items) => Value::Bool(items.contains(&vals[1])),
+                Value::Record(r) => {
+                    Value::Bool(vals[1].scalar_text().is_some_and(|k| r.contains_key(&k)))
+                }
+                Value::Str(s) => Value::Bool(
+                    vals[1]
+                        .scalar_text()
+                        .is_some_and(|t| s.contains(t.as_str())),
+                ),
+                other => {
+                    self.error(
+                        "E0301",
+                        span,
+                        format!(
+                            "`contains` needs a list, record or string, found {}",
+                            value::with_article(other.type_name())
+                        ),
                     );
                     return None;
                 }

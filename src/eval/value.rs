@@ -9,7 +9,7 @@ use crate::literal::{AddrRange, Bytes, Duration, Millicores, Version};
 use crate::yaml::Yaml;
 
 /// A reference to a component, as a value (`server = shared-postgres`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ComponentRef {
     pub name: String,
     pub namespace: String,
@@ -17,6 +17,10 @@ pub struct ComponentRef {
     /// The operator or template it instantiates (`None` for tenants).
     pub definition: Option<String>,
     pub via_mesh: bool,
+    /// Its arguments (settings or template parameters, defaults filled in), readable as
+    /// fields (`server.roles`). References among them are bare names (see `Header`).
+    /// Shared: references are cloned at every use, the arguments are not.
+    pub args: std::sync::Arc<IndexMap<String, Value>>,
 }
 
 /// A value. Literals whose meaning depends on the expected type (`500m`: CPU or

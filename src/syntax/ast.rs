@@ -195,6 +195,12 @@ pub enum Stmt {
         amount: Expr,
         span: Span,
     },
+    /// `require cond, "message"`: a check written in the language.
+    Require {
+        cond: Expr,
+        message: Expr,
+        span: Span,
+    },
     /// `resource "api/version" Kind name [in namespace] { body }`
     Resource(Box<ResourceStmt>),
     /// `include template { args }`
@@ -228,6 +234,7 @@ impl Stmt {
             | Stmt::Provides { span, .. }
             | Stmt::Capacity { span, .. }
             | Stmt::Consumes { span, .. }
+            | Stmt::Require { span, .. }
             | Stmt::Include { span, .. }
             | Stmt::For { span, .. }
             | Stmt::If { span, .. } => *span,

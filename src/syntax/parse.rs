@@ -185,6 +185,7 @@ fn rule_name(rule: &Rule) -> String {
         | Rule::crds_stmt
         | Rule::provides_stmt
         | Rule::capacity_stmt
+        | Rule::require_stmt
         | Rule::consumes_stmt
         | Rule::resource_stmt
         | Rule::include_stmt
@@ -296,6 +297,42 @@ fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
     })
 }
 
+/// The length of `text` without trailing whitespace and comments.
+fn code_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(at) => {
+                let code_on_line = !text[line_start..line_start + at].trim().is_empty();
+                end = text[..line_start + at].trim_end().len();
+                if code_on_line || end == 0 {
+                    return end;
+                }
+            }
+            None => return end,
+        }
+    }
+}
+
+/// Where a comment starts on one line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'#' if !in_str => return Some(i),
+            b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Turns pest pairs into AST nodes, shifting spans by the item's offset in the file.
 /// Errors the grammar cannot express (interpolated keys) are collected in `errors`.
 struct Builder {
@@ -306,9 +343,9 @@ struct Builder {
 impl Builder {
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        // Pairs that end in an optional part also cover the whitespace skipped while
-        // trying it; diagnostics should underline the text only.
-        let trimmed = p.as_str().trim_end().len();
+        // Pairs that end in an optional part also cover the whitespace and comments
+        // skipped while trying it; diagnostics should underline the code only.
+        let trimmed = code_len(p.as_str());
         Span::new(self.base + s.start(), self.base + s.start() + trimmed)
     }
 
@@ -521,6 +558,16 @@ impl Builder {
                     kind,
                     provider,
                     amount,
+                    span,
+                }
+            }
+            Rule::require_stmt => {
+                let mut inner = p.into_inner();
+                let cond = self.expr(inner.next().unwrap());
+                let message = self.expr(inner.next().unwrap());
+                Stmt::Require {
+                    cond,
+                    message,
                     span,
                 }
             }
@@ -879,6 +926,14 @@ mod tests {
         assert_eq!(ast.decls.len(), 2, "{errs:?}");
         assert_eq!(errs.len(), 1);
         assert!(errs[0].message.contains("expected"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn spans_stop_before_trailing_comments() {
+        assert_eq!(code_len("x = 1  # one\n  # two\n"), 5);
+        assert_eq!(code_len("url = \"oci://a\" // c"), 15);
+        assert_eq!(code_len("s = \"a # b\""), 11);
+        assert_eq!(code_len("# only a comment"), 0);
     }
 
     #[test]
