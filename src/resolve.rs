@@ -76,17 +76,8 @@ impl Resolver<'_, '_> {
     }
 
     fn unknown(&mut self, id: &Ident) {
-        let index = self.ev.index;
-        let mut candidates: Vec<String> = self.scopes.iter().flatten().cloned().collect();
-        candidates.extend(index.components.iter().map(|c| c.name.clone()));
-        candidates.extend(index.clusters.keys().cloned());
-        candidates.extend(index.pools.keys().cloned());
-        let help = did_you_mean(&id.text, candidates.iter().map(String::as_str));
-        let d = self
-            .ev
-            .error("E0201", id.span, format!("unknown name `{}`", id.text))
-            .lbl("not found in this scope");
-        d.help = help;
+        let locals = self.scopes.iter().flatten().cloned().collect();
+        self.ev.report_unknown_name(id, locals);
     }
 
     fn with_var(&mut self, var: &Ident, f: impl FnOnce(&mut Self)) {
@@ -220,16 +211,7 @@ impl Resolver<'_, '_> {
             }
             ExprKind::Call { func, args } => {
                 if !BUILTIN_FUNCTIONS.contains(&func.text.as_str()) {
-                    let help = did_you_mean(&func.text, BUILTIN_FUNCTIONS.iter().copied());
-                    let d = self
-                        .ev
-                        .error(
-                            "E0201",
-                            func.span,
-                            format!("unknown function `{}`", func.text),
-                        )
-                        .lbl("not a builtin function");
-                    d.help = help;
+                    self.ev.report_unknown_function(func);
                 }
                 for a in args {
                     self.expr(&a.value);

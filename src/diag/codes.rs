@@ -157,7 +157,7 @@ most 100000 values; split it if a real lab needs more.",
         explanation: "A template or operator states a rule with `require cond, \"message\"`, \
 and the values given to it break the rule. The message is the author's; the diagnostic \
 also points at the `include` or declaration that supplied the values.\n\n```lab\n# in \
-std.cloudnative-pg: a database's owner must be a role the server manages\nrequire \
+a database template: its owner must be a role the server manages\nrequire \
 contains(server.roles, owner), \"...\"\n```",
     },
     Code {

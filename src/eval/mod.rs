@@ -546,9 +546,16 @@ impl<'a> Evaluator<'a> {
         if self.index.pools.contains_key(&id.text) {
             return crate::model::pool_value(self.db, self.lab, id.text.clone()).clone();
         }
-        let mut candidates = self.scopes.names();
+        let locals = self.scopes.names();
+        self.report_unknown_name(id, locals);
+        None
+    }
+
+    /// E0201 for a name that is neither one of `locals` nor declared in the lab.
+    pub fn report_unknown_name(&mut self, id: &Ident, locals: Vec<String>) {
+        let mut candidates = locals;
         candidates.extend(["cluster".to_string(), "lab".to_string()]);
-        candidates.extend(self.index.components.iter().map(|c| c.name.clone()));
+        candidates.extend(self.index.component_names.keys().cloned());
         candidates.extend(self.index.clusters.keys().cloned());
         candidates.extend(self.index.pools.keys().cloned());
         let help = did_you_mean(&id.text, candidates.iter().map(String::as_str));
@@ -556,7 +563,19 @@ impl<'a> Evaluator<'a> {
             .error("E0201", id.span, format!("unknown name `{}`", id.text))
             .lbl("not found in this scope");
         d.help = help;
-        None
+    }
+
+    /// E0201 for a call of a function that is not a builtin.
+    pub fn report_unknown_function(&mut self, func: &Ident) {
+        let help = did_you_mean(&func.text, BUILTIN_FUNCTIONS.iter().copied());
+        let d = self
+            .error(
+                "E0201",
+                func.span,
+                format!("unknown function `{}`", func.text),
+            )
+            .lbl("not a builtin function");
+        d.help = help;
     }
 
     /// A reference to a component by name, checked against the current cluster.
@@ -1193,15 +1212,7 @@ impl<'a> Evaluator<'a> {
             "millicores" => &[("cpu", Ty::Cpu)],
             "seconds" => &[("duration", Ty::Duration)],
             _ => {
-                let help = did_you_mean(&func.text, BUILTIN_FUNCTIONS.iter().copied());
-                let d = self
-                    .error(
-                        "E0201",
-                        func.span,
-                        format!("unknown function `{}`", func.text),
-                    )
-                    .lbl("not a builtin function");
-                d.help = help;
+                self.report_unknown_function(func);
                 return None;
             }
         };
