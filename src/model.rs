@@ -571,16 +571,9 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
                 return;
             };
             let def_decl = queries::decl(ev.db, &def);
+            // An operator's settings play the part of a template's parameters.
             let params: Vec<FieldDecl> = if want == DeclKind::Operator {
-                def_decl
-                    .body
-                    .iter()
-                    .filter_map(|s| match s {
-                        Stmt::Settings { fields, .. } => Some(fields.clone()),
-                        _ => None,
-                    })
-                    .flatten()
-                    .collect()
+                def_decl.settings().cloned().collect()
             } else {
                 def_decl.params.clone()
             };

@@ -32,16 +32,7 @@ pub fn check_definition<'db>(db: &'db dyn Db, lab: Lab, key: DeclKey<'db>) {
     // Parameters, settings and record fields: their types, and their defaults (which may
     // refer to earlier parameters).
     let mut names = Vec::new();
-    let settings: Vec<&FieldDecl> = decl
-        .body
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::Settings { fields, .. } => Some(fields.iter()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    for f in decl.params.iter().chain(settings) {
+    for f in decl.params.iter().chain(decl.settings()) {
         r.ev.resolve_type(&f.ty);
         if let Some(d) = &f.default {
             r.scopes.push(names.clone());

@@ -118,6 +118,19 @@ pub struct Decl {
     pub span: Span,
 }
 
+impl Decl {
+    /// The fields of an operator's `settings` blocks, in order.
+    pub fn settings(&self) -> impl Iterator<Item = &FieldDecl> {
+        self.body
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Settings { fields, .. } => Some(fields.iter()),
+                _ => None,
+            })
+            .flatten()
+    }
+}
+
 /// `name: type = default`
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FieldDecl {
