@@ -1045,7 +1045,9 @@ fn exec(
                         "E0307",
                         *span,
                         "templates include each other more than 16 levels deep",
-                    );
+                    )
+                    .lbl("included again here")
+                    .help = Some("a template that includes itself (directly or through others) never ends; break the loop".into());
                     continue;
                 }
                 let Some(def) = find_definition(ev, template, DeclKind::Template) else {

@@ -1138,7 +1138,7 @@ impl<'a> Evaluator<'a> {
                 None
             }
             Err(ArithError::Arith(msg)) => {
-                self.error("E0306", span, msg);
+                self.error("E0306", span, msg).lbl("cannot be computed");
                 None
             }
         }
