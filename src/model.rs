@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab, SourceFile};
-use crate::diag::{did_you_mean, Diag};
+use crate::diag::did_you_mean;
 use crate::eval::{AddressUse, CapabilityUse, ComponentUse, Evaluator, Ty, Value};
 use crate::queries::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
@@ -1162,9 +1162,4 @@ fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
         // Kind and name: what a diagnostic about the object should underline.
         span: r.kind.span.to(r.name.span),
     })
-}
-
-/// Report a diagnostic from outside the evaluator (for lowering checks).
-pub fn report(db: &dyn Db, d: Diag) {
-    d.emit(db);
 }

@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{did_you_mean, Diag};
-use crate::literal::{self, AddrRange, Bytes, Duration, Millicores, NameRule};
+use crate::literal::{self, AddrRange, Millicores, NameRule};
 use crate::queries::{self, ItemIndex, ItemRef};
 use crate::syntax::ast::*;
 pub use value::{ComponentRef, Ty, Value};
@@ -1636,6 +1636,3 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Result<Value, ArithError> {
         _ => return Err(ArithError::Mismatch),
     })
 }
-
-#[allow(dead_code)]
-fn _assert_types(_: Bytes, _: Duration) {}
