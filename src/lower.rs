@@ -184,13 +184,20 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         }
     }
 
-    // Namespace owners: the first component (in declaration order) using a namespace.
+    // Namespace owners: the first component (in declaration order) whose namespace it
+    // is; for a namespace only resources are put in (`in "monitoring"`), the first
+    // component that does so. The owner creates the Namespace; the others depend on it.
     let mut ns_owner: IndexMap<String, String> = IndexMap::new();
-    for c in &components {
-        if !SYSTEM_NAMESPACES.contains(&c.namespace.as_str()) {
-            ns_owner
-                .entry(c.namespace.clone())
-                .or_insert_with(|| c.name.clone());
+    let resource_namespaces = components.iter().flat_map(|c| {
+        c.out
+            .resources
+            .iter()
+            .filter_map(move |r| r.namespace.as_ref().map(|ns| (ns, c)))
+    });
+    let component_namespaces = components.iter().map(|c| (&c.namespace, c));
+    for (ns, c) in component_namespaces.chain(resource_namespaces) {
+        if !SYSTEM_NAMESPACES.contains(&ns.as_str()) {
+            ns_owner.entry(ns.clone()).or_insert_with(|| c.name.clone());
         }
     }
 
@@ -201,7 +208,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         c: &'a ComponentIr,
         app_resources: Vec<&'a model::Resource>,
         config_resources: Vec<(&'a model::Resource, Option<String>)>,
-        owns_namespace: bool,
+        /// Namespaces this component creates.
+        owned_namespaces: Vec<&'a str>,
     }
     let mut plans = Vec::new();
     for c in &components {
@@ -262,8 +270,13 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 }
             }
         }
-        let owns_namespace = ns_owner.get(&c.namespace) == Some(&c.name);
-        let main_nonempty = c.out.chart.is_some() || !app_resources.is_empty() || owns_namespace;
+        let owned_namespaces: Vec<&str> = ns_owner
+            .iter()
+            .filter(|(_, owner)| **owner == c.name)
+            .map(|(ns, _)| ns.as_str())
+            .collect();
+        let main_nonempty =
+            c.out.chart.is_some() || !app_resources.is_empty() || !owned_namespaces.is_empty();
         if main_nonempty {
             has_main.insert(c.name.clone());
             if !config_resources.is_empty() {
@@ -274,7 +287,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             c,
             app_resources,
             config_resources,
-            owns_namespace,
+            owned_namespaces,
         });
     }
     let ready = |name: &str| -> String {
@@ -403,15 +416,19 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
 
         // Main Kustomization: namespace, chart source and release, core resources.
         let mut main_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
-        if plan.owns_namespace {
-            main_files.insert(
-                "namespace.yaml".into(),
-                vec![map(vec![
-                    ("apiVersion", s("v1")),
-                    ("kind", s("Namespace")),
-                    ("metadata", map(vec![("name", s(&c.namespace))])),
-                ])],
-            );
+        if !plan.owned_namespaces.is_empty() {
+            let docs = plan
+                .owned_namespaces
+                .iter()
+                .map(|ns| {
+                    map(vec![
+                        ("apiVersion", s("v1")),
+                        ("kind", s("Namespace")),
+                        ("metadata", map(vec![("name", s(ns))])),
+                    ])
+                })
+                .collect();
+            main_files.insert("namespace.yaml".into(), docs);
         }
         let mut health = Vec::new();
         if let Some(chart) = &c.out.chart {
