@@ -100,4 +100,18 @@ fn main() {
     );
     let (_, noop) = time(|| labc::emit::compile_with_diagnostics(&db, lab).1.len());
     println!("no-op recompile:      {:>8.1} ms", noop.as_secs_f64() * 1e3);
+    // Peak resident memory of the whole run (Linux only; the bench reads it, no test does).
+    if let Some(peak) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+    {
+        println!(
+            "peak memory:          {}",
+            peak.trim_start_matches("VmHWM:").trim()
+        );
+    }
 }
