@@ -135,3 +135,53 @@ fn check_exits_1_on_a_mangled_lab_and_2_on_a_missing_dir() {
     assert_eq!(status.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A small deterministic fuzzer: splice tokens of the lab, the stdlib and the fixtures
+/// into each lab file. Every result must compile to diagnostics without a panic.
+#[test]
+fn spliced_tokens_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut corpus = String::new();
+    for (_, text) in labc::cli::read_lab(&root.join("lab")).unwrap() {
+        corpus.push_str(&text);
+    }
+    for (_, text) in labc::stdlib::FILES {
+        corpus.push_str(text);
+    }
+    let tokens: Vec<&str> = corpus
+        .split_inclusive(|c: char| c.is_whitespace() || "{}[]()=,.\"".contains(c))
+        .collect();
+    // xorshift: deterministic, no dependency.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let files = lab_files();
+    for round in 0..120 {
+        let (path, text) = &files[round % files.len()];
+        let mut toks: Vec<&str> = text
+            .split_inclusive(|c: char| c.is_whitespace() || "{}[]()=,.\"".contains(c))
+            .collect();
+        for _ in 0..1 + next(5) {
+            let at = next(toks.len().max(1));
+            match next(3) {
+                0 if !toks.is_empty() => {
+                    toks.remove(at.min(toks.len() - 1));
+                }
+                1 => toks.insert(at.min(toks.len()), tokens[next(tokens.len())]),
+                _ => {
+                    let from = next(tokens.len());
+                    let len = 1 + next(12);
+                    let end = (from + len).min(tokens.len());
+                    for (k, t) in tokens[from..end].iter().enumerate() {
+                        toks.insert((at + k).min(toks.len()), t);
+                    }
+                }
+            }
+        }
+        errors_with(path, toks.concat());
+    }
+}
