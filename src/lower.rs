@@ -55,6 +55,9 @@ pub struct KustomizationIr {
     /// Directory of its manifests, relative to the cluster directory (`podinfo/app`).
     pub dir: String,
     pub depends_on: Vec<String>,
+    /// Where the lab makes each dependency (a reference or a capability use), for
+    /// diagnostics such as cycles. Not emitted.
+    pub reasons: IndexMap<String, (crate::db::SourceFile, crate::syntax::ast::Span)>,
     pub health_checks: Vec<HealthCheck>,
     pub timeout: String,
     /// File name -> documents, in emission order.
@@ -385,15 +388,18 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 }
             }
         }
+        let mut reasons = IndexMap::new();
         for u in &c.out.component_uses {
             if u.name != c.name {
                 deps.insert(ready(&u.name));
+                reasons.entry(ready(&u.name)).or_insert((u.file, u.span));
             }
         }
         for u in &c.out.capability_uses {
             match providers.get(&(u.kind.clone(), u.value.clone())) {
                 Some(p) if p != &c.name => {
                     deps.insert(ready(p));
+                    reasons.entry(ready(p)).or_insert((u.file, u.span));
                 }
                 Some(_) => {}
                 None => report_missing_capability(db, lab, &cluster, u, &providers),
@@ -474,6 +480,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 component: c.name.clone(),
                 dir: format!("{}/app", c.name),
                 depends_on: deps.iter().filter(|d| **d != c.name).cloned().collect(),
+                reasons: reasons.clone(),
                 health_checks: health.into_iter().map(with_ns).collect(),
                 timeout: timeout.clone(),
                 files: main_files,
@@ -486,6 +493,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                     component: c.name.clone(),
                     dir: format!("{}/config", c.name),
                     depends_on: cdeps.into_iter().collect(),
+                    reasons: IndexMap::new(),
                     health_checks: config_health.into_iter().cloned().map(with_ns).collect(),
                     timeout,
                     files: config_files,
@@ -501,6 +509,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 component: c.name.clone(),
                 dir: format!("{}/app", c.name),
                 depends_on: all.into_iter().filter(|d| *d != c.name).collect(),
+                reasons,
                 health_checks: hc.into_iter().map(with_ns).collect(),
                 timeout,
                 files: config_files,
@@ -677,6 +686,18 @@ fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
                     c.file,
                     c.name_span,
                     format!("`{}` is part of the cycle", c.name),
+                );
+            }
+        }
+        // The references that make each edge of the cycle, where the lab has them.
+        for (pos, &i) in cycle.iter().enumerate() {
+            let from = &ir.kustomizations[i];
+            let to = &ir.kustomizations[cycle[(pos + 1) % cycle.len()]];
+            if let Some((file, span)) = from.reasons.get(&to.name) {
+                d = d.secondary(
+                    *file,
+                    *span,
+                    format!("`{}` depends on `{}` here", from.name, to.name),
                 );
             }
         }
