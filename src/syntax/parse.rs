@@ -227,6 +227,26 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         }
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
+    // After a key, the grammar wants `=` or a `{` block, but pest reports rules, not the
+    // `=` token: say it in the user's terms and show which word was read as a key.
+    let before = text[..at].trim_end();
+    let key_before = before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '"');
+    if key_before
+        && expected
+            .iter()
+            .any(|e| e == "a record entry" || e == "a statement")
+    {
+        let start = before
+            .rfind(|c: char| c.is_whitespace() || "{}[](),=".contains(c))
+            .map_or(0, |i| i + 1);
+        let key = &before[start..];
+        return SyntaxError {
+            span: Span::new(at, end),
+            message: format!("expected `=` or `{{` after `{key}`, found {found}"),
+            label: "expected `=` or `{`".into(),
+            help: Some(format!("`{key}` is read as a field name; fields are written `name = value` or `name {{ ... }}`")),
+        };
+    }
     let expected = match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].clone(),
