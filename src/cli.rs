@@ -117,11 +117,9 @@ fn explain(code: Option<String>, list: bool) -> i32 {
     }
 }
 
-/// Read every `.lab` file under `dir`, as (path relative to `dir`, text), sorted.
-pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
-    if !dir.is_dir() {
-        return Err(format!("`{}` is not a directory", dir.display()));
-    }
+/// Every file under `dir` (not directories), with its path relative to `dir` written
+/// with `/`, sorted by that path.
+fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -132,22 +130,35 @@ pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "lab") {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                // Invalid UTF-8 is replaced, so the parser reports the stray bytes as syntax errors.
-                let text = String::from_utf8_lossy(&bytes).into_owned();
+            } else {
                 let rel = path
                     .strip_prefix(dir)
                     .unwrap_or(&path)
                     .to_string_lossy()
                     .replace('\\', "/");
-                files.push((rel, text));
+                files.push((rel, path));
             }
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// Read every `.lab` file under `dir`, as (path relative to `dir`, text), sorted.
+pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    if !dir.is_dir() {
+        return Err(format!("`{}` is not a directory", dir.display()));
+    }
+    let mut sources = Vec::new();
+    for (rel, path) in files_under(dir)? {
+        if path.extension().is_some_and(|e| e == "lab") {
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            // Invalid UTF-8 is replaced, so the parser reports the stray bytes as errors.
+            sources.push((rel, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(sources)
 }
 
 /// Compile the lab in `dir`, print diagnostics, return the output files and error count.
@@ -236,39 +247,22 @@ fn carry_foreign_files(
         .lines()
         .map(str::to_string)
         .collect();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
-            let path = entry.path();
-            let rel = path
-                .strip_prefix(out)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if rel == MANIFEST || ours.contains(&rel) {
-                continue;
-            }
-            if files.contains_key(&rel) {
-                return Err(format!(
-                    "{} exists and was not written by labc; move it away or delete it, labc will not overwrite it",
-                    path.display()
-                ));
-            }
-            let dest = tmp.join(&rel);
-            if let Some(p) = dest.parent() {
-                std::fs::create_dir_all(p)
-                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
-            }
-            std::fs::copy(&path, &dest)
-                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+    for (rel, path) in files_under(out)? {
+        if rel == MANIFEST || ours.contains(&rel) {
+            continue;
         }
+        if files.contains_key(&rel) {
+            return Err(format!(
+                "{} exists and was not written by labc; move it away or delete it, labc will not overwrite it",
+                path.display()
+            ));
+        }
+        let dest = tmp.join(&rel);
+        if let Some(p) = dest.parent() {
+            std::fs::create_dir_all(p)
+                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+        }
+        std::fs::copy(&path, &dest).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
     }
     Ok(())
 }

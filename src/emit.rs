@@ -19,15 +19,7 @@ use crate::diag::Diag;
 use crate::lower::{cluster_ir, ClusterIr};
 use crate::model;
 use crate::queries::{self, item_index};
-use crate::yaml::{self, Yaml};
-
-fn s(v: &str) -> Yaml {
-    Yaml::Str(v.to_string())
-}
-
-fn map(pairs: Vec<(&str, Yaml)>) -> Yaml {
-    Yaml::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-}
+use crate::yaml::{self, map, s, Yaml};
 
 fn kustomize_file(resources: Vec<String>) -> String {
     yaml::to_stream(&[map(vec![

@@ -13,7 +13,7 @@ use crate::eval::Value;
 use crate::model::{self, CompKey, ComponentIr, Crd, HealthCheck};
 use crate::queries::item_index;
 use crate::syntax::ast::DeclKind;
-use crate::yaml::Yaml;
+use crate::yaml::{map, s, Yaml};
 
 /// Namespaces that exist on every cluster; nobody creates or owns them.
 pub const SYSTEM_NAMESPACES: &[&str] = &[
@@ -141,14 +141,6 @@ pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db 
             .as_ref()
         })
         .collect()
-}
-
-fn s(v: &str) -> Yaml {
-    Yaml::Str(v.to_string())
-}
-
-fn map(pairs: Vec<(&str, Yaml)>) -> Yaml {
-    Yaml::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// Lower one cluster. Reports per-cluster checks; returns `None` when the lab has no

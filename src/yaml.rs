@@ -190,6 +190,16 @@ enum Style {
     Literal,
 }
 
+/// A string scalar (shorthand for building documents).
+pub fn s(v: &str) -> Yaml {
+    Yaml::Str(v.to_string())
+}
+
+/// A map from (key, value) pairs, in order (shorthand for building documents).
+pub fn map(pairs: Vec<(&str, Yaml)>) -> Yaml {
+    Yaml::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// Whether a plain (unquoted) scalar would be read back as this exact string by both YAML 1.1
 /// and YAML 1.2 readers. See the module documentation for the policy.
 pub fn plain_is_safe(s: &str) -> bool {
