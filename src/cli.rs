@@ -144,14 +144,21 @@ fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     Ok(files)
 }
 
-/// Read every `.lab` file under `dir`, as (path relative to `dir`, text), sorted.
+/// Extensions of the files a lab is made of: its program and the manifests it includes.
+const LAB_EXTENSIONS: &[&str] = &["lab", "yaml", "yml"];
+
+/// Read every `.lab` file and manifest (`.yaml`, `.yml`) under `dir`, as (path relative
+/// to `dir`, text), sorted.
 pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
     if !dir.is_dir() {
         return Err(format!("`{}` is not a directory", dir.display()));
     }
     let mut sources = Vec::new();
     for (rel, path) in files_under(dir)? {
-        if path.extension().is_some_and(|e| e == "lab") {
+        if path
+            .extension()
+            .is_some_and(|e| LAB_EXTENSIONS.iter().any(|x| e == *x))
+        {
             let bytes =
                 std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             // Invalid UTF-8 is replaced, so the parser reports the stray bytes as errors.

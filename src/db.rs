@@ -12,11 +12,15 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// The whole program: every lab file plus the embedded stdlib, in a stable order.
+/// The whole program: every lab file plus the embedded stdlib, in a stable order, and
+/// the other files of the lab directory (YAML manifests that `manifest` statements
+/// include), sorted by path.
 #[salsa::input(debug)]
 pub struct Lab {
     #[returns(ref)]
     pub files: Vec<SourceFile>,
+    #[returns(ref)]
+    pub assets: Vec<SourceFile>,
 }
 
 #[salsa::db]
@@ -43,7 +47,8 @@ impl LabDb {
         }
     }
 
-    /// Create the program from lab files (path, text). The stdlib is added with high
+    /// Create the program from the lab directory's files (path, text): `.lab` files are
+    /// the program, the others (manifests) are assets. The stdlib is added with high
     /// durability, since it only changes with the compiler itself.
     pub fn load(&self, lab_files: Vec<(String, String)>) -> Lab {
         let mut files = Vec::new();
@@ -56,10 +61,15 @@ impl LabDb {
         }
         let mut lab_files = lab_files;
         lab_files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut assets = Vec::new();
         for (path, text) in lab_files {
-            files.push(SourceFile::new(self, path, text));
+            if path.ends_with(".lab") {
+                files.push(SourceFile::new(self, path, text));
+            } else {
+                assets.push(SourceFile::new(self, path, text));
+            }
         }
-        Lab::new(self, files)
+        Lab::new(self, files, assets)
     }
 }
 

@@ -976,6 +976,11 @@ fn exec(
                     ));
                 }
             }
+            Stmt::Manifest { path, span } => {
+                if let Some(Value::Str(p)) = ev.eval(path, &Ty::Str) {
+                    include_manifest(ev, &p, path.span, *span, out);
+                }
+            }
             Stmt::Require { cond, message, .. } => {
                 if let Some(Value::Bool(false)) = ev.eval(cond, &Ty::Bool) {
                     let text = match ev.eval(message, &Ty::Str) {
@@ -1105,6 +1110,130 @@ fn exec(
             },
         }
     }
+}
+
+/// Add the documents of the manifest file `rel` (relative to the current file's folder)
+/// to the component's resources, checking each is a named Kubernetes object.
+fn include_manifest(
+    ev: &mut Evaluator,
+    rel: &str,
+    path_span: Span,
+    span: Span,
+    out: &mut ComponentOut,
+) {
+    let here = ev.file.path(ev.db).clone();
+    let dir = here.rsplit_once('/').map_or("", |(d, _)| d);
+    let wanted = normalize_path(&format!("{dir}/{rel}"));
+    let assets = ev.lab.assets(ev.db);
+    let Some(&asset) = assets.iter().find(|a| *a.path(ev.db) == wanted) else {
+        let paths: Vec<&str> = assets.iter().map(|a| a.path(ev.db).as_str()).collect();
+        let help = did_you_mean(&wanted, paths.iter().copied()).unwrap_or_else(|| {
+            "manifests are .yaml or .yml files in the lab directory, named relative to the including file".into()
+        });
+        ev.error(
+            "E0503",
+            path_span,
+            format!("there is no manifest `{wanted}` in the lab"),
+        )
+        .lbl("no such file")
+        .help = Some(help);
+        return;
+    };
+    let parsed = queries::manifest_docs(ev.db, asset);
+    if let Some((at, message)) = &parsed.error {
+        ev.diags.push(
+            crate::diag::Diag::error(
+                "E0504",
+                asset,
+                *at,
+                format!("`{wanted}` is not valid YAML: {message}"),
+            )
+            .label("here")
+            .secondary(ev.file, span, "included here"),
+        );
+        return;
+    }
+    for (doc, at) in &parsed.docs {
+        let doc_span = Span::new(*at as usize, *at as usize + 1);
+        let problem = |what: &str| {
+            crate::diag::Diag::error(
+                "E0504",
+                asset,
+                doc_span,
+                format!("a document of `{wanted}` {what}"),
+            )
+            .label("this document")
+            .secondary(ev.file, span, "included here")
+        };
+        let Value::Record(fields) = doc else {
+            ev.diags.push(problem("is not a mapping"));
+            continue;
+        };
+        let text = |v: Option<&Value>| match v {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let meta = match fields.get("metadata") {
+            Some(Value::Record(m)) => Some(m),
+            _ => None,
+        };
+        let (Some(api_version), Some(kind), Some(name)) = (
+            text(fields.get("apiVersion")),
+            text(fields.get("kind")),
+            meta.and_then(|m| text(m.get("name"))),
+        ) else {
+            ev.diags
+                .push(problem("needs `apiVersion`, `kind` and `metadata.name`"));
+            continue;
+        };
+        if let Err(err) = crate::literal::check_k8s_name(&name, crate::literal::NameRule::Subdomain)
+        {
+            ev.diags
+                .push(problem(&format!("has an invalid name: {}", err.message)));
+            continue;
+        }
+        let holds_values =
+            |key: &str| matches!(fields.get(key), Some(Value::Record(r)) if !r.is_empty());
+        if api_version == "v1"
+            && kind == "Secret"
+            && (holds_values("data") || holds_values("stringData"))
+        {
+            ev.diags.push(
+                crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
+                    .label("this document")
+                    .secondary(ev.file, span, "included here")
+                    .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)"),
+            );
+            continue;
+        }
+        let mut body = fields.clone();
+        body.shift_remove("apiVersion");
+        body.shift_remove("kind");
+        out.resources.push(Resource {
+            api_version,
+            kind,
+            name,
+            namespace: meta.and_then(|m| text(m.get("namespace"))),
+            body: Value::Record(body),
+            file: ev.file,
+            span,
+        });
+    }
+}
+
+/// `a/./b/../c` is `a/c`; a leading `/` is dropped (paths are relative to the lab).
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
 }
 
 /// An amount of capacity: a count or a quantity.

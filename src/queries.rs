@@ -260,3 +260,75 @@ pub fn decl<'db>(db: &'db dyn Db, item: &ItemRef) -> &'db Decl {
         .as_ref()
         .expect("index entries point at parsed declarations")
 }
+
+/// The documents of a hand-written manifest (an asset of the lab directory), as values,
+/// each with the byte offset it starts at; or where and why it does not parse.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManifestDocs {
+    pub docs: Vec<(crate::eval::Value, u32)>,
+    pub error: Option<(Span, String)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn manifest_docs(db: &dyn Db, file: SourceFile) -> ManifestDocs {
+    use serde::Deserialize as _;
+    let text = file.text(db);
+    let mut out = ManifestDocs {
+        docs: Vec::new(),
+        error: None,
+    };
+    // Document start offsets, to point diagnostics at the right document.
+    let mut starts = vec![0u32];
+    for (i, _) in text.match_indices("\n---") {
+        starts.push(i as u32 + 1);
+    }
+    for (n, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        match serde_yaml::Value::deserialize(doc) {
+            Ok(serde_yaml::Value::Null) => {}
+            Ok(v) => {
+                let at = starts.get(n).copied();
+                out.docs.push((yaml_to_value(&v), at.unwrap_or(0)));
+            }
+            Err(e) => {
+                let at = e.location().map_or(0, |l| l.index()).min(text.len());
+                let end = (at + 1).min(text.len());
+                out.error = Some((Span::new(at, end.max(at)), e.to_string()));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A parsed YAML value as a language value. Numbers that are not integers keep their
+/// text, so they are written back as they were.
+fn yaml_to_value(v: &serde_yaml::Value) -> crate::eval::Value {
+    use crate::eval::Value;
+    match v {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(*b),
+        serde_yaml::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Decimal(n.to_string()),
+        },
+        serde_yaml::Value::String(s) => Value::Str(s.clone()),
+        serde_yaml::Value::Sequence(items) => {
+            Value::List(items.iter().map(yaml_to_value).collect())
+        }
+        serde_yaml::Value::Mapping(m) => Value::Record(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        serde_yaml::Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                    };
+                    (key, yaml_to_value(v))
+                })
+                .collect(),
+        ),
+        serde_yaml::Value::Tagged(t) => yaml_to_value(&t.value),
+    }
+}

@@ -85,6 +85,7 @@ impl Resolver<'_, '_> {
                 Stmt::Crds { api_version, .. } => self.expr(api_version),
                 Stmt::Provides { value, .. } => self.expr(value),
                 Stmt::Capacity { amount, .. } => self.expr(amount),
+                Stmt::Manifest { path, .. } => self.expr(path),
                 Stmt::Require { cond, message, .. } => {
                     self.expr(cond);
                     self.expr(message);

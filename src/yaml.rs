@@ -59,6 +59,8 @@ pub enum Yaml {
     Null,
     Bool(bool),
     Int(i64),
+    /// A decimal number, as written (`1.5`); the writer checks it is a plain decimal.
+    Float(String),
     Str(String),
     Seq(Vec<Yaml>),
     Map(IndexMap<String, Yaml>),
@@ -188,6 +190,20 @@ enum Style {
     Double,
     /// Literal block scalar; only chosen where the caller allows it (values, not keys).
     Literal,
+}
+
+/// `1.5`, `-0.25`: digits, one dot, digits.
+fn is_plain_decimal(f: &str) -> bool {
+    let f = f.strip_prefix('-').unwrap_or(f);
+    match f.split_once('.') {
+        Some((a, b)) => {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
 }
 
 /// A string scalar (shorthand for building documents).
@@ -523,6 +539,16 @@ fn write_node(out: &mut String, node: &Yaml, indent: usize) {
             // Writing into a String cannot fail.
             let _ = writeln!(out, "{i}");
         }
+        // Only `digits.digits` is written bare; anything else would not read back as
+        // this number, so it is written as the string it is.
+        Yaml::Float(f) if is_plain_decimal(f) => {
+            out.push_str(f);
+            out.push('\n');
+        }
+        Yaml::Float(f) => {
+            write_str(out, f, true, indent);
+            out.push('\n');
+        }
         Yaml::Str(s) => {
             write_str(out, s, true, indent);
             // A literal block scalar already ends with its last line's newline.
@@ -629,6 +655,7 @@ mod tests {
             Yaml::Null => Value::Null,
             Yaml::Bool(b) => Value::Bool(*b),
             Yaml::Int(i) => Value::Number((*i).into()),
+            Yaml::Float(f) => Value::Number(f.parse::<f64>().unwrap().into()),
             Yaml::Str(s) => Value::String(s.clone()),
             Yaml::Seq(v) => Value::Sequence(v.iter().map(to_serde_value).collect()),
             Yaml::Map(m) => Value::Mapping(

@@ -3,7 +3,8 @@
 //!
 //! Each fixture is loaded alone as the lab, under its file name (so rendered paths are
 //! stable), and must start with a comment line `# expect: E0xxx[, E0yyy]` naming codes
-//! that all appear in its diagnostics.
+//! that all appear in its diagnostics. A case that needs several files (a manifest, two
+//! modules) is a directory `tests/ui/<name>/` whose `lab.lab` starts with that line.
 //!
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test ui`.
 
@@ -18,12 +19,12 @@ fn ui_dir() -> PathBuf {
         .join("ui")
 }
 
-/// The `.lab` fixtures, sorted by file name.
+/// The `.lab` fixtures and fixture directories, sorted by name.
 fn fixtures(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "lab"))
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "lab"))
         .collect();
     out.sort();
     out
@@ -76,11 +77,21 @@ fn check_fixture(dir: &Path, path: &Path) -> Result<(), String> {
         .and_then(|n| n.to_str())
         .ok_or("fixture name is not UTF-8")?
         .to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let (text, sources) = if path.is_dir() {
+        let sources = labc::cli::read_lab(path)?;
+        let main = sources
+            .iter()
+            .find(|(p, _)| p == "lab.lab")
+            .ok_or("a fixture directory needs a lab.lab")?;
+        (main.1.clone(), sources)
+    } else {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+        (text.clone(), vec![(file_name.clone(), text)])
+    };
 
     let compiled = panic::catch_unwind(|| {
         let db = LabDb::default();
-        let lab = db.load(vec![(file_name.clone(), text.clone())]);
+        let lab = db.load(sources.clone());
         let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
         let rendered = labc::diag::render_plain(&db, &diags);
         let codes: Vec<&'static str> = diags.iter().map(|d| d.code).collect();

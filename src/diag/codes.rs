@@ -248,6 +248,21 @@ and another sets `a.b.c`, which needs `a.b` to be a map.",
         explanation: "Every lab has exactly one `lab` declaration with its domain and git \
 source; labc needs it to write the Flux sources and paths.\n\n```lab\nlab home {\n  domain = \"example.com\"\n  git    = \"https://github.com/me/home-ops\"\n  branch = \"main\"\n  path   = \"kubernetes\"\n}\n```",
     },
+    Code {
+        code: "E0503",
+        title: "unknown manifest file",
+        explanation: "`manifest \"path\"` names a YAML file of the lab directory, relative to the \
+folder of the `.lab` file that includes it (`manifest \"files/dashboard.yaml\"`). No such \
+`.yaml`/`.yml` file was found; the message suggests a close path when there is one.",
+    },
+    Code {
+        code: "E0504",
+        title: "invalid manifest",
+        explanation: "A manifest included with `manifest` does not parse as YAML, or one of its \
+documents is not a Kubernetes object with `apiVersion`, `kind` and a valid `metadata.name`. \
+Hand-written manifests are an escape hatch, but they are still parsed, their names checked, \
+and their kinds matched against the CRDs of the cluster like any other resource.",
+    },
 ];
 
 #[cfg(test)]

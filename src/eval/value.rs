@@ -134,6 +134,8 @@ impl Value {
             Value::Null | Value::Secret(_) => Yaml::Null,
             Value::Bool(b) => Yaml::Bool(*b),
             Value::Int(n) => Yaml::Int(*n),
+            // A decimal nobody gave a unit to is a number in the output (`ratio = 1.5`).
+            Value::Decimal(d) => Yaml::Float(d.clone()),
             // Memory as a plain number of bytes would lose the reader's intent; Kubernetes
             // accepts the canonical suffixed form everywhere a quantity is expected.
             Value::List(items) => Yaml::Seq(items.iter().map(Value::to_yaml).collect()),

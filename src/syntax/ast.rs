@@ -216,6 +216,8 @@ pub enum Stmt {
     },
     /// `resource "api/version" Kind name [in namespace] { body }`
     Resource(Box<ResourceStmt>),
+    /// `manifest "files/dashboard.yaml"`: a hand-written YAML file's documents.
+    Manifest { path: Expr, span: Span },
     /// `include template { args }`
     Include {
         template: Ident,
@@ -248,6 +250,7 @@ impl Stmt {
             | Stmt::Capacity { span, .. }
             | Stmt::Consumes { span, .. }
             | Stmt::Require { span, .. }
+            | Stmt::Manifest { span, .. }
             | Stmt::Include { span, .. }
             | Stmt::For { span, .. }
             | Stmt::If { span, .. } => *span,

@@ -186,6 +186,7 @@ fn rule_name(rule: &Rule) -> String {
         | Rule::provides_stmt
         | Rule::capacity_stmt
         | Rule::require_stmt
+        | Rule::manifest_stmt
         | Rule::consumes_stmt
         | Rule::resource_stmt
         | Rule::include_stmt
@@ -615,6 +616,10 @@ impl Builder {
                     span,
                 }))
             }
+            Rule::manifest_stmt => Stmt::Manifest {
+                path: self.expr(p.into_inner().next().unwrap()),
+                span,
+            },
             Rule::include_stmt => {
                 let mut inner = p.into_inner();
                 let template = self.ident(inner.next().unwrap());
