@@ -14,12 +14,7 @@ use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt};
 pub fn parse(db: &dyn Db, file: SourceFile) -> FileAst {
     let (ast, errors) = crate::syntax::parse::parse_file(file.text(db));
     for e in errors {
-        let code = if e.message.contains("nested") {
-            "E0102"
-        } else {
-            "E0101"
-        };
-        Diag::error(code, file, e.span, e.message)
+        Diag::error(e.code, file, e.span, e.message)
             .label(e.label)
             .help_opt(e.help)
             .emit(db);

@@ -28,10 +28,11 @@ Versions are strings (`\"1.18.3\"`); an unquoted `1.18.3` is a syntax error.",
     },
     Code {
         code: "E0102",
-        title: "brackets nested too deeply",
-        explanation: "Brackets (`(`, `[`, `{`) may nest at most 64 levels. Real labs stay far \
-below that; the limit keeps the compiler from running out of stack on damaged input.\n\nSplit the \
-value into named templates or record types.",
+        title: "expression nested or chained too deeply",
+        explanation: "Brackets (`(`, `[`, `{`) may nest at most 64 levels, and one expression may \
+chain at most 32 operators (`a + b + ...`), field accesses (`a.b.c...`) or prefix operators. \
+Real labs stay far below that; the limits keep the compiler from running out of stack on \
+damaged input.\n\nSplit the value into named parameters, `for` loops or templates.",
     },
     Code {
         code: "E0201",

@@ -17,6 +17,8 @@ struct LabParser;
 /// A syntax error: where, what was expected, and maybe a hint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SyntaxError {
+    /// `E0101` for what the grammar rejects, `E0102` for what is too deep or too long.
+    pub code: &'static str,
     pub span: Span,
     pub message: String,
     pub label: String,
@@ -26,6 +28,11 @@ pub struct SyntaxError {
 /// Deepest bracket nesting accepted. Real labs stay far below; the limit keeps the
 /// recursive-descent parser and the evaluator off the end of the stack.
 pub const MAX_NESTING: usize = 64;
+
+/// Longest operator chain (`a + b + ...`), field chain (`a.b.c...`) or prefix run
+/// (`!!x`) in one expression. Each link is a level of the syntax tree, which the
+/// evaluator walks recursively; real labs use a handful.
+pub const MAX_CHAIN: usize = 32;
 
 const DECL_KEYWORDS: &[&str] = &[
     "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
@@ -45,6 +52,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
         let chunk_end = next_item_start(text, pos + 1).unwrap_or(text.len());
         if let Some((at, depth)) = too_deep(&text[pos..chunk_end]) {
             errors.push(SyntaxError {
+                code: "E0102",
                 span: Span::new(pos + at, pos + at + 1),
                 message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
                 label: format!("nesting level {depth} starts here"),
@@ -242,6 +250,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             .map_or(0, |i| i + 1);
         let key = &before[start..];
         return SyntaxError {
+            code: "E0101",
             span: Span::new(at, end),
             message: format!("expected `=` or `{{` after `{key}`, found {found}"),
             label: "expected `=` or `{`".into(),
@@ -257,6 +266,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         }
     };
     SyntaxError {
+        code: "E0101",
         span: Span::new(at, end),
         message: format!("expected {expected}, found {found}"),
         label: format!("expected {expected}"),
@@ -311,6 +321,7 @@ fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
         return None;
     }
     Some(SyntaxError {
+        code: "E0101",
         span: Span::new(start, end),
         message: format!("a version must be written as a string: `\"{word}\"`"),
         label: "unquoted version".into(),
@@ -488,6 +499,7 @@ impl Builder {
                     let e = self.string(k);
                     let text = e.as_plain_str().unwrap_or_else(|| {
                         self.errors.borrow_mut().push(SyntaxError {
+                            code: "E0101",
                             span,
                             message: "a key cannot contain `${...}`".into(),
                             label: "interpolated key".into(),
@@ -741,7 +753,25 @@ impl Builder {
         }
     }
 
+    /// Record a chain that is too long and stand in a `null` for the expression.
+    fn too_long(&self, span: Span, what: &str, count: usize) -> Expr {
+        self.errors.borrow_mut().push(SyntaxError {
+            code: "E0102",
+            span,
+            message: format!(
+                "this expression chains {count} {what}; at most {MAX_CHAIN} are allowed"
+            ),
+            label: "expression too long".into(),
+            help: Some("split it with named parameters, `for` or a template".into()),
+        });
+        Expr {
+            kind: ExprKind::Null,
+            span,
+        }
+    }
+
     fn expr(&self, p: Pair<Rule>) -> Expr {
+        let p_span = self.span(&p);
         // expr = prefix* postfix_expr (infix prefix* postfix_expr)*; build operands with
         // their prefixes, then climb precedences.
         let mut operands: Vec<Expr> = Vec::new();
@@ -753,6 +783,9 @@ impl Builder {
                 Rule::not_op => prefixes.push((UnOp::Not, span)),
                 Rule::neg_op => prefixes.push((UnOp::Neg, span)),
                 Rule::postfix_expr => {
+                    if prefixes.len() > MAX_CHAIN {
+                        return self.too_long(p_span, "prefix operators", prefixes.len());
+                    }
                     let mut e = self.postfix(part);
                     while let Some((op, s)) = prefixes.pop() {
                         e = Expr {
@@ -765,11 +798,18 @@ impl Builder {
                 r => ops.push((binop(r), span)),
             }
         }
+        if ops.len() > MAX_CHAIN {
+            return self.too_long(p_span, "operators", ops.len());
+        }
         climb(operands, ops)
     }
 
     fn postfix(&self, p: Pair<Rule>) -> Expr {
+        let p_span = self.span(&p);
         let mut inner = p.into_inner();
+        if inner.len() > MAX_CHAIN + 1 {
+            return self.too_long(p_span, "field accesses", inner.len() - 1);
+        }
         let mut e = self.primary(inner.next().unwrap());
         for post in inner {
             let span = self.span(&post);
