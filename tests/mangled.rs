@@ -70,7 +70,7 @@ fn mangles(text: &str) -> Vec<(String, String, bool)> {
         format!("{text}\ntenant deep on infra {{ namespace = {deep} }}\n"),
         true,
     ));
-    let chain = vec!["1"; 100_000].join(" + ");
+    let chain = vec!["1"; 5_000].join(" + ");
     out.push((
         "long operator chain".into(),
         format!("{text}\ntenant long on infra {{ x = {chain} }}\n"),
