@@ -430,8 +430,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         }
         let mut health = Vec::new();
         if let Some(chart) = &c.out.chart {
-            let (file, source) = chart_source(c, chart, &ir.interval);
-            main_files.insert(file.into(), vec![source]);
+            for (file, source) in chart_source(c, chart, &ir.interval) {
+                main_files.insert(file.into(), vec![source]);
+            }
             main_files.insert(
                 "helmrelease.yaml".into(),
                 vec![helm_release(c, chart, &ir.interval)],
@@ -698,10 +699,17 @@ fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
     }
 }
 
-fn chart_source(c: &ComponentIr, chart: &model::Chart, interval: &str) -> (&'static str, Yaml) {
+/// The chart's Flux source documents, by file: an OCIRepository, or a HelmRepository and
+/// the HelmChart that picks the chart and version from it. Either way the HelmRelease
+/// refers to the last one with `chartRef` (`chart_ref_kind`), in its own namespace.
+fn chart_source(
+    c: &ComponentIr,
+    chart: &model::Chart,
+    interval: &str,
+) -> Vec<(&'static str, Yaml)> {
     let metadata = map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))]);
     if chart.oci {
-        (
+        vec![(
             "ocirepository.yaml",
             map(vec![
                 ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
@@ -726,46 +734,59 @@ fn chart_source(c: &ComponentIr, chart: &model::Chart, interval: &str) -> (&'sta
                     ]),
                 ),
             ]),
-        )
+        )]
     } else {
-        (
-            "helmrepository.yaml",
-            map(vec![
-                ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
-                ("kind", s("HelmRepository")),
-                ("metadata", metadata),
-                (
-                    "spec",
-                    map(vec![("interval", s(interval)), ("url", s(&chart.url))]),
-                ),
-            ]),
-        )
+        vec![
+            (
+                "helmrepository.yaml",
+                map(vec![
+                    ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+                    ("kind", s("HelmRepository")),
+                    ("metadata", metadata.clone()),
+                    (
+                        "spec",
+                        map(vec![("interval", s(interval)), ("url", s(&chart.url))]),
+                    ),
+                ]),
+            ),
+            (
+                "helmchart.yaml",
+                map(vec![
+                    ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+                    ("kind", s("HelmChart")),
+                    ("metadata", metadata),
+                    (
+                        "spec",
+                        map(vec![
+                            ("chart", s(chart.chart.as_deref().unwrap_or(&c.name))),
+                            ("interval", s(interval)),
+                            (
+                                "sourceRef",
+                                map(vec![("kind", s("HelmRepository")), ("name", s(&c.name))]),
+                            ),
+                            ("version", s(&chart.version)),
+                        ]),
+                    ),
+                ]),
+            ),
+        ]
+    }
+}
+
+fn chart_ref_kind(chart: &model::Chart) -> &'static str {
+    if chart.oci {
+        "OCIRepository"
+    } else {
+        "HelmChart"
     }
 }
 
 fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
-    let mut spec = vec![("interval", s(interval))];
-    if chart.oci {
-        spec.push((
-            "chartRef",
-            map(vec![("kind", s("OCIRepository")), ("name", s(&c.name))]),
-        ));
-    } else {
-        spec.push((
-            "chart",
-            map(vec![(
-                "spec",
-                map(vec![
-                    ("chart", s(chart.chart.as_deref().unwrap_or(&c.name))),
-                    ("version", s(&chart.version)),
-                    (
-                        "sourceRef",
-                        map(vec![("kind", s("HelmRepository")), ("name", s(&c.name))]),
-                    ),
-                ]),
-            )]),
-        ));
-    }
+    let spec_ref = map(vec![
+        ("kind", s(chart_ref_kind(chart))),
+        ("name", s(&c.name)),
+    ]);
+    let mut spec = vec![("interval", s(interval)), ("chartRef", spec_ref)];
     let retries = map(vec![("retries", Yaml::Int(3))]);
     spec.push(("install", map(vec![("remediation", retries.clone())])));
     spec.push((
