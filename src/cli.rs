@@ -28,6 +28,10 @@ pub struct Cli {
     /// Colour diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     pub color: Color,
+    /// Read the standard library from DIR (its `*.lab` files) instead of the copy built
+    /// into labc: for working on the stdlib without rebuilding labc.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub stdlib: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -69,13 +73,14 @@ pub fn run(cli: Cli) -> i32 {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal(),
     };
+    let stdlib = cli.stdlib.as_deref();
     match cli.command {
         Command::Explain { code, list } => explain(code, list),
-        Command::Check { dir } => match check(&dir, color) {
+        Command::Check { dir } => match check(&dir, stdlib, color) {
             Ok((_, errors)) => i32::from(errors > 0),
             Err(e) => io_error(e),
         },
-        Command::Build { dir, out } => match check(&dir, color) {
+        Command::Build { dir, out } => match check(&dir, stdlib, color) {
             Ok((_, errors)) if errors > 0 => {
                 eprintln!("labc: {errors} error(s); nothing written");
                 1
@@ -168,11 +173,31 @@ pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
     Ok(sources)
 }
 
+/// The `*.lab` files directly in `dir`, as (file name, text): a stdlib given with
+/// `--stdlib`.
+fn read_stdlib(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let sources: Vec<(String, String)> = read_lab(dir)?
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".lab") && !rel.contains('/'))
+        .collect();
+    if sources.is_empty() {
+        return Err(format!("`{}` holds no .lab files", dir.display()));
+    }
+    Ok(sources)
+}
+
 /// Compile the lab in `dir`, print diagnostics, return the output files and error count.
-fn check(dir: &Path, color: bool) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
+fn check(
+    dir: &Path,
+    stdlib: Option<&Path>,
+    color: bool,
+) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
     let sources = read_lab(dir)?;
     let db = LabDb::default();
-    let lab = db.load(sources);
+    let lab = match stdlib {
+        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
+        None => db.load(sources),
+    };
     let (out, diags) = emit::compile_with_diagnostics(&db, lab);
     diag::render_stderr(&db, &diags, color);
     let errors = diags

@@ -51,10 +51,26 @@ impl LabDb {
     /// the program, the others (manifests) are assets. The stdlib is added with high
     /// durability, since it only changes with the compiler itself.
     pub fn load(&self, lab_files: Vec<(String, String)>) -> Lab {
+        let embedded = crate::stdlib::FILES
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.to_string()))
+            .collect();
+        self.load_with_stdlib(embedded, lab_files)
+    }
+
+    /// Like [`LabDb::load`], with the stdlib given as (file name, text) instead of the
+    /// embedded one: `labc --stdlib DIR` uses it to try stdlib edits without a rebuild.
+    pub fn load_with_stdlib(
+        &self,
+        stdlib: Vec<(String, String)>,
+        lab_files: Vec<(String, String)>,
+    ) -> Lab {
         let mut files = Vec::new();
-        for (path, text) in crate::stdlib::FILES {
+        let mut stdlib = stdlib;
+        stdlib.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, text) in stdlib {
             files.push(
-                SourceFile::builder(format!("std/{path}"), text.to_string())
+                SourceFile::builder(format!("std/{path}"), text)
                     .durability(Durability::HIGH)
                     .new(self),
             );

@@ -360,11 +360,43 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts
     })
 }
 
-/// The `cluster` record seen by component bodies.
+/// The records of the other clusters in the same mesh as `name`, in declaration order
+/// (empty when it is in none). Its own query, so that an edit to a cluster outside the
+/// mesh, or one that leaves the peers' records unchanged, re-evaluates no component.
+#[salsa::tracked(returns(ref))]
+pub fn mesh_peers(db: &dyn Db, lab: Lab, name: String) -> Vec<Value> {
+    let mesh_of = |facts: &ClusterFacts| match &facts.value {
+        Value::Record(r) => r.get("mesh").cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let Some(own) = cluster_facts(db, lab, name.clone()) else {
+        return Vec::new();
+    };
+    let mesh = mesh_of(own);
+    if mesh == Value::Null {
+        return Vec::new();
+    }
+    item_index(db, lab)
+        .clusters
+        .keys()
+        .filter(|other| **other != name)
+        .filter_map(|other| cluster_facts(db, lab, other.clone()).as_ref())
+        .filter(|facts| mesh_of(facts) == mesh)
+        .map(|facts| facts.value.clone())
+        .collect()
+}
+
+/// The `cluster` record seen by component bodies: the cluster's own record plus
+/// `mesh_peers`, the records of the other clusters of its mesh.
 pub fn cluster_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
-    cluster_facts(db, lab, name)
-        .as_ref()
-        .map(|f| f.value.clone())
+    let mut value = cluster_facts(db, lab, name.clone()).as_ref()?.value.clone();
+    if let Value::Record(rec) = &mut value {
+        rec.insert(
+            "mesh_peers".to_string(),
+            Value::List(mesh_peers(db, lab, name).clone()),
+        );
+    }
+    Some(value)
 }
 
 /// What other components need to know about a component: its namespace and definition.
