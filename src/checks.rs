@@ -79,7 +79,11 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
     );
     let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
     for (name, item) in &index.clusters {
-        let Some(Value::Record(r)) = model::cluster_value(db, lab, name.clone()) else {
+        let Some(model::ClusterFacts {
+            value: Value::Record(r),
+            ..
+        }) = model::cluster_facts(db, lab, name.clone())
+        else {
             continue;
         };
         let decl = queries::decl(db, item);

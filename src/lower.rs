@@ -294,9 +294,12 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     };
 
     // Address checks: requested addresses lie in a pool of this cluster, used once.
-    let pools: Vec<crate::literal::AddrRange> = match model::cluster_value(db, lab, cluster.clone())
+    let pools: Vec<crate::literal::AddrRange> = match model::cluster_facts(db, lab, cluster.clone())
     {
-        Some(Value::Record(r)) => match r.get("pools") {
+        Some(model::ClusterFacts {
+            value: Value::Record(r),
+            ..
+        }) => match r.get("pools") {
             Some(Value::List(ps)) => ps
                 .iter()
                 .filter_map(|p| match p {

@@ -1,0 +1,261 @@
+//! The example lab (`lab/`): it builds without diagnostics, each cluster's Flux graph is
+//! closed and acyclic, and a summary of its output is snapshotted (`tests/lab/summary.snap`),
+//! so that a change to the lab shows up as a reviewable diff: per cluster, the Flux
+//! Kustomizations with their dependsOn, the HelmReleases with chart and version, and
+//! the custom resources by kind.
+//!
+//! The summary is read back from the emitted YAML, not from the compiler's internals, so
+//! it checks what Flux would see.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_yaml::Value;
+
+/// API groups of objects that are not custom resources: core Kubernetes and Flux itself.
+const NOT_CUSTOM: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "autoscaling",
+    "kustomize.config.k8s.io",
+    "kustomize.toolkit.fluxcd.io",
+    "helm.toolkit.fluxcd.io",
+    "source.toolkit.fluxcd.io",
+];
+
+/// One emitted object, with the cluster whose tree holds it.
+struct Object {
+    cluster: String,
+    doc: Value,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for key in path {
+        cur = cur.get(*key)?;
+    }
+    cur.as_str()
+}
+
+fn build_lab() -> Vec<Object> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
+    let db = labc::db::LabDb::default();
+    let lab = db.load(labc::cli::read_lab(&dir).expect("lab/ is readable"));
+    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert_eq!(
+        labc::diag::render_plain(&db, &diags),
+        "",
+        "lab/ must build without errors or warnings"
+    );
+    let mut objects = Vec::new();
+    for (path, text) in &out.files {
+        let Some(rest) = path.strip_prefix("clusters/") else {
+            continue;
+        };
+        let cluster = rest.split('/').next().unwrap_or_default().to_string();
+        for de in serde_yaml::Deserializer::from_str(text) {
+            let doc = <Value as serde::Deserialize>::deserialize(de)
+                .unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
+            if doc.get("kind").is_some() {
+                objects.push(Object {
+                    cluster: cluster.clone(),
+                    doc,
+                });
+            }
+        }
+    }
+    objects
+}
+
+fn group_of(api_version: &str) -> &str {
+    api_version
+        .rsplit_once('/')
+        .map(|(group, _)| group)
+        .unwrap_or("")
+}
+
+/// Per cluster: Flux Kustomization name -> its dependsOn names.
+fn flux_graphs(objects: &[Object]) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let mut graphs: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for o in objects {
+        let api = str_at(&o.doc, &["apiVersion"]).unwrap_or_default();
+        if group_of(api) != "kustomize.toolkit.fluxcd.io" {
+            continue;
+        }
+        let name = str_at(&o.doc, &["metadata", "name"]).unwrap_or_default();
+        let deps = o
+            .doc
+            .get("spec")
+            .and_then(|s| s.get("dependsOn"))
+            .and_then(Value::as_sequence)
+            .map(|seq| {
+                seq.iter()
+                    .filter_map(|d| str_at(d, &["name"]).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let previous = graphs
+            .entry(o.cluster.clone())
+            .or_default()
+            .insert(name.to_string(), deps);
+        assert!(
+            previous.is_none(),
+            "Kustomization {name} emitted twice on {}",
+            o.cluster
+        );
+    }
+    graphs
+}
+
+#[test]
+fn every_depends_on_resolves_and_no_cluster_has_a_cycle() {
+    let objects = build_lab();
+    let graphs = flux_graphs(&objects);
+    assert_eq!(
+        graphs.keys().collect::<Vec<_>>(),
+        ["apps", "infra"],
+        "both clusters have Flux trees"
+    );
+    for (cluster, graph) in &graphs {
+        for (ks, deps) in graph {
+            for d in deps {
+                assert!(
+                    graph.contains_key(d),
+                    "{cluster}: {ks} depends on {d}, which is not emitted for {cluster}"
+                );
+            }
+        }
+        // Kahn's algorithm: every node gets removed exactly when the graph is acyclic.
+        let mut remaining: BTreeMap<&str, BTreeSet<&str>> = graph
+            .iter()
+            .map(|(k, deps)| (k.as_str(), deps.iter().map(String::as_str).collect()))
+            .collect();
+        loop {
+            let ready: Vec<&str> = remaining
+                .iter()
+                .filter(|(_, deps)| deps.is_empty())
+                .map(|(k, _)| *k)
+                .collect();
+            if ready.is_empty() {
+                break;
+            }
+            for k in &ready {
+                remaining.remove(k);
+            }
+            for deps in remaining.values_mut() {
+                for k in &ready {
+                    deps.remove(k);
+                }
+            }
+        }
+        assert!(
+            remaining.is_empty(),
+            "{cluster}: dependsOn cycle among {:?}",
+            remaining.keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The chart a HelmRelease installs, through its `chartRef`: `<url> <version>` for an
+/// OCIRepository, `<repository url> <chart> <version>` for a HelmChart.
+fn chart_of(release: &Value, cluster: &str, objects: &[Object]) -> String {
+    let kind = str_at(release, &["spec", "chartRef", "kind"]).unwrap_or_default();
+    let name = str_at(release, &["spec", "chartRef", "name"]).unwrap_or_default();
+    let find = |kind: &str, name: &str| {
+        objects.iter().find(|o| {
+            o.cluster == cluster
+                && str_at(&o.doc, &["kind"]) == Some(kind)
+                && str_at(&o.doc, &["metadata", "name"]) == Some(name)
+        })
+    };
+    match kind {
+        "OCIRepository" => {
+            let Some(source) = find("OCIRepository", name) else {
+                return format!("(missing OCIRepository {name})");
+            };
+            format!(
+                "{} {}",
+                str_at(&source.doc, &["spec", "url"]).unwrap_or("?"),
+                str_at(&source.doc, &["spec", "ref", "tag"]).unwrap_or("?")
+            )
+        }
+        "HelmChart" => {
+            let Some(chart) = find("HelmChart", name) else {
+                return format!("(missing HelmChart {name})");
+            };
+            let repo = str_at(&chart.doc, &["spec", "sourceRef", "name"]).unwrap_or("?");
+            let url = find("HelmRepository", repo)
+                .and_then(|r| str_at(&r.doc, &["spec", "url"]))
+                .unwrap_or("(missing HelmRepository)");
+            format!(
+                "{url} {} {}",
+                str_at(&chart.doc, &["spec", "chart"]).unwrap_or("?"),
+                str_at(&chart.doc, &["spec", "version"]).unwrap_or("?")
+            )
+        }
+        other => format!("(chartRef of kind {other:?})"),
+    }
+}
+
+fn summary(objects: &[Object]) -> String {
+    let graphs = flux_graphs(objects);
+    let mut out = String::new();
+    for (cluster, graph) in &graphs {
+        writeln!(out, "cluster {cluster}").unwrap();
+        writeln!(out, "  Flux Kustomizations ({}):", graph.len()).unwrap();
+        for (ks, deps) in graph {
+            let deps = if deps.is_empty() {
+                "-".to_string()
+            } else {
+                deps.join(", ")
+            };
+            writeln!(out, "    {ks} <- {deps}").unwrap();
+        }
+        let mut releases = BTreeMap::new();
+        let mut custom: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for o in objects.iter().filter(|o| &o.cluster == cluster) {
+            let api = str_at(&o.doc, &["apiVersion"]).unwrap_or_default();
+            let kind = str_at(&o.doc, &["kind"]).unwrap_or_default();
+            let name = str_at(&o.doc, &["metadata", "name"]).unwrap_or_default();
+            let place = match str_at(&o.doc, &["metadata", "namespace"]) {
+                Some(ns) => format!("{ns}/{name}"),
+                None => name.to_string(),
+            };
+            if kind == "HelmRelease" {
+                releases.insert(place, chart_of(&o.doc, cluster, objects));
+            } else if !NOT_CUSTOM.contains(&group_of(api)) {
+                custom
+                    .entry(format!("{kind} ({api})"))
+                    .or_default()
+                    .insert(place);
+            }
+        }
+        writeln!(out, "  HelmReleases ({}):", releases.len()).unwrap();
+        for (place, chart) in &releases {
+            writeln!(out, "    {place}: {chart}").unwrap();
+        }
+        let total: usize = custom.values().map(BTreeSet::len).sum();
+        writeln!(out, "  Custom resources ({total}):").unwrap();
+        for (kind, places) in &custom {
+            let places: Vec<&str> = places.iter().map(String::as_str).collect();
+            writeln!(out, "    {kind}: {}", places.join(", ")).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn summary_of_the_example_lab() {
+    let objects = build_lab();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab");
+    insta::with_settings!({snapshot_path => &root, prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("summary", summary(&objects));
+    });
+}
