@@ -80,17 +80,22 @@ pub struct ClusterIr {
 #[salsa::tracked(returns(ref))]
 pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Option<String>)> {
     let mut out = Vec::new();
-    if let Some(f) = model::cluster_facts(db, lab, cluster.clone()) {
-        for (api_version, kind, cluster_scoped) in &f.bootstrap_crds {
-            out.push((
-                Crd {
-                    api_version: api_version.clone(),
-                    kind: kind.clone(),
-                    cluster_scoped: *cluster_scoped,
-                },
-                None,
-            ));
-        }
+    let lab_crds = model::lab_facts(db, lab)
+        .iter()
+        .flat_map(|f| f.bootstrap_crds.iter());
+    let cluster_crds = model::cluster_facts(db, lab, cluster.clone())
+        .iter()
+        .flat_map(|f| f.bootstrap_crds.iter());
+    // CRDs of the bootstrap: the lab's (every cluster) and this cluster's own.
+    for (api_version, kind, cluster_scoped) in lab_crds.chain(cluster_crds) {
+        out.push((
+            Crd {
+                api_version: api_version.clone(),
+                kind: kind.clone(),
+                cluster_scoped: *cluster_scoped,
+            },
+            None,
+        ));
     }
     // Only operators install CRDs; reading just their `crds` keeps tenants' edits from
     // re-running this query.

@@ -256,15 +256,23 @@ fn eval_schema_body(
     (out, crds)
 }
 
-/// The `lab` record (`lab.domain`, ...), or `None` if there is no valid lab declaration.
+/// What the `lab` declaration says, evaluated: its record and the CRDs the bootstrap of
+/// every cluster installs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabFacts {
+    pub value: Value,
+    pub bootstrap_crds: Vec<BootstrapCrd>,
+}
+
+/// The lab's facts, or `None` if there is no valid lab declaration.
 #[salsa::tracked(returns(ref))]
-pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<Value> {
+pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
     let index = item_index(db, lab);
     let item = index.labs.first()?;
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
     ev.context = crate::eval::Context::Lab;
-    let (mut fields, _) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, false);
+    let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
     let ok = ev.diags.is_empty();
     for d in ev.diags {
         d.emit(db);
@@ -279,7 +287,15 @@ pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<Value> {
     fields
         .entry("interval".into())
         .or_insert(Value::Duration(crate::literal::Duration(3_600_000)));
-    ok.then_some(Value::Record(fields))
+    ok.then_some(LabFacts {
+        value: Value::Record(fields),
+        bootstrap_crds: crds,
+    })
+}
+
+/// The `lab` record (`lab.domain`, ...), or `None` if there is no valid lab declaration.
+pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<&Value> {
+    lab_facts(db, lab).as_ref().map(|f| &f.value)
 }
 
 /// A pool's record: `name`, `cluster`, `addresses`.

@@ -517,7 +517,7 @@ impl<'a> Evaluator<'a> {
                 .lbl("`lab` is being declared here");
                 return None;
             }
-            "lab" => return crate::model::lab_value(self.db, self.lab).clone(),
+            "lab" => return crate::model::lab_value(self.db, self.lab).cloned(),
             _ => {}
         }
         let declared = self.index.is_component(&id.text)
