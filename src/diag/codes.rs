@@ -100,6 +100,14 @@ them. Components (tenants, instances, installs) and the bodies of operators and 
 may refer to anything.",
     },
     Code {
+        code: "E0210",
+        title: "ambiguous type name",
+        explanation: "A type is written with a name that is both an operator or template \
+(a component type) and a capability kind named by some `provides`. labc cannot tell whether \
+a component reference or a provided value is meant. Rename the operator or template.\n\n\
+```lab\ntemplate gateway(...) { provides gateway gateway_name ... }\ntemplate route(gateway: gateway) { ... }   # E0210\n```",
+    },
+    Code {
         code: "E0301",
         title: "type mismatch",
         explanation: "A value has a different type from the one expected by the field, \

@@ -234,6 +234,33 @@ impl<'a> Evaluator<'a> {
                     return b;
                 }
                 if let Some(def) = self.index.definition(&self.module, &id.text) {
+                    if def.kind != DeclKind::Type && self.index.capability_kinds.contains(&id.text)
+                    {
+                        // `gateway: gateway` could mean "a component of the template
+                        // `gateway`" or "a value some component `provides gateway`".
+                        let (def_file, def_span, kind) =
+                            (def.file, def.name_span, def.kind.keyword());
+                        let d = self
+                            .error(
+                                "E0210",
+                                id.span,
+                                format!(
+                                    "`{}` is both {} {kind} and a capability kind",
+                                    id.text,
+                                    if kind == "operator" { "an" } else { "a" },
+                                ),
+                            )
+                            .lbl("ambiguous type");
+                        d.secondary.push(crate::diag::Label {
+                            file: def_file,
+                            span: def_span,
+                            message: format!("the {kind} `{}`", id.text),
+                        });
+                        d.help = Some(format!(
+                            "rename the {kind}: capability kinds are named by `provides` statements anywhere in the lab"
+                        ));
+                        return Ty::Any;
+                    }
                     return match def.kind {
                         DeclKind::Type => Ty::Record(id.text.clone()),
                         _ => Ty::Component(id.text.clone()),
