@@ -201,6 +201,10 @@ impl Resolver<'_, '_> {
             ExprKind::Field(base, _) | ExprKind::ViaMesh(base) | ExprKind::Unary(_, base) => {
                 self.expr(base)
             }
+            ExprKind::Index(base, index) => {
+                self.expr(base);
+                self.expr(index);
+            }
             ExprKind::Call { func, args } => {
                 if !BUILTIN_FUNCTIONS.contains(&func.text.as_str()) {
                     self.ev.report_unknown_function(func);

@@ -373,6 +373,11 @@ impl<'a> Evaluator<'a> {
                 let b = self.eval(base, &Ty::Any)?;
                 return self.field(b, field, base.span);
             }
+            ExprKind::Index(base, index) => {
+                let b = self.eval(base, &Ty::Any)?;
+                let i = self.eval(index, &Ty::Any)?;
+                return self.index(b, i, base.span, index.span);
+            }
             ExprKind::Call { func, args } => return self.call(func, args, e.span),
             ExprKind::List(items) => {
                 let elem = match ty {
@@ -712,6 +717,78 @@ impl<'a> Evaluator<'a> {
             }
         };
         matches!((mesh(a), mesh(b)), (Some(x), Some(y)) if x == y)
+    }
+
+    /// `base[index]`: element `index` of a list (negative: from the end), or the field
+    /// named `index` of a record.
+    fn index(
+        &mut self,
+        base: Value,
+        index: Value,
+        base_span: Span,
+        index_span: Span,
+    ) -> Option<Value> {
+        match (&base, &index) {
+            (Value::List(items), Value::Int(i)) => {
+                let len = items.len() as i64;
+                let at = if *i < 0 { len + i } else { *i };
+                if (0..len).contains(&at) {
+                    return Some(items[at as usize].clone());
+                }
+                let file = self.file;
+                let d = self
+                    .error(
+                        "E0306",
+                        index_span,
+                        format!("index {i} is out of range: the list has {len} element(s)"),
+                    )
+                    .lbl("no such element");
+                d.secondary.push(crate::diag::Label {
+                    file,
+                    span: base_span,
+                    message: format!("a list of {len}"),
+                });
+                None
+            }
+            (Value::Record(r), Value::Str(key)) => match r.get(key) {
+                Some(v) => Some(v.clone()),
+                None => {
+                    let d = self
+                        .error(
+                            "E0205",
+                            index_span,
+                            format!("no field `{key}` in this record"),
+                        )
+                        .lbl("unknown field");
+                    d.help = did_you_mean(key, r.keys().map(String::as_str)).or_else(|| {
+                        Some(format!(
+                            "the record has: {}",
+                            r.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ))
+                    });
+                    None
+                }
+            },
+            _ => {
+                let file = self.file;
+                let d = self
+                    .error(
+                        "E0301",
+                        index_span,
+                        format!("cannot index {} with {}", base.describe(), index.describe()),
+                    )
+                    .lbl("not an index here");
+                d.secondary.push(crate::diag::Label {
+                    file,
+                    span: base_span,
+                    message: format!("this is {}", base.describe()),
+                });
+                d.help = Some(
+                    "lists take an int (`xs[0]`, `xs[-1]`), records a string (`r[\"key\"]`)".into(),
+                );
+                None
+            }
+        }
     }
 
     fn field(&mut self, base: Value, field: &Ident, base_span: Span) -> Option<Value> {
@@ -1584,6 +1661,26 @@ fn checked<T>(v: Option<T>) -> Result<T, ArithError> {
     v.ok_or_else(|| ArithError::Arith("arithmetic overflow".into()))
 }
 
+/// `ip + n`: the address `n` further on (`n` may be negative), in the same family.
+fn offset_ip(ip: std::net::IpAddr, n: i64) -> Result<std::net::IpAddr, ArithError> {
+    use std::net::IpAddr;
+    let out_of_range = || ArithError::Arith(format!("{ip} + {n} is not an address"));
+    Ok(match ip {
+        IpAddr::V4(v4) => {
+            let moved = i64::from(u32::from(v4)) + n;
+            IpAddr::V4(u32::try_from(moved).map_err(|_| out_of_range())?.into())
+        }
+        IpAddr::V6(v6) => {
+            let moved = i128::try_from(u128::from(v6))
+                .ok()
+                .and_then(|x| x.checked_add(i128::from(n)))
+                .and_then(|x| u128::try_from(x).ok())
+                .ok_or_else(out_of_range)?;
+            IpAddr::V6(moved.into())
+        }
+    })
+}
+
 /// Typed arithmetic and comparison.
 fn arith(op: BinOp, a: &Value, b: &Value) -> Result<Value, ArithError> {
     use Value::*;
@@ -1622,6 +1719,8 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Result<Value, ArithError> {
         (BinOp::Mul, Int(x), Int(y)) => Int(checked(x.checked_mul(*y))?),
         (BinOp::Div, Int(_), Int(0)) => return Err(div_zero()),
         (BinOp::Div, Int(x), Int(y)) => Int(x / y),
+        (BinOp::Add, Ip(x), Int(n)) | (BinOp::Add, Int(n), Ip(x)) => Ip(offset_ip(*x, *n)?),
+        (BinOp::Sub, Ip(x), Int(n)) => Ip(offset_ip(*x, checked(n.checked_neg())?)?),
         (BinOp::Add, Str(x), Str(y)) => Str(format!("{x}{y}")),
         (BinOp::Add, List(x), List(y)) => List(x.iter().chain(y).cloned().collect()),
         (BinOp::Add, Bytes(x), Bytes(y)) => {

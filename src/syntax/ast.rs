@@ -371,6 +371,8 @@ pub enum ExprKind {
     Str(Vec<StrPart>),
     Var(Ident),
     Field(Box<Expr>, Ident),
+    /// `base[index]`: a list element (negative counts from the end) or a record field.
+    Index(Box<Expr>, Box<Expr>),
     Call {
         func: Ident,
         args: Vec<Arg>,

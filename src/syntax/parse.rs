@@ -808,7 +808,7 @@ impl Builder {
         let p_span = self.span(&p);
         let mut inner = p.into_inner();
         if inner.len() > MAX_CHAIN + 1 {
-            return self.too_long(p_span, "field accesses", inner.len() - 1);
+            return self.too_long(p_span, "field accesses or indexes", inner.len() - 1);
         }
         let mut e = self.primary(inner.next().unwrap());
         for post in inner {
@@ -819,6 +819,13 @@ impl Builder {
                     Expr {
                         span: e.span.to(span),
                         kind: ExprKind::Field(Box::new(e), id),
+                    }
+                }
+                Rule::index_access => {
+                    let index = self.expr(post.into_inner().next().unwrap());
+                    Expr {
+                        span: e.span.to(span),
+                        kind: ExprKind::Index(Box::new(e), Box::new(index)),
                     }
                 }
                 _ => Expr {
