@@ -1526,7 +1526,9 @@ impl<'a> Evaluator<'a> {
                     if check_secrets {
                         self.check_plaintext(path, value);
                     }
-                    if let Value::Secret(p) = &v {
+                    // A typed record or map (`map<secret>`, a record type with a secret
+                    // field) may hold references; an open tree becomes a manifest.
+                    if let Some(p) = check_secrets.then(|| secret_in(&v)).flatten() {
                         let d = self
                             .error(
                                 "E0304",
@@ -1612,6 +1614,16 @@ impl<'a> Evaluator<'a> {
                 d.help = Some("keep it in the secret store and pass secret(\"path\") to a template that creates a Secret from it".into());
             }
         }
+    }
+}
+
+/// The path of the first secret reference inside `v`, however deep.
+fn secret_in(v: &Value) -> Option<&str> {
+    match v {
+        Value::Secret(p) => Some(p),
+        Value::List(items) => items.iter().find_map(secret_in),
+        Value::Record(fields) => fields.values().find_map(secret_in),
+        _ => None,
     }
 }
 
