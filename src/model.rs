@@ -425,9 +425,11 @@ pub struct Header {
     pub args: std::sync::Arc<IndexMap<String, Value>>,
 }
 
-/// The header of a component, computed without following component references, so
-/// that two components referring to each other do not form a query cycle.
-#[salsa::tracked(returns(ref))]
+/// The header of a component: its namespace, definition and bound arguments, from a pass
+/// over its body that skips resources, values and checks. The header of a component it
+/// refers to is computed the same way, so `harbor-db.server.namespace` is known; a cycle
+/// of headers (each computed from the other) falls back to `header_cycle`.
+#[salsa::tracked(returns(ref), cycle_result = header_cycle)]
 pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     let Some(decl) = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db)))
     else {
@@ -443,6 +445,22 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
         args: std::sync::Arc::new(out.args),
+    }
+}
+
+/// The header of a component whose header is computed from itself through references:
+/// only what the declaration says syntactically (its name as namespace, its definition).
+fn header_cycle<'db>(db: &'db dyn Db, _id: salsa::Id, key: CompKey<'db>) -> Header {
+    let decl = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db)));
+    Header {
+        namespace: decl
+            .as_ref()
+            .map(|d| d.name.text.clone())
+            .unwrap_or_default(),
+        definition: decl
+            .as_ref()
+            .and_then(|d| d.definition.as_ref().map(|x| x.text.clone())),
+        args: Default::default(),
     }
 }
 

@@ -1,10 +1,14 @@
-//! Robustness: mangled versions of the example lab (truncated, lines deleted or swapped,
-//! stray bytes, deep nesting) produce diagnostics and never panic or hang.
+//! Robustness: mangled versions of a lab (truncated, lines deleted or swapped, stray
+//! bytes, deep nesting) produce diagnostics and never panic or hang.
+//!
+//! The lab mangled line by line is the small frozen one of `tests/incremental/`, so the
+//! test's cost does not grow with the example lab; the token fuzzer draws its tokens from
+//! the example lab and the stdlib as well.
 
 use std::path::Path;
 
 fn lab_files() -> Vec<(String, String)> {
-    labc::cli::read_lab(&Path::new(env!("CARGO_MANIFEST_DIR")).join("lab")).unwrap()
+    labc::cli::read_lab(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/incremental")).unwrap()
 }
 
 /// Compile with one file replaced; returns the number of error diagnostics.

@@ -668,16 +668,9 @@ impl<'a> Evaluator<'a> {
                 return None;
             }
         }
-        if !self.resolve_components {
-            return Some(Value::Component(ComponentRef {
-                name: target.name.clone(),
-                namespace: String::new(),
-                cluster: target_cluster,
-                definition: None,
-                via_mesh,
-                args: Default::default(),
-            }));
-        }
+        // Also in the header pass: a component's arguments and namespace may be computed
+        // from other components (`namespace = server.namespace`). Headers that refer to
+        // each other in a cycle get a fallback (see `component_header`).
         let header = crate::model::component_header(
             self.db,
             crate::model::CompKey::new(
