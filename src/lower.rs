@@ -208,6 +208,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         c: &'a ComponentIr,
         app_resources: Vec<&'a model::Resource>,
         config_resources: Vec<(&'a model::Resource, Option<String>)>,
+        /// Other operators whose CRDs the resources in `app/` need, with where.
+        crd_providers: Vec<(String, crate::db::SourceFile, crate::syntax::ast::Span)>,
         /// Namespaces this component creates.
         owned_namespaces: Vec<&'a str>,
     }
@@ -218,6 +220,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         }
         let mut app_resources = Vec::new();
         let mut config_resources = Vec::new();
+        let mut crd_providers = Vec::new();
         for r in &c.out.resources {
             if core_kind(&r.api_version, &r.kind) {
                 app_resources.push(r);
@@ -228,7 +231,18 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 .find(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind)
             {
                 Some((_, None)) => app_resources.push(r),
-                Some((_, Some(provider))) => config_resources.push((r, Some(provider.clone()))),
+                // Only the component's own chart installs its CRDs with the component, so
+                // only such resources must wait in `config/`.
+                Some((_, Some(provider))) if *provider == c.name => {
+                    config_resources.push((r, Some(provider.clone())))
+                }
+                // Another operator's CRD: that operator's Kustomization is a dependency,
+                // and the resource is applied with the rest of the component, so that
+                // (say) an ExternalSecret a chart's pods read is there before they start.
+                Some((_, Some(provider))) => {
+                    crd_providers.push((provider.clone(), r.file, r.span));
+                    app_resources.push(r)
+                }
                 None => {
                     let elsewhere: Vec<String> = index
                         .clusters
@@ -287,6 +301,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             c,
             app_resources,
             config_resources,
+            crd_providers,
             owned_namespaces,
         });
     }
@@ -405,21 +420,16 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 None => report_missing_capability(db, lab, &cluster, u, &providers),
             }
         }
+        for (provider, file, span) in &plan.crd_providers {
+            deps.insert(provider.clone());
+            reasons.entry(provider.clone()).or_insert((*file, *span));
+        }
         let timeout = c
             .out
             .timeout
             .map(|d| d.to_string())
             .unwrap_or_else(|| "5m".to_string());
         let has_main_ks = has_main.contains(&c.name);
-        // The operators whose CRDs this component's custom resources need (its own
-        // CRDs come with its own main Kustomization, which config depends on anyway).
-        let crd_deps: IndexSet<String> = plan
-            .config_resources
-            .iter()
-            .filter_map(|(_, provider)| provider.clone())
-            .filter(|p| p != &c.name)
-            .collect();
-
         // Main Kustomization: namespace, chart source and release, core resources.
         let mut main_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
         if !plan.owned_namespaces.is_empty() {
@@ -458,11 +468,19 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 .or_default()
                 .push(resource_doc(r));
         }
+        // Checks on kinds of the component's own CRDs can only run in `config/`.
+        let own_kind = |h: &HealthCheck| {
+            crds.iter().any(|(crd, provider)| {
+                crd.api_version == h.api_version
+                    && crd.kind == h.kind
+                    && provider.as_deref() == Some(c.name.as_str())
+            })
+        };
         let (app_health, config_health): (Vec<&HealthCheck>, Vec<&HealthCheck>) = c
             .out
             .health
             .iter()
-            .partition(|h| core_kind(&h.api_version, &h.kind) || !has_config.contains(&c.name));
+            .partition(|h| !has_config.contains(&c.name) || !own_kind(h));
         health.extend(app_health.into_iter().cloned());
         let with_ns = |h: HealthCheck| HealthCheck {
             namespace: h.namespace.or_else(|| Some(c.namespace.clone())),
@@ -487,13 +505,12 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 files: main_files,
             });
             if !config_files.is_empty() {
-                let mut cdeps: IndexSet<String> = IndexSet::from([c.name.clone()]);
-                cdeps.extend(crd_deps.iter().cloned());
+                // Only the component's own CRDs are in here: they come with its release.
                 ir.kustomizations.push(KustomizationIr {
                     name: format!("{}-config", c.name),
                     component: c.name.clone(),
                     dir: format!("{}/config", c.name),
-                    depends_on: cdeps.into_iter().collect(),
+                    depends_on: vec![c.name.clone()],
                     reasons: IndexMap::new(),
                     health_checks: config_health.into_iter().cloned().map(with_ns).collect(),
                     timeout,
@@ -501,8 +518,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 });
             }
         } else if !config_files.is_empty() {
-            let mut all = deps.clone();
-            all.extend(crd_deps.iter().cloned());
+            let all = deps.clone();
             let mut hc: Vec<HealthCheck> = health;
             hc.extend(config_health.into_iter().cloned());
             ir.kustomizations.push(KustomizationIr {

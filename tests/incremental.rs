@@ -68,7 +68,7 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
 
     let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty());
-    let pooler = &out.files["clusters/infra/harbor/config/pooler.yaml"];
+    let pooler = &out.files["clusters/infra/harbor/app/pooler.yaml"];
     assert!(pooler.contains("default_pool_size: '16'"), "{pooler}");
     let second = executed(&db, &log);
     let ran = |name: &str| {
