@@ -386,6 +386,28 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     type ObjectKey = (String, String, String, String);
     type Origin = (String, crate::db::SourceFile, crate::syntax::ast::Span);
     let mut objects: IndexMap<ObjectKey, Origin> = IndexMap::new();
+    // The Namespaces labc generates count as objects of their owners.
+    for plan in &plans {
+        for ns in &plan.owned_namespaces {
+            let declared = plan
+                .c
+                .out
+                .resources
+                .iter()
+                .any(|r| r.api_version == "v1" && r.kind == "Namespace" && r.name == *ns);
+            if !declared {
+                objects.insert(
+                    (
+                        "v1".into(),
+                        "Namespace".into(),
+                        String::new(),
+                        ns.to_string(),
+                    ),
+                    (plan.c.name.clone(), plan.c.file, plan.c.name_span),
+                );
+            }
+        }
+    }
     for plan in &plans {
         let c = plan.c;
         let mut deps: IndexSet<String> = IndexSet::new();
@@ -432,19 +454,41 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         let has_main_ks = has_main.contains(&c.name);
         // Main Kustomization: namespace, chart source and release, core resources.
         let mut main_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
-        if !plan.owned_namespaces.is_empty() {
-            let docs = plan
-                .owned_namespaces
+        // A Namespace the owner declares itself (`resource "v1" Namespace ...`) replaces
+        // the generated one.
+        let declared_ns = |ns: &str| {
+            c.out
+                .resources
                 .iter()
-                .map(|ns| {
-                    map(vec![
-                        ("apiVersion", s("v1")),
-                        ("kind", s("Namespace")),
-                        ("metadata", map(vec![("name", s(ns))])),
-                    ])
-                })
-                .collect();
-            main_files.insert("namespace.yaml".into(), docs);
+                .any(|r| r.api_version == "v1" && r.kind == "Namespace" && r.name == ns)
+        };
+        let generated: Vec<Yaml> = plan
+            .owned_namespaces
+            .iter()
+            .filter(|ns| !declared_ns(ns))
+            .map(|ns| {
+                let mut meta = vec![("name", s(ns))];
+                if *ns == c.namespace && !c.out.namespace_labels.is_empty() {
+                    meta.push((
+                        "labels",
+                        Yaml::Map(
+                            c.out
+                                .namespace_labels
+                                .iter()
+                                .map(|(k, v)| (k.clone(), s(v)))
+                                .collect(),
+                        ),
+                    ));
+                }
+                map(vec![
+                    ("apiVersion", s("v1")),
+                    ("kind", s("Namespace")),
+                    ("metadata", map(meta)),
+                ])
+            })
+            .collect();
+        if !generated.is_empty() {
+            main_files.insert("namespace.yaml".into(), generated);
         }
         let mut health = Vec::new();
         if let Some(chart) = &c.out.chart {

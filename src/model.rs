@@ -526,6 +526,7 @@ pub struct Crd {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ComponentOut {
     pub namespace: Option<String>,
+    pub namespace_labels: IndexMap<String, String>,
     /// The bound arguments of an install or instance.
     pub args: IndexMap<String, Value>,
     pub chart: Option<Chart>,
@@ -874,7 +875,14 @@ fn bind_params(
     ok.then_some(bound)
 }
 
-const COMPONENT_FIELDS: &[&str] = &["namespace", "chart", "values", "healthy", "timeout"];
+const COMPONENT_FIELDS: &[&str] = &[
+    "namespace",
+    "namespace_labels",
+    "chart",
+    "values",
+    "healthy",
+    "timeout",
+];
 
 /// Execute body statements of a component, operator or template into `out`.
 fn exec(
@@ -969,6 +977,19 @@ fn exec(
                     "timeout" => {
                         if let Some(Value::Duration(d)) = ev.eval(value, &Ty::Duration) {
                             out.timeout = Some(d);
+                        }
+                    }
+                    // Labels of the Namespace labc creates for the component (pod security
+                    // levels, for instance); included templates add theirs.
+                    "namespace_labels" => {
+                        if let Some(Value::Record(labels)) =
+                            ev.eval(value, &Ty::Map(Box::new(Ty::Str)))
+                        {
+                            for (k, v) in labels {
+                                if let Some(text) = v.scalar_text() {
+                                    out.namespace_labels.insert(k, text);
+                                }
+                            }
                         }
                     }
                     other => {
