@@ -201,6 +201,43 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         }
     }
 
+    // The labels of each generated Namespace: what the components in it ask for, in
+    // declaration order; two different values for one label are an error.
+    let mut namespace_labels: IndexMap<String, IndexMap<String, String>> = IndexMap::new();
+    let mut label_origin: IndexMap<
+        (String, String),
+        (String, crate::db::SourceFile, crate::syntax::ast::Span),
+    > = IndexMap::new();
+    for c in components.iter().filter(|c| c.ok) {
+        for (label, (value, file, span)) in &c.out.namespace_labels {
+            let key = (c.namespace.clone(), label.clone());
+            match label_origin.get(&key) {
+                Some((first, ffile, fspan)) if first != value => {
+                    Diag::error(
+                        "E0501",
+                        *file,
+                        *span,
+                        format!(
+                            "namespace `{}` gets two values for label `{label}`: `{first}` and `{value}`",
+                            c.namespace
+                        ),
+                    )
+                    .label(format!("`{label}` = `{value}` from `{}`", c.name))
+                    .secondary(*ffile, *fspan, format!("`{label}` = `{first}` here"))
+                    .emit(db);
+                }
+                Some(_) => {}
+                None => {
+                    label_origin.insert(key, (value.clone(), *file, *span));
+                    namespace_labels
+                        .entry(c.namespace.clone())
+                        .or_default()
+                        .insert(label.clone(), value.clone());
+                }
+            }
+        }
+    }
+
     // Which Kustomization is a component's "ready" point (config when it has one).
     let mut has_config: IndexSet<String> = IndexSet::new();
     let mut has_main: IndexSet<String> = IndexSet::new();
@@ -468,16 +505,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             .filter(|ns| !declared_ns(ns))
             .map(|ns| {
                 let mut meta = vec![("name", s(ns))];
-                if *ns == c.namespace && !c.out.namespace_labels.is_empty() {
+                if let Some(labels) = namespace_labels.get(*ns) {
                     meta.push((
                         "labels",
-                        Yaml::Map(
-                            c.out
-                                .namespace_labels
-                                .iter()
-                                .map(|(k, v)| (k.clone(), s(v)))
-                                .collect(),
-                        ),
+                        Yaml::Map(labels.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
                     ));
                 }
                 map(vec![

@@ -526,7 +526,8 @@ pub struct Crd {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ComponentOut {
     pub namespace: Option<String>,
-    pub namespace_labels: IndexMap<String, String>,
+    /// Label -> (value, where it is set).
+    pub namespace_labels: IndexMap<String, (String, SourceFile, Span)>,
     /// The bound arguments of an install or instance.
     pub args: IndexMap<String, Value>,
     pub chart: Option<Chart>,
@@ -987,7 +988,7 @@ fn exec(
                         {
                             for (k, v) in labels {
                                 if let Some(text) = v.scalar_text() {
-                                    out.namespace_labels.insert(k, text);
+                                    out.namespace_labels.insert(k, (text, ev.file, value.span));
                                 }
                             }
                         }
