@@ -886,14 +886,32 @@ fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
         ("name", s(&c.name)),
     ]);
     let mut spec = vec![("interval", s(interval)), ("chartRef", spec_ref)];
+    // The component's timeout bounds its release too (Helm's own default is 5m, shorter
+    // than a slow chart's first install).
+    if let Some(t) = &c.out.timeout {
+        spec.push(("timeout", s(&t.to_string())));
+    }
     let retries = map(vec![("retries", Yaml::Int(3))]);
-    spec.push(("install", map(vec![("remediation", retries.clone())])));
+    // An operator that declares `crds` ships them in its chart: Helm only creates CRDs on
+    // install and never updates them, so let Flux create and replace them.
+    let crds = (!c.out.crds.is_empty()).then(|| ("crds", s("CreateReplace")));
+    spec.push((
+        "install",
+        map([crds.clone(), Some(("remediation", retries.clone()))]
+            .into_iter()
+            .flatten()
+            .collect()),
+    ));
     spec.push((
         "upgrade",
-        map(vec![
-            ("cleanupOnFail", Yaml::Bool(true)),
-            ("remediation", retries),
-        ]),
+        map([
+            Some(("cleanupOnFail", Yaml::Bool(true))),
+            crds,
+            Some(("remediation", retries)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()),
     ));
     if let Some(v) = &c.out.values {
         let y = v.to_yaml();
