@@ -45,6 +45,11 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 fn build_lab() -> Vec<Object> {
+    build_lab_files().0
+}
+
+/// The emitted objects and the paths of every emitted file.
+fn build_lab_files() -> (Vec<Object>, Vec<String>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
     let db = labc::db::LabDb::default();
     let lab = db.load(labc::cli::read_lab(&dir).expect("lab/ is readable"));
@@ -55,6 +60,7 @@ fn build_lab() -> Vec<Object> {
         "lab/ must build without errors or warnings"
     );
     let mut objects = Vec::new();
+    let paths = out.files.keys().cloned().collect();
     for (path, text) in &out.files {
         let Some(rest) = path.strip_prefix("clusters/") else {
             continue;
@@ -71,7 +77,7 @@ fn build_lab() -> Vec<Object> {
             }
         }
     }
-    objects
+    (objects, paths)
 }
 
 fn group_of(api_version: &str) -> &str {
@@ -258,4 +264,36 @@ fn summary_of_the_example_lab() {
     insta::with_settings!({snapshot_path => &root, prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!("summary", summary(&objects));
     });
+}
+
+/// `docs/lab-tour.md` leads from every component to its `.lab` file and output: it must
+/// name every emitted component (as `` `name` ``) and every file of `lab/`.
+#[test]
+fn the_lab_tour_names_every_component_and_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tour = std::fs::read_to_string(root.join("docs/lab-tour.md")).expect("docs/lab-tour.md");
+    let (_, paths) = build_lab_files();
+    let components: BTreeSet<&str> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("clusters/")?.strip_suffix("/ks.yaml"))
+        .filter_map(|p| p.split_once('/').map(|(_, comp)| comp))
+        .collect();
+    let missing: Vec<&&str> = components
+        .iter()
+        .filter(|c| !tour.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/lab-tour.md does not name {missing:?}"
+    );
+    let files = labc::cli::read_lab(&root.join("lab")).unwrap();
+    let missing: Vec<&String> = files
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.ends_with(".lab") && !tour.contains(&format!("lab/{p}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/lab-tour.md does not name {missing:?}"
+    );
 }
