@@ -423,6 +423,8 @@ pub struct Header {
     /// The bound settings or parameters of an install or instance (shared: every
     /// reference to the component carries them).
     pub args: std::sync::Arc<IndexMap<String, Value>>,
+    /// This header is the fallback of a cycle: `args` are unknown.
+    pub cyclic: bool,
 }
 
 /// The header of a component: its namespace, definition and bound arguments, from a pass
@@ -445,6 +447,7 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
         args: std::sync::Arc::new(out.args),
+        cyclic: false,
     }
 }
 
@@ -461,6 +464,7 @@ fn header_cycle<'db>(db: &'db dyn Db, _id: salsa::Id, key: CompKey<'db>) -> Head
             .as_ref()
             .and_then(|d| d.definition.as_ref().map(|x| x.text.clone())),
         args: Default::default(),
+        cyclic: true,
     }
 }
 

@@ -696,6 +696,7 @@ impl<'a> Evaluator<'a> {
             definition: header.definition,
             via_mesh: via_mesh && !same_cluster,
             args: header.args,
+            cyclic: header.cyclic,
         }))
     }
 
@@ -852,9 +853,15 @@ impl<'a> Evaluator<'a> {
             Value::Range(_) => ["start", "end", "size"].map(String::from).to_vec(),
             _ => Vec::new(),
         };
-        let help = did_you_mean(name, candidates.iter().map(String::as_str)).or_else(|| {
-            (!candidates.is_empty()).then(|| format!("it has: {}", candidates.join(", ")))
-        });
+        let help = match &base {
+            Value::Component(c) if c.cyclic => Some(format!(
+                "the arguments of `{}` are computed from a component that refers back to it, so they cannot be read through a reference: compute one side without the other",
+                c.name
+            )),
+            _ => did_you_mean(name, candidates.iter().map(String::as_str)).or_else(|| {
+                (!candidates.is_empty()).then(|| format!("it has: {}", candidates.join(", ")))
+            }),
+        };
         let file = self.file;
         let d = self
             .error(

@@ -18,9 +18,12 @@ pub struct ComponentRef {
     pub definition: Option<String>,
     pub via_mesh: bool,
     /// Its arguments (settings or template parameters, defaults filled in), readable as
-    /// fields (`server.roles`). References among them are bare names (see `Header`).
-    /// Shared: references are cloned at every use, the arguments are not.
+    /// fields (`server.roles`). Shared: references are cloned at every use, the
+    /// arguments are not.
     pub args: std::sync::Arc<IndexMap<String, Value>>,
+    /// Its header closed a cycle of headers, so its arguments are unknown (`args` is
+    /// empty); see `model::header_cycle`.
+    pub cyclic: bool,
 }
 
 /// A value. Literals whose meaning depends on the expected type (`500m`: CPU or
