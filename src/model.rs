@@ -30,6 +30,7 @@ const LAB_SCHEMA: Schema = &[
     ("branch", "string", false),
     ("path", "string", false),
     ("interval", "duration", false),
+    ("vars", "any", false),
 ];
 
 const CLUSTER_SCHEMA: Schema = &[
@@ -287,6 +288,7 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
     fields
         .entry("interval".into())
         .or_insert(Value::Duration(crate::literal::Duration(3_600_000)));
+    fields.entry("vars".into()).or_insert(Value::Null);
     ok.then_some(LabFacts {
         value: Value::Record(fields),
         bootstrap_crds: crds,

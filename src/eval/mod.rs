@@ -41,7 +41,11 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
     "bytes",
     "millicores",
     "seconds",
+    "range",
 ];
+
+/// The longest list `range(n)` makes.
+const MAX_RANGE: i64 = 10_000;
 
 /// Keys in open value trees that hold credentials; a string literal there is a
 /// plaintext secret (E0304).
@@ -832,6 +836,14 @@ impl<'a> Evaluator<'a> {
                 "length" => Some(Value::Int(items.len() as i64)),
                 _ => None,
             },
+            Value::Url(u) => url::Url::parse(u).ok().and_then(|parsed| match name {
+                "scheme" => Some(Value::Str(parsed.scheme().to_string())),
+                "host" => parsed.host_str().map(|h| Value::Str(h.to_string())),
+                // The explicit port, or the scheme's (http 80, https 443, ...).
+                "port" => parsed.port_or_known_default().map(|p| Value::Int(p.into())),
+                "path" => Some(Value::Str(parsed.path().to_string())),
+                _ => None,
+            }),
             Value::Version(v) => match name {
                 "major" => Some(Value::Int(v.semver.major as i64)),
                 "minor" => Some(Value::Int(v.semver.minor as i64)),
@@ -851,6 +863,9 @@ impl<'a> Evaluator<'a> {
                 .chain(c.args.keys().cloned())
                 .collect(),
             Value::Range(_) => ["start", "end", "size"].map(String::from).to_vec(),
+            Value::Url(_) => ["scheme", "host", "port", "path"]
+                .map(String::from)
+                .to_vec(),
             _ => Vec::new(),
         };
         let help = match &base {
@@ -1315,6 +1330,7 @@ impl<'a> Evaluator<'a> {
             "bytes" => &[("quantity", Ty::Quantity)],
             "millicores" => &[("cpu", Ty::Cpu)],
             "seconds" => &[("duration", Ty::Duration)],
+            "range" => &[("count", Ty::Int)],
             _ => {
                 self.report_unknown_function(func);
                 return None;
@@ -1489,6 +1505,21 @@ impl<'a> Evaluator<'a> {
             },
             "millicores" => match &vals[0] {
                 Value::Cpu(c) => Value::Int(c.0),
+                _ => return None,
+            },
+            "range" => match &vals[0] {
+                Value::Int(n) if (0..=MAX_RANGE).contains(n) => {
+                    Value::List((0..*n).map(Value::Int).collect())
+                }
+                Value::Int(n) => {
+                    self.error(
+                        "E0306",
+                        span,
+                        format!("range({n}): the count must be between 0 and {MAX_RANGE}"),
+                    )
+                    .lbl("count out of range");
+                    return None;
+                }
                 _ => return None,
             },
             _ => match &vals[0] {
