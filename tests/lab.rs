@@ -297,3 +297,209 @@ fn the_lab_tour_names_every_component_and_file() {
         "docs/lab-tour.md does not name {missing:?}"
     );
 }
+
+/// The object of `kind` named `name` on `cluster` (any namespace).
+fn object<'a>(objects: &'a [Object], cluster: &str, kind: &str, name: &str) -> &'a Value {
+    &objects
+        .iter()
+        .find(|o| {
+            o.cluster == cluster
+                && str_at(&o.doc, &["kind"]) == Some(kind)
+                && str_at(&o.doc, &["metadata", "name"]) == Some(name)
+        })
+        .unwrap_or_else(|| panic!("{cluster}: no {kind} {name}"))
+        .doc
+}
+
+/// A scalar at `path` (keys, or list indexes as numbers) as text.
+fn text_at(v: &Value, path: &[&str]) -> String {
+    let mut cur = v;
+    for key in path {
+        cur = match key.parse::<usize>() {
+            Ok(i) => &cur[i],
+            Err(_) => &cur[*key],
+        };
+    }
+    match cur {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => panic!("{path:?} is not a scalar: {other:?}"),
+    }
+}
+
+/// The catalog's facts (sections 2 and 6), read back from the emitted objects: placement
+/// of every component and tenant, chart versions, addresses and ASNs. The summary
+/// snapshot shows changes; this test says which of them would contradict the catalog.
+#[test]
+fn the_catalog_facts_hold_in_the_output() {
+    let (objects, paths) = build_lab_files();
+    let on = |cluster: &str, component: &str| {
+        paths
+            .iter()
+            .any(|p| *p == format!("clusters/{cluster}/{component}/ks.yaml"))
+    };
+    let both = [
+        "cilium",
+        "cilium-gateway",
+        "cilium-clustermesh",
+        "coredns",
+        "spegel",
+        "cloudflared",
+        "external-dns-cloudflare",
+        "external-dns-rfc2136",
+        "external-secrets",
+        "cert-manager",
+        "cilium-network-policies",
+        "network-policies",
+        "openebs",
+        "rook-ceph-operator",
+        "rook-ceph-cluster",
+        "victoria-metrics",
+        "vmagent",
+        "fluent-bit",
+        "reloader",
+    ];
+    // Shared data services on infra; tenant workloads on apps (catalog section 1).
+    let infra_only = [
+        "cloudnative-pg",
+        "shared-postgres",
+        "harbor-db",
+        "keycloak-db",
+        "gitlab-db",
+        "dragonfly-operator",
+        "dragonfly",
+        "keycloak-operator",
+        "keycloak",
+        "harbor",
+        "victoria-metrics-global",
+        "victoria-logs",
+        "grafana-dashboards",
+    ];
+    let apps_only = [
+        "gitlab",
+        "gitlab-runner",
+        "actions-runner-controller",
+        "pilar-runner",
+        "strimzi-operator",
+        "kafka-cluster",
+    ];
+    for c in both {
+        assert!(
+            on("infra", c) && on("apps", c),
+            "{c} belongs on both clusters"
+        );
+    }
+    for c in infra_only {
+        assert!(
+            on("infra", c) && !on("apps", c),
+            "{c} belongs on infra only"
+        );
+    }
+    for c in apps_only {
+        assert!(on("apps", c) && !on("infra", c), "{c} belongs on apps only");
+    }
+
+    // Chart versions (catalog 6, "Versions at a glance"; cert-manager follows the seed).
+    let versions = [
+        ("cilium", "1.18.3"),
+        ("coredns", "1.45.0"),
+        ("spegel", "0.4.0"),
+        ("cloudflared", "4.4.0"),
+        ("external-dns-cloudflare", "4.4.0"),
+        ("external-secrets", "0.20.4"),
+        ("cert-manager", "v1.19.1"),
+        ("openebs", "4.3.3"),
+        ("rook-ceph-operator", "v1.18.6"),
+        ("cloudnative-pg", "0.26.1"),
+        ("dragonfly-operator", "v1.3.0"),
+        ("victoria-metrics", "0.61.11"),
+        ("victoria-logs", "0.11.12"),
+        ("fluent-bit", "0.54.0"),
+        ("reloader", "2.2.5"),
+        ("strimzi-operator", "0.48.0"),
+        ("harbor", "1.18.0"),
+        ("gitlab", "9.5.1"),
+        ("gitlab-runner", "0.70.0"),
+        ("actions-runner-controller", "0.13.0"),
+        ("pilar-runner", "0.13.0"),
+    ];
+    for (release, version) in versions {
+        let cluster = if on("infra", release) {
+            "infra"
+        } else {
+            "apps"
+        };
+        let hr = object(&objects, cluster, "HelmRelease", release);
+        let chart = chart_of(hr, cluster, &objects);
+        assert!(
+            chart.ends_with(&format!(" {version}")),
+            "{release}: {chart}, expected {version}"
+        );
+    }
+
+    // Addresses and ASNs (catalog 2).
+    for (cluster, pool, start, stop, asn, external, internal, mesh) in [
+        (
+            "infra",
+            "infra-pool",
+            "10.25.11.100",
+            "10.25.11.119",
+            "64512",
+            "10.25.11.110",
+            "10.25.11.111",
+            "10.25.11.100",
+        ),
+        (
+            "apps",
+            "apps-pool",
+            "10.25.11.120",
+            "10.25.11.139",
+            "64513",
+            "10.25.11.121",
+            "10.25.11.122",
+            "10.25.11.120",
+        ),
+    ] {
+        let p = object(&objects, cluster, "CiliumLoadBalancerIPPool", pool);
+        assert_eq!(text_at(p, &["spec", "blocks", "0", "start"]), start);
+        assert_eq!(text_at(p, &["spec", "blocks", "0", "stop"]), stop);
+        let bgp = object(
+            &objects,
+            cluster,
+            "CiliumBGPClusterConfig",
+            "bgp-cluster-config",
+        );
+        let instance = ["spec", "bgpInstances", "0"];
+        assert_eq!(text_at(bgp, &[&instance[..], &["localASN"]].concat()), asn);
+        let peer = [&instance[..], &["peers", "0"]].concat();
+        assert_eq!(text_at(bgp, &[&peer[..], &["peerASN"]].concat()), "64501");
+        assert_eq!(
+            text_at(bgp, &[&peer[..], &["peerAddress"]].concat()),
+            "10.25.11.1"
+        );
+        for (gateway, address) in [
+            ("cilium-gateway-external", external),
+            ("cilium-gateway-internal", internal),
+        ] {
+            let g = object(&objects, cluster, "Gateway", gateway);
+            assert_eq!(text_at(g, &["spec", "addresses", "0", "value"]), address);
+        }
+        let cilium = object(&objects, cluster, "HelmRelease", "cilium");
+        let values = &cilium["spec"]["values"];
+        assert_eq!(text_at(values, &["cluster", "name"]), cluster);
+        assert_eq!(
+            text_at(
+                values,
+                &[
+                    "clustermesh",
+                    "apiserver",
+                    "service",
+                    "annotations",
+                    "io.cilium/lb-ipam-ips"
+                ]
+            ),
+            mesh
+        );
+    }
+}
