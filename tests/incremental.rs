@@ -146,3 +146,40 @@ fn editing_a_cluster_reevaluates_its_components_only() {
         "harbor on infra does not depend on the apps cluster"
     );
 }
+
+/// The same on the example lab, 60-odd components on two clusters: a tenant's edit
+/// re-evaluates that tenant only and re-emits its cluster only.
+#[test]
+fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
+    let (mut db, log) = db_with_log();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
+    let lab = db.load(labc::cli::read_lab(&dir).expect("lab/ is readable"));
+    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty(), "the example lab compiles cleanly");
+    executed(&db, &log);
+
+    let harbor = file_named(&db, lab, "tenants/harbor.lab");
+    let text = harbor.text(&db);
+    let edited = text.replace("trivy_storage      = 5Gi", "trivy_storage      = 6Gi");
+    assert_ne!(text, &edited, "the edit applies");
+    harbor.set_text(&mut db).to(edited);
+    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty());
+    assert!(out.files["clusters/infra/harbor/app/helmrelease.yaml"].contains("6Gi"));
+
+    let second = executed(&db, &log);
+    let evaluated: Vec<_> = second
+        .iter()
+        .filter(|(n, _)| n == "eval_component")
+        .collect();
+    assert_eq!(
+        evaluated.len(),
+        1,
+        "only harbor is re-evaluated: {second:?}"
+    );
+    assert_eq!(
+        second.iter().filter(|(n, _)| n == "emit_cluster").count(),
+        1,
+        "only infra's tree is re-emitted"
+    );
+}
