@@ -147,7 +147,7 @@ fn editing_a_cluster_reevaluates_its_components_only() {
     );
 }
 
-/// The same on the example lab, 60-odd components on two clusters: a tenant's edit
+/// The same on the example lab, some fifty components on two clusters: a tenant's edit
 /// re-evaluates that tenant only and re-emits its cluster only.
 #[test]
 fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
