@@ -371,10 +371,12 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         },
         _ => Vec::new(),
     };
-    let mut addresses: IndexMap<
-        std::net::IpAddr,
-        (crate::db::SourceFile, crate::syntax::ast::Span),
-    > = IndexMap::new();
+    let mut addresses: IndexMap<std::net::IpAddr, &crate::eval::AddressUse> = IndexMap::new();
+    // An address requested inside a template: also point at what asked for it.
+    let with_site = |d: Diag, a: &crate::eval::AddressUse, what: &str| match a.site {
+        Some((file, span)) => d.secondary(file, span, what.to_string()),
+        None => d,
+    };
     for c in &components {
         for a in &c.out.address_uses {
             if !pools.iter().any(|p| p.contains(a.ip)) {
@@ -388,6 +390,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                     ),
                 )
                 .label("outside the cluster's pools");
+                d = with_site(d, a, "while evaluating this");
                 d = if pools.is_empty() {
                     d.help(format!("declare a pool on `{cluster}`: pool {cluster}-lb on {cluster} {{ addresses = A .. B }}"))
                 } else {
@@ -402,18 +405,19 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 };
                 d.emit(db);
             }
-            if let Some((file, span)) = addresses.get(&a.ip) {
-                Diag::error(
+            if let Some(first) = addresses.get(&a.ip) {
+                let d = Diag::error(
                     "E0409",
                     a.file,
                     a.span,
                     format!("{} is used twice on cluster `{cluster}`", a.ip),
                 )
-                .label("used again here")
-                .secondary(*file, *span, "first used here")
-                .emit(db);
+                .label("used again here");
+                let d = with_site(d, a, "used again for this");
+                let d = d.secondary(first.file, first.span, "first used here");
+                with_site(d, first, "first used for this").emit(db);
             } else {
-                addresses.insert(a.ip, (a.file, a.span));
+                addresses.insert(a.ip, a);
             }
         }
     }

@@ -427,6 +427,8 @@ pub struct Header {
     pub args: std::sync::Arc<IndexMap<String, Value>>,
     /// This header is the fallback of a cycle: `args` are unknown.
     pub cyclic: bool,
+    /// The component's own declaration has errors, so some `args` may be missing.
+    pub broken: bool,
 }
 
 /// The header of a component: its namespace, definition and bound arguments, from a pass
@@ -445,7 +447,9 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     let mut out = ComponentOut::default();
     run_component(&mut ev, decl, &mut out, true);
     // Diagnostics of this pass are reported by `eval_component`; drop them here.
+    let broken = !ev.diags.is_empty();
     Header {
+        broken,
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
         args: std::sync::Arc::new(out.args),
@@ -467,6 +471,7 @@ fn header_cycle<'db>(db: &'db dyn Db, _id: salsa::Id, key: CompKey<'db>) -> Head
             .and_then(|d| d.definition.as_ref().map(|x| x.text.clone())),
         args: Default::default(),
         cyclic: true,
+        broken: false,
     }
 }
 

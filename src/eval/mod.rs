@@ -88,6 +88,9 @@ pub struct AddressUse {
     pub ip: IpAddr,
     pub file: SourceFile,
     pub span: Span,
+    /// The `include` or declaration that asked for it, when the call is inside a
+    /// template or operator (see `Evaluator::site`).
+    pub site: Option<(SourceFile, Span)>,
 }
 
 /// What an evaluator evaluates, for the references it allows.
@@ -701,6 +704,7 @@ impl<'a> Evaluator<'a> {
             via_mesh: via_mesh && !same_cluster,
             args: header.args,
             cyclic: header.cyclic,
+            broken: header.broken,
         }))
     }
 
@@ -873,17 +877,23 @@ impl<'a> Evaluator<'a> {
                 "the arguments of `{}` are computed from a component that refers back to it, so they cannot be read through a reference: compute one side without the other",
                 c.name
             )),
+            Value::Component(c) if c.broken => Some(format!(
+                "`{}` has errors of its own (reported separately); fix them and its arguments can be read",
+                c.name
+            )),
             _ => did_you_mean(name, candidates.iter().map(String::as_str)).or_else(|| {
                 (!candidates.is_empty()).then(|| format!("it has: {}", candidates.join(", ")))
             }),
         };
+        let message = match &base {
+            Value::Component(c) if c.cyclic || c.broken => {
+                format!("the argument `{name}` of `{}` is unknown here", c.name)
+            }
+            _ => format!("a {} has no field `{name}`", base.type_name()),
+        };
         let file = self.file;
         let d = self
-            .error(
-                "E0205",
-                field.span,
-                format!("a {} has no field `{name}`", base.type_name()),
-            )
+            .error("E0205", field.span, message)
             .lbl("unknown field");
         d.secondary.push(crate::diag::Label {
             file,
@@ -1430,6 +1440,7 @@ impl<'a> Evaluator<'a> {
                     ip,
                     file: self.file,
                     span,
+                    site: self.site,
                 });
                 Value::Ip(ip)
             }

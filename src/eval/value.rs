@@ -24,6 +24,8 @@ pub struct ComponentRef {
     /// Its header closed a cycle of headers, so its arguments are unknown (`args` is
     /// empty); see `model::header_cycle`.
     pub cyclic: bool,
+    /// Its declaration has errors of its own, so some arguments may be missing.
+    pub broken: bool,
 }
 
 /// A value. Literals whose meaning depends on the expected type (`500m`: CPU or
