@@ -247,9 +247,11 @@ provider does not declare.",
     },
     Code {
         code: "E0501",
-        title: "conflicting value paths",
-        explanation: "Two assignments in one value tree conflict: one sets `a.b` to a scalar \
-and another sets `a.b.c`, which needs `a.b` to be a map.",
+        title: "conflicting values",
+        explanation: "Two assignments conflict. In one value tree: one sets `a.b` to a scalar \
+and another sets `a.b.c`, which needs `a.b` to be a map. Across components: two components \
+in one namespace ask for different values of one label of its Namespace \
+(`namespace_labels`); labc creates the Namespace once.",
     },
     Code {
         code: "E0502",
