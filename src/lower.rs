@@ -244,11 +244,14 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     struct Plan<'a> {
         c: &'a ComponentIr,
         app_resources: Vec<&'a model::Resource>,
-        config_resources: Vec<(&'a model::Resource, Option<String>)>,
+        /// The component's own custom resources (its chart installs their CRDs).
+        config_resources: Vec<&'a model::Resource>,
         /// Other operators whose CRDs the resources in `app/` need, with where.
         crd_providers: Vec<(String, crate::db::SourceFile, crate::syntax::ast::Span)>,
-        /// Namespaces this component creates.
-        owned_namespaces: Vec<&'a str>,
+        /// The namespaces this component owns that labc writes a Namespace for: all but
+        /// the ones it declares itself (`resource "v1" Namespace ...`), which replace the
+        /// generated one.
+        generated_namespaces: Vec<&'a str>,
     }
     let mut plans = Vec::new();
     for c in &components {
@@ -270,9 +273,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 Some((_, None)) => app_resources.push(r),
                 // Only the component's own chart installs its CRDs with the component, so
                 // only such resources must wait in `config/`.
-                Some((_, Some(provider))) if *provider == c.name => {
-                    config_resources.push((r, Some(provider.clone())))
-                }
+                Some((_, Some(provider))) if *provider == c.name => config_resources.push(r),
                 // Another operator's CRD: that operator's Kustomization is a dependency,
                 // and the resource is applied with the rest of the component, so that
                 // (say) an ExternalSecret a chart's pods read is there before they start.
@@ -339,7 +340,16 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             app_resources,
             config_resources,
             crd_providers,
-            owned_namespaces,
+            generated_namespaces: owned_namespaces
+                .iter()
+                .copied()
+                .filter(|ns| {
+                    !c.out
+                        .resources
+                        .iter()
+                        .any(|r| r.api_version == "v1" && r.kind == "Namespace" && r.name == *ns)
+                })
+                .collect(),
         });
     }
     let ready = |name: &str| -> String {
@@ -429,24 +439,16 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let mut objects: IndexMap<ObjectKey, Origin> = IndexMap::new();
     // The Namespaces labc generates count as objects of their owners.
     for plan in &plans {
-        for ns in &plan.owned_namespaces {
-            let declared = plan
-                .c
-                .out
-                .resources
-                .iter()
-                .any(|r| r.api_version == "v1" && r.kind == "Namespace" && r.name == *ns);
-            if !declared {
-                objects.insert(
-                    (
-                        "v1".into(),
-                        "Namespace".into(),
-                        String::new(),
-                        ns.to_string(),
-                    ),
-                    (plan.c.name.clone(), plan.c.file, plan.c.name_span),
-                );
-            }
+        for ns in &plan.generated_namespaces {
+            objects.insert(
+                (
+                    "v1".into(),
+                    "Namespace".into(),
+                    String::new(),
+                    ns.to_string(),
+                ),
+                (plan.c.name.clone(), plan.c.file, plan.c.name_span),
+            );
         }
     }
     for plan in &plans {
@@ -495,18 +497,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         let has_main_ks = has_main.contains(&c.name);
         // Main Kustomization: namespace, chart source and release, core resources.
         let mut main_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
-        // A Namespace the owner declares itself (`resource "v1" Namespace ...`) replaces
-        // the generated one.
-        let declared_ns = |ns: &str| {
-            c.out
-                .resources
-                .iter()
-                .any(|r| r.api_version == "v1" && r.kind == "Namespace" && r.name == ns)
-        };
         let generated: Vec<Yaml> = plan
-            .owned_namespaces
+            .generated_namespaces
             .iter()
-            .filter(|ns| !declared_ns(ns))
             .map(|ns| {
                 let mut meta = vec![("name", s(ns))];
                 if let Some(labels) = namespace_labels.get(*ns) {
@@ -566,7 +559,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             ..h
         };
         let mut config_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
-        for (r, _) in &plan.config_resources {
+        for r in &plan.config_resources {
             config_files
                 .entry(format!("{}.yaml", r.kind.to_ascii_lowercase()))
                 .or_default()

@@ -443,7 +443,6 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     };
     let lab = *key.lab(db);
     let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
-    ev.resolve_components = false;
     let mut out = ComponentOut::default();
     run_component(&mut ev, decl, &mut out, true);
     // Diagnostics of this pass are reported by `eval_component`; drop them here.

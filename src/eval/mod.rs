@@ -135,8 +135,6 @@ pub struct Evaluator<'a> {
     pub module: String,
     /// The cluster this component is placed on, if any.
     pub cluster: Option<String>,
-    /// Resolve component references (off while computing headers, to avoid cycles).
-    pub resolve_components: bool,
     /// What is being evaluated; lab, cluster and pool declarations hold plain values and
     /// may not refer to other declarations (which could refer back: a query cycle).
     pub context: Context,
@@ -160,7 +158,6 @@ impl<'a> Evaluator<'a> {
             file,
             module: crate::db::module_name(file.path(db)),
             cluster,
-            resolve_components: true,
             context: Context::Component,
             scopes: Scopes::default(),
             budget: VALUE_BUDGET,
@@ -1111,7 +1108,7 @@ impl<'a> Evaluator<'a> {
             },
             Ty::Component(def) => match v {
                 Value::Component(c) => {
-                    if self.resolve_components && c.definition.as_deref() != Some(def.as_str()) {
+                    if c.definition.as_deref() != Some(def.as_str()) {
                         let what = match &c.definition {
                             Some(d) => format!("a `{d}`"),
                             None => "a tenant".to_string(),
