@@ -1074,7 +1074,7 @@ fn is_alnum(c: char) -> bool {
 }
 
 /// The first rule `s` breaks, as a reason; `None` when it is valid.
-fn name_problem(s: &str, rule: NameRule) -> Option<String> {
+pub(crate) fn name_problem(s: &str, rule: NameRule) -> Option<String> {
     let len = s.chars().count();
     let limit = rule.limit();
     if len > limit {

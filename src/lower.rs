@@ -46,6 +46,159 @@ pub fn core_kind(api_version: &str, _kind: &str) -> bool {
     CORE_API_VERSIONS.contains(&api_version)
 }
 
+// ---------------------------------------------------------------------------
+// Validated parts of output paths and object identities
+// ---------------------------------------------------------------------------
+//
+// Every output path is `clusters/<cluster>/<component>/<app|config>/<file>`. The cluster
+// is a grammar identifier, the component a checked DNS-1123 label (`component_name_problem`),
+// and the file is made from a checked kind (`object_file`). So no path built here can be
+// absolute, contain `..`, a hidden or empty segment, or name a file labc writes itself.
+
+/// A kind is at most this long (Kubernetes allows 63 characters in a kind's plural name).
+const KIND_LIMIT: usize = 63;
+
+/// The API group of kustomize's own build files (`Kustomization`, `Component`): they are
+/// instructions for kustomize, not objects a cluster can hold, and labc writes them.
+pub const KUSTOMIZE_CONFIG_GROUP: &str = "kustomize.config.k8s.io";
+
+/// Entries labc writes under `clusters/<cluster>/` itself: a component's folder and Flux
+/// Kustomization named like one would replace Flux's own bootstrap.
+pub const RESERVED_COMPONENT_NAMES: &[&str] = &["flux-system"];
+
+/// The file name labc writes in every Kustomization folder, which objects cannot use.
+const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
+
+/// `s` for a message: control characters escaped and cut to a readable length, so a
+/// hostile value cannot break or flood the rendered diagnostic.
+pub fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(64).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 64 {
+        out.push('…');
+    }
+    out
+}
+
+/// Why `kind` is not a Kubernetes kind (an ASCII letter, then ASCII letters and digits, at
+/// most 63 characters), or `None` when it is one. The kind becomes a file name.
+pub fn kind_problem(kind: &str) -> Option<String> {
+    let Some(first) = kind.chars().next() else {
+        return Some("it is empty".into());
+    };
+    let len = kind.chars().count();
+    if len > KIND_LIMIT {
+        return Some(format!(
+            "it is {len} characters long, the limit is {KIND_LIMIT}"
+        ));
+    }
+    if !first.is_ascii_alphabetic() {
+        return Some(format!(
+            "it starts with `{}`; a kind starts with a letter",
+            first.escape_debug()
+        ));
+    }
+    kind.chars().find(|c| !c.is_ascii_alphanumeric()).map(|c| {
+        format!(
+            "it contains `{}`; a kind has only ASCII letters and digits",
+            c.escape_debug()
+        )
+    })
+}
+
+/// Why `api_version` is not `group/version` or `version` (the group a DNS-1123 subdomain,
+/// the version a DNS-1123 label), or `None` when it is valid.
+pub fn api_version_problem(api_version: &str) -> Option<String> {
+    use crate::literal::{name_problem, NameRule};
+    if api_version.is_empty() {
+        return Some("it is empty".into());
+    }
+    let (group, version) = match api_version.split_once('/') {
+        Some((g, v)) => (Some(g), v),
+        None => (None, api_version),
+    };
+    if version.contains('/') {
+        return Some(
+            "it has more than one `/`; an API version is `group/version` or `version`".into(),
+        );
+    }
+    if let Some(group) = group {
+        if group.is_empty() {
+            return Some("its group (before `/`) is empty".into());
+        }
+        if let Some(reason) = name_problem(group, NameRule::Subdomain) {
+            return Some(format!(
+                "its group `{}` is not a DNS subdomain: {reason}",
+                shown(group)
+            ));
+        }
+    }
+    if version.is_empty() {
+        return Some("its version (after `/`) is empty".into());
+    }
+    name_problem(version, NameRule::Label).map(|reason| {
+        format!(
+            "its version `{}` is not a DNS label: {reason}",
+            shown(version)
+        )
+    })
+}
+
+/// The API group of an API version: `apps/v1` -> `apps`, `v1` -> `` (the core group).
+pub fn api_group(api_version: &str) -> &str {
+    api_version.split_once('/').map_or("", |(g, _)| g)
+}
+
+/// Whether objects of this API version cannot be resources: kustomize's build files
+/// (`kustomize.config.k8s.io`) are written by labc, one per folder.
+pub fn is_kustomize_config(api_version: &str) -> bool {
+    api_group(api_version) == KUSTOMIZE_CONFIG_GROUP
+}
+
+/// The file of a Kustomization folder that holds the objects of this kind: one file per
+/// kind, `<kind in lowercase>.yaml` (generated and declared objects of one kind share it).
+/// A kind whose file would be the folder's `kustomization.yaml` (a Flux `Kustomization`)
+/// gets its group in the name instead, `kustomization.<group>.yaml`. Kinds have no dots,
+/// so such a name never meets another kind's file.
+pub fn object_file(api_version: &str, kind: &str) -> String {
+    let plain = format!("{}.yaml", kind.to_ascii_lowercase());
+    if plain != KUSTOMIZATION_FILE {
+        return plain;
+    }
+    let group = match api_group(api_version) {
+        "" => "core",
+        g => g,
+    };
+    format!("{}.{group}.yaml", kind.to_ascii_lowercase())
+}
+
+/// The error for a component's name that cannot be used, or `None`: the name is its
+/// namespace (by default), HelmRelease, Flux Kustomizations and output folder, so it must
+/// be a DNS-1123 label and not a name labc writes itself. Reported at `span`, the name.
+pub fn component_name_problem(
+    name: &str,
+    file: crate::db::SourceFile,
+    span: crate::syntax::ast::Span,
+) -> Option<Diag> {
+    use crate::literal::{check_k8s_name, NameRule};
+    if let Err(err) = check_k8s_name(name, NameRule::Label) {
+        return Some(
+            Diag::error("E0305", file, span, err.message)
+                .label("not a valid component name")
+                .note("a component's name is the name of its namespace, Flux Kustomization and output folder, so it is a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters")
+                .help_opt(err.help),
+        );
+    }
+    if RESERVED_COMPONENT_NAMES.contains(&name) {
+        return Some(
+            Diag::error("E0508", file, span, format!("a component cannot be named `{name}`"))
+                .label("reserved for Flux's own bootstrap")
+                .note(format!("labc writes `clusters/<cluster>/{name}/` and the Kustomization `{name}` for Flux itself"))
+                .help("choose another name"),
+        );
+    }
+    None
+}
+
 /// One Flux Kustomization and the files under its path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KustomizationIr {
@@ -434,21 +587,31 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
 
     // Dependencies and the IR.
     // (group, kind, namespace, name) -> (component, where it is declared)
-    type ObjectKey = (String, String, String, String);
-    type Origin = (String, crate::db::SourceFile, crate::syntax::ast::Span);
+    // (component, where, whether labc generates the object for it)
+    type Origin = (
+        String,
+        crate::db::SourceFile,
+        crate::syntax::ast::Span,
+        bool,
+    );
     let mut objects: IndexMap<ObjectKey, Origin> = IndexMap::new();
-    // The Namespaces labc generates count as objects of their owners.
+    check_kustomization_names(
+        db,
+        &plans.iter().map(|p| p.c).collect::<Vec<_>>(),
+        &has_config,
+    );
+    // The objects labc generates count as objects of their components, so a declared one
+    // of the same identity is `E0408` rather than silently replacing it on apply.
     for plan in &plans {
-        for ns in &plan.generated_namespaces {
-            objects.insert(
-                (
-                    "v1".into(),
-                    "Namespace".into(),
-                    String::new(),
-                    ns.to_string(),
-                ),
-                (plan.c.name.clone(), plan.c.file, plan.c.name_span),
-            );
+        let origin = (plan.c.name.clone(), plan.c.file, plan.c.name_span, true);
+        let kustomizations = flux_kustomizations(
+            plan.c,
+            has_main.contains(&plan.c.name),
+            has_config.contains(&plan.c.name),
+            !plan.config_resources.is_empty(),
+        );
+        for key in generated_objects(plan.c, &plan.generated_namespaces, &kustomizations) {
+            objects.entry(key).or_insert_with(|| origin.clone());
         }
     }
     for plan in &plans {
@@ -536,7 +699,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         }
         for r in &plan.app_resources {
             main_files
-                .entry(format!("{}.yaml", r.kind.to_ascii_lowercase()))
+                .entry(object_file(&r.api_version, &r.kind))
                 .or_default()
                 .push(resource_doc(r));
         }
@@ -561,7 +724,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         let mut config_files: IndexMap<String, Vec<Yaml>> = IndexMap::new();
         for r in &plan.config_resources {
             config_files
-                .entry(format!("{}.yaml", r.kind.to_ascii_lowercase()))
+                .entry(object_file(&r.api_version, &r.kind))
                 .or_default()
                 .push(resource_doc(r));
         }
@@ -619,31 +782,153 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 r.namespace.clone().unwrap_or_default(),
                 r.name.clone(),
             );
-            if let Some((other, file, span)) = objects.get(&key) {
+            let shown_name = match &r.namespace {
+                Some(ns) => format!("{ns}/{}", r.name),
+                None => r.name.clone(),
+            };
+            let twice = || {
                 Diag::error(
                     "E0408",
                     r.file,
                     r.span,
                     format!(
-                        "{} `{}` is created twice on cluster `{cluster}`",
-                        r.kind,
-                        match &r.namespace {
-                            Some(ns) => format!("{ns}/{}", r.name),
-                            None => r.name.clone(),
-                        }
+                        "{} `{shown_name}` is created twice on cluster `{cluster}`",
+                        r.kind
                     ),
                 )
                 .label(format!("created by `{}`", c.name))
-                .secondary(*file, *span, format!("also created by `{other}`"))
-                .emit(db);
+            };
+            if bootstrap_objects().contains(&key) {
+                twice()
+                    .note(format!(
+                        "labc writes it for Flux itself, in `clusters/{cluster}/flux-system/`"
+                    ))
+                    .help("give the object another name")
+                    .emit(db);
+            } else if let Some((other, file, span, generated)) = objects.get(&key) {
+                let also = if *generated {
+                    format!("also generated by labc for `{other}`")
+                } else {
+                    format!("also created by `{other}`")
+                };
+                twice().secondary(*file, *span, also).emit(db);
             } else {
-                objects.insert(key, (c.name.clone(), r.file, r.span));
+                objects.insert(key, (c.name.clone(), r.file, r.span, false));
             }
         }
     }
 
     check_cycles(db, &ir, &components);
     Some(ir)
+}
+
+/// The identity of an object: (group, kind, namespace, name); the group of a core kind is
+/// its version (`v1`), as `apiVersion` splits.
+type ObjectKey = (String, String, String, String);
+
+fn object_key(group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey {
+    (group.into(), kind.into(), namespace.into(), name.into())
+}
+
+/// The objects of Flux's bootstrap (`flux-system/gotk-sync.yaml`).
+fn bootstrap_objects() -> [ObjectKey; 2] {
+    [
+        object_key(
+            "source.toolkit.fluxcd.io",
+            "GitRepository",
+            "flux-system",
+            "flux-system",
+        ),
+        object_key(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "flux-system",
+        ),
+    ]
+}
+
+/// The names of the Flux Kustomizations labc writes for a component: its own when it emits
+/// anything, and `<name>-config` when its own custom resources wait for its release.
+fn flux_kustomizations(
+    c: &ComponentIr,
+    has_main: bool,
+    has_config: bool,
+    config_only: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if has_main || config_only {
+        out.push(c.name.clone());
+    }
+    if has_main && has_config {
+        out.push(format!("{}-config", c.name));
+    }
+    out
+}
+
+/// The objects labc generates for a component: its Namespaces, chart source and
+/// HelmRelease, and Flux Kustomizations (in `flux-system`).
+fn generated_objects(
+    c: &ComponentIr,
+    namespaces: &[&str],
+    kustomizations: &[String],
+) -> Vec<ObjectKey> {
+    let mut out: Vec<ObjectKey> = namespaces
+        .iter()
+        .map(|ns| object_key("v1", "Namespace", "", ns))
+        .collect();
+    if let Some(chart) = &c.out.chart {
+        let source =
+            |kind: &str| object_key("source.toolkit.fluxcd.io", kind, &c.namespace, &c.name);
+        if chart.oci {
+            out.push(source("OCIRepository"));
+        } else {
+            out.push(source("HelmRepository"));
+            out.push(source("HelmChart"));
+        }
+        out.push(object_key(
+            "helm.toolkit.fluxcd.io",
+            "HelmRelease",
+            &c.namespace,
+            &c.name,
+        ));
+    }
+    for k in kustomizations {
+        out.push(object_key(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            k,
+        ));
+    }
+    out
+}
+
+/// A component named like the config Kustomization of another (`a-config` next to `a`
+/// with a config part) would make two Flux Kustomizations of one name: `E0508` at it.
+fn check_kustomization_names(
+    db: &dyn Db,
+    components: &[&ComponentIr],
+    has_config: &IndexSet<String>,
+) {
+    for c in components {
+        let Some(owner) = has_config
+            .iter()
+            .find(|o| **o != c.name && format!("{o}-config") == c.name)
+        else {
+            continue;
+        };
+        Diag::error(
+            "E0508",
+            c.file,
+            c.name_span,
+            format!("the name `{}` is taken by the config Kustomization of `{owner}`", c.name),
+        )
+        .label("named like a generated Kustomization")
+        .note(format!("`{owner}`'s own custom resources are applied by the Flux Kustomization `{owner}-config`, after its release"))
+        .help("choose another name")
+        .emit(db);
+    }
 }
 
 fn report_missing_capability(

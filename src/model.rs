@@ -578,9 +578,15 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     out.component_uses = std::mem::take(&mut ev.component_uses);
     out.capability_uses = std::mem::take(&mut ev.capability_uses);
     out.address_uses = std::mem::take(&mut ev.address_uses);
-    let ok = ev.diags.is_empty();
-    for d in ev.diags {
-        d.emit(db);
+    // A name that cannot be used is the one error reported: what the body says about
+    // names built from it (`"${name}-db"`) only repeats it. The body still runs, so what
+    // the component provides is known and its users report nothing either.
+    let bad_name =
+        crate::lower::component_name_problem(&decl.name.text, *key.file(db), decl.name.span);
+    let ok = ev.diags.is_empty() && bad_name.is_none();
+    match bad_name {
+        Some(d) => d.emit(db),
+        None => ev.diags.into_iter().for_each(|d| d.emit(db)),
     }
     let namespace = out
         .namespace
@@ -1284,12 +1290,59 @@ fn include_manifest(
                 .push(problem("needs `apiVersion`, `kind` and `metadata.name`"));
             continue;
         };
+        // Kind, apiVersion, name and namespace become file names and object identities:
+        // each is checked like its counterpart in a `resource` statement.
+        if let Some(reason) = crate::lower::kind_problem(&kind) {
+            ev.diags
+                .push(problem(&invalid_field("kind", &kind, &reason)).help(
+                    "a kind is an ASCII letter, then ASCII letters and digits (`ConfigMap`)",
+                ));
+            continue;
+        }
+        if let Some(reason) = crate::lower::api_version_problem(&api_version) {
+            ev.diags.push(
+                problem(&invalid_field("apiVersion", &api_version, &reason))
+                    .help("an apiVersion is `group/version` (`apps/v1`) or `version` (`v1`)"),
+            );
+            continue;
+        }
+        if crate::lower::is_kustomize_config(&api_version) {
+            let mut d = problem(&format!(
+                "is a `{api_version}` `{kind}`: kustomize configuration, not a Kubernetes object"
+            ))
+            .help("labc writes the kustomization.yaml of every folder itself; declare the objects it would list");
+            d.code = "E0507";
+            ev.diags.push(d);
+            continue;
+        }
         if let Err(err) = crate::literal::check_k8s_name(&name, crate::literal::NameRule::Subdomain)
         {
             ev.diags
                 .push(problem(&format!("has an invalid name: {}", err.message)));
             continue;
         }
+        let namespace = match meta.and_then(|m| m.get("namespace")) {
+            None => None,
+            Some(Value::Str(ns)) => {
+                match crate::literal::check_k8s_name(ns, crate::literal::NameRule::Label) {
+                    Ok(()) => Some(ns.clone()),
+                    Err(err) => {
+                        ev.diags.push(
+                            problem(&format!("has an invalid namespace: {}", err.message))
+                                .help_opt(err.help),
+                        );
+                        continue;
+                    }
+                }
+            }
+            Some(other) => {
+                ev.diags.push(problem(&format!(
+                    "has a `metadata.namespace` that is {}, not a string",
+                    crate::eval::value::with_article(other.type_name())
+                )));
+                continue;
+            }
+        };
         let holds_values =
             |key: &str| matches!(fields.get(key), Some(Value::Record(r)) if !r.is_empty());
         if api_version == "v1"
@@ -1311,11 +1364,23 @@ fn include_manifest(
             api_version,
             kind,
             name,
-            namespace: meta.and_then(|m| text(m.get("namespace"))),
+            namespace,
             body: Value::Record(body),
             file: ev.file,
             span,
         });
+    }
+}
+
+/// "has an invalid kind `a/b`: it contains `/`...", or "has an empty kind".
+fn invalid_field(field: &str, value: &str, reason: &str) -> String {
+    if value.is_empty() {
+        format!("has an empty {field}")
+    } else {
+        format!(
+            "has an invalid {field} `{}`: {reason}",
+            crate::lower::shown(value)
+        )
     }
 }
 
@@ -1360,11 +1425,60 @@ fn eval_amount(ev: &mut Evaluator, e: &Expr) -> Option<Value> {
     }
 }
 
+/// Check a resource's kind and apiVersion, which name its output file and identity;
+/// `false` after reporting what is wrong.
+fn check_resource_type(ev: &mut Evaluator, r: &ResourceStmt, api_version: &str) -> bool {
+    use crate::lower::shown;
+    let kind = &r.kind.text;
+    if let Some(reason) = crate::lower::kind_problem(kind) {
+        ev.error(
+            "E0505",
+            r.kind.span,
+            format!("`{}` is not a valid kind: {reason}", shown(kind)),
+        )
+        .lbl("not a Kubernetes kind")
+        .help =
+            Some("a kind is an ASCII letter, then ASCII letters and digits (`ConfigMap`)".into());
+        return false;
+    }
+    if let Some(reason) = crate::lower::api_version_problem(api_version) {
+        let d = ev
+            .error(
+                "E0506",
+                r.api_version.span,
+                format!(
+                    "`{}` is not a valid API version: {reason}",
+                    shown(api_version)
+                ),
+            )
+            .lbl("not an API version");
+        d.help = Some("an API version is `group/version` (`apps/v1`) or `version` (`v1`)".into());
+        return false;
+    }
+    if crate::lower::is_kustomize_config(api_version) {
+        let d = ev
+            .error(
+                "E0507",
+                r.api_version.span.to(r.kind.span),
+                format!(
+                    "`{api_version}` `{kind}` is kustomize configuration, not a Kubernetes object"
+                ),
+            )
+            .lbl("not an object labc can write");
+        d.help = Some("labc writes the kustomization.yaml of every folder itself; declare the objects it would list".into());
+        return false;
+    }
+    true
+}
+
 fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
     let api_version = match ev.eval(&r.api_version, &Ty::Str)? {
         Value::Str(s) => s,
         _ => return None,
     };
+    if !check_resource_type(ev, r, &api_version) {
+        return None;
+    }
     let name = match ev.eval(&r.name, &Ty::Name)? {
         Value::Str(s) => s,
         _ => return None,

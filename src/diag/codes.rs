@@ -274,6 +274,43 @@ documents is not a Kubernetes object with `apiVersion`, `kind` and a valid `meta
 Hand-written manifests are an escape hatch, but they are still parsed, their names checked, \
 and their kinds matched against the CRDs of the cluster like any other resource.",
     },
+    Code {
+        code: "E0505",
+        title: "invalid kind",
+        explanation: "The kind of a `resource` is a Kubernetes kind: an ASCII letter, then ASCII \
+letters and digits, at most 63 characters (`ConfigMap`, `HelmRelease`). labc writes the \
+objects of one kind into one file named after it (`configmap.yaml`), so a kind with `-`, `_` \
+or other characters is refused rather than turned into a file name.\n\n\
+```lab\nresource \"v1\" Config-Map \"web\" {}   # error: `Config-Map` is not a valid kind\n```\n\n\
+In a `manifest` file the same rule is reported as `E0504`.",
+    },
+    Code {
+        code: "E0506",
+        title: "invalid API version",
+        explanation: "The API version of a `resource` is `group/version` or, for the core group, \
+`version` alone: the group a DNS-1123 subdomain (`networking.k8s.io`), the version a DNS-1123 \
+label (`v1`, `v1beta1`).\n\n```lab\nresource \"apps/v1/\" Deployment \"web\" {}   # error: more than one `/`\n```\n\n\
+In a `manifest` file the same rule is reported as `E0504`.",
+    },
+    Code {
+        code: "E0507",
+        title: "kustomize configuration as a resource",
+        explanation: "Kinds of `kustomize.config.k8s.io` (`Kustomization`, `Component`) are build \
+instructions for kustomize, not Kubernetes objects. labc writes the `kustomization.yaml` of \
+every folder it emits itself, so one declared as a `resource` or in a `manifest` would \
+replace it or break the build.\n\nDeclare the objects themselves; a Flux `Kustomization` \
+(`kustomize.toolkit.fluxcd.io`) is an object and is allowed, written to \
+`kustomization.kustomize.toolkit.fluxcd.io.yaml`.",
+    },
+    Code {
+        code: "E0508",
+        title: "reserved component name",
+        explanation: "A component's name is the name of its folder under `clusters/<cluster>/` \
+and of its Flux Kustomization. `flux-system` is Flux's own bootstrap there, which labc \
+writes, so no component may take it. A component may not be named `<other>-config` either \
+when `<other>` has a config Kustomization (its own custom resources, applied after its \
+release), which has that name.\n\nChoose another name.",
+    },
 ];
 
 #[cfg(test)]
