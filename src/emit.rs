@@ -21,6 +21,19 @@ use crate::model;
 use crate::queries::{self, item_index};
 use crate::yaml::{self, map, s, Yaml};
 
+/// Whether `path` is a relative path of plain names, as every path `emit_cluster` builds
+/// is by construction: `/`-separated segments of ASCII letters, digits, `-`, `_` and `.`,
+/// none empty, none starting with `.` (so no `..`, no hidden file, nothing absolute).
+pub fn is_plain_path(path: &str) -> bool {
+    path.split('/').all(|seg| {
+        !seg.is_empty()
+            && !seg.starts_with('.')
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    })
+}
+
 fn kustomize_file(resources: Vec<String>) -> String {
     yaml::to_stream(&[map(vec![
         ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
@@ -223,4 +236,30 @@ pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
         .cloned()
         .collect();
     (out, crate::diag::sort_and_dedup(db, diags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_path;
+
+    #[test]
+    fn plain_paths() {
+        assert!(is_plain_path("clusters/home/web/app/configmap.yaml"));
+        assert!(is_plain_path(
+            "clusters/home/web/app/kustomization.kustomize.toolkit.fluxcd.io.yaml"
+        ));
+        for bad in [
+            "",
+            "/etc/passwd",
+            "clusters//x.yaml",
+            "clusters/c/web/app/../../../../victim.yaml",
+            "clusters/c/web/app/.yaml",
+            "clusters/c/web/app/",
+            "clusters/c/we b/x.yaml",
+            "clusters/c/web\\x.yaml",
+            "clusters/c/web/x\0.yaml",
+        ] {
+            assert!(!is_plain_path(bad), "{bad:?}");
+        }
+    }
 }

@@ -1237,3 +1237,81 @@ fn resource_doc(r: &model::Resource) -> Yaml {
     doc.extend(body);
     Yaml::Map(doc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_identifiers() {
+        for ok in [
+            "ConfigMap",
+            "HelmRelease",
+            "VMServiceScrape",
+            "v1Thing",
+            "A",
+        ] {
+            assert_eq!(kind_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            "../../../../victim",
+            "a/b",
+            "Config-Map",
+            "_x",
+            "1Kind",
+            "Café",
+            ".hidden",
+        ] {
+            assert!(kind_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(kind_problem(&"K".repeat(63)).is_none());
+        assert!(kind_problem(&"K".repeat(64)).is_some());
+    }
+
+    #[test]
+    fn api_versions_are_group_and_version() {
+        for ok in [
+            "v1",
+            "apps/v1",
+            "networking.k8s.io/v1",
+            "helm.toolkit.fluxcd.io/v2beta1",
+        ] {
+            assert_eq!(api_version_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            "/v1",
+            "apps/",
+            "apps/v1/x",
+            "Apps/v1",
+            "apps/V1",
+            "../v1",
+            "a..b/v1",
+            "v1 ",
+        ] {
+            assert!(api_version_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn object_files_never_take_the_kustomization_file() {
+        assert_eq!(object_file("v1", "ConfigMap"), "configmap.yaml");
+        assert_eq!(
+            object_file("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
+            "kustomization.kustomize.toolkit.fluxcd.io.yaml"
+        );
+        assert_eq!(
+            object_file("v1", "Kustomization"),
+            "kustomization.core.yaml"
+        );
+        assert!(is_kustomize_config("kustomize.config.k8s.io/v1beta1"));
+        assert!(!is_kustomize_config("kustomize.toolkit.fluxcd.io/v1"));
+    }
+
+    #[test]
+    fn shown_escapes_and_cuts() {
+        assert_eq!(shown("a\nb"), "a\\nb");
+        assert_eq!(shown(&"x".repeat(100)).chars().count(), 65);
+    }
+}

@@ -146,7 +146,10 @@ secret store (for example a password manager) and refer to it by path.",
         explanation: "Kubernetes object names are DNS-1123 labels (at most 63 characters of \
 `a-z`, `0-9` and `-`, starting and ending with a letter or digit) or, for some kinds, \
 subdomains (at most 253 characters, labels joined by dots). The message says which rule is \
-broken and suggests a valid name when it can.",
+broken and suggests a valid name when it can.\n\nA component's name must be a DNS-1123 label \
+too: it names the component's namespace (unless it sets `namespace`), its HelmRelease, its \
+Flux Kustomization and its folder in the output.\n\n```lab\ntenant Web_App on infra { }   \
+# error: did you mean `web-app`?\n```",
     },
     Code {
         code: "E0306",
@@ -225,7 +228,10 @@ removing one of the references.",
         code: "E0408",
         title: "duplicate object",
         explanation: "Two resources on one cluster have the same apiVersion group, kind, \
-namespace and name. Flux would apply one over the other (or prune it).",
+namespace and name. Flux would apply one over the other (or prune it).\n\nThe objects labc \
+generates count too: a component's Namespace, chart source, HelmRelease and Flux \
+Kustomizations, and the bootstrap's `flux-system` GitRepository and Kustomization. Give a \
+declared object another name.",
     },
     Code {
         code: "E0409",
@@ -270,7 +276,10 @@ folder of the `.lab` file that includes it (`manifest \"files/dashboard.yaml\"`)
         code: "E0504",
         title: "invalid manifest",
         explanation: "A manifest included with `manifest` does not parse as YAML, or one of its \
-documents is not a Kubernetes object with `apiVersion`, `kind` and a valid `metadata.name`. \
+documents is not a Kubernetes object with `apiVersion`, `kind` and `metadata.name`, or one \
+of them, or `metadata.namespace`, is invalid: the kind must be an ASCII letter then letters \
+and digits (it names the output file, as for `E0505`), the API version `group/version` or \
+`version` (`E0506`), the name a DNS-1123 subdomain, the namespace a DNS-1123 label. \
 Hand-written manifests are an escape hatch, but they are still parsed, their names checked, \
 and their kinds matched against the CRDs of the cluster like any other resource.",
     },
