@@ -1273,73 +1273,12 @@ fn include_manifest(
             ev.diags.push(problem("is not a mapping"));
             continue;
         };
-        let text = |v: Option<&Value>| match v {
-            Some(Value::Str(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let meta = match fields.get("metadata") {
-            Some(Value::Record(m)) => Some(m),
-            _ => None,
-        };
-        let (Some(api_version), Some(kind), Some(name)) = (
-            text(fields.get("apiVersion")),
-            text(fields.get("kind")),
-            meta.and_then(|m| text(m.get("name"))),
-        ) else {
-            ev.diags
-                .push(problem("needs `apiVersion`, `kind` and `metadata.name`"));
-            continue;
-        };
-        // Kind, apiVersion, name and namespace become file names and object identities:
-        // each is checked like its counterpart in a `resource` statement.
-        if let Some(reason) = crate::lower::kind_problem(&kind) {
-            ev.diags
-                .push(problem(&invalid_field("kind", &kind, &reason)).help(
-                    "a kind is an ASCII letter, then ASCII letters and digits (`ConfigMap`)",
-                ));
-            continue;
-        }
-        if let Some(reason) = crate::lower::api_version_problem(&api_version) {
-            ev.diags.push(
-                problem(&invalid_field("apiVersion", &api_version, &reason))
-                    .help("an apiVersion is `group/version` (`apps/v1`) or `version` (`v1`)"),
-            );
-            continue;
-        }
-        if crate::lower::is_kustomize_config(&api_version) {
-            let mut d = problem(&format!(
-                "is a `{api_version}` `{kind}`: kustomize configuration, not a Kubernetes object"
-            ))
-            .help("labc writes the kustomization.yaml of every folder itself; declare the objects it would list");
-            d.code = "E0507";
-            ev.diags.push(d);
-            continue;
-        }
-        if let Err(err) = crate::literal::check_k8s_name(&name, crate::literal::NameRule::Subdomain)
-        {
-            ev.diags
-                .push(problem(&format!("has an invalid name: {}", err.message)));
-            continue;
-        }
-        let namespace = match meta.and_then(|m| m.get("namespace")) {
-            None => None,
-            Some(Value::Str(ns)) => {
-                match crate::literal::check_k8s_name(ns, crate::literal::NameRule::Label) {
-                    Ok(()) => Some(ns.clone()),
-                    Err(err) => {
-                        ev.diags.push(
-                            problem(&format!("has an invalid namespace: {}", err.message))
-                                .help_opt(err.help),
-                        );
-                        continue;
-                    }
-                }
-            }
-            Some(other) => {
-                ev.diags.push(problem(&format!(
-                    "has a `metadata.namespace` that is {}, not a string",
-                    crate::eval::value::with_article(other.type_name())
-                )));
+        let (api_version, kind, name, namespace) = match manifest_object(fields) {
+            Ok(head) => head,
+            Err((code, what, help)) => {
+                let mut d = problem(&what).help_opt(help);
+                d.code = code;
+                ev.diags.push(d);
                 continue;
             }
         };
@@ -1370,6 +1309,77 @@ fn include_manifest(
             span,
         });
     }
+}
+
+/// What identifies a manifest document as an object: (apiVersion, kind, name, namespace),
+/// each checked like its counterpart in a `resource` statement, since they become file
+/// names and object identities. Or what is wrong, as (code, "has ...", help).
+type ObjectHead = (String, String, String, Option<String>);
+fn manifest_object(
+    fields: &IndexMap<String, Value>,
+) -> Result<ObjectHead, (&'static str, String, Option<String>)> {
+    use crate::literal::{check_k8s_name, NameRule};
+    let bad = |what: String, help: Option<&str>| ("E0504", what, help.map(String::from));
+    let text = |v: Option<&Value>| match v {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let meta = match fields.get("metadata") {
+        Some(Value::Record(m)) => Some(m),
+        _ => None,
+    };
+    let (Some(api_version), Some(kind), Some(name)) = (
+        text(fields.get("apiVersion")),
+        text(fields.get("kind")),
+        meta.and_then(|m| text(m.get("name"))),
+    ) else {
+        return Err(bad(
+            "needs `apiVersion`, `kind` and `metadata.name`".into(),
+            None,
+        ));
+    };
+    if let Some(reason) = crate::lower::kind_problem(&kind) {
+        return Err(bad(
+            invalid_field("kind", &kind, &reason),
+            Some("a kind is an ASCII letter, then ASCII letters and digits (`ConfigMap`)"),
+        ));
+    }
+    if let Some(reason) = crate::lower::api_version_problem(&api_version) {
+        return Err(bad(
+            invalid_field("apiVersion", &api_version, &reason),
+            Some("an apiVersion is `group/version` (`apps/v1`) or `version` (`v1`)"),
+        ));
+    }
+    if crate::lower::is_kustomize_config(&api_version) {
+        return Err((
+            "E0507",
+            format!("is a `{api_version}` `{kind}`: kustomize configuration, not a Kubernetes object"),
+            Some("labc writes the kustomization.yaml of every folder itself; declare the objects it would list".into()),
+        ));
+    }
+    if let Err(err) = check_k8s_name(&name, NameRule::Subdomain) {
+        return Err(bad(format!("has an invalid name: {}", err.message), None));
+    }
+    let namespace = match meta.and_then(|m| m.get("namespace")) {
+        None => None,
+        Some(Value::Str(ns)) => match check_k8s_name(ns, NameRule::Label) {
+            Ok(()) => Some(ns.clone()),
+            Err(err) => {
+                let what = format!("has an invalid namespace: {}", err.message);
+                return Err(("E0504", what, err.help));
+            }
+        },
+        Some(other) => {
+            return Err(bad(
+                format!(
+                    "has a `metadata.namespace` that is {}, not a string",
+                    crate::eval::value::with_article(other.type_name())
+                ),
+                None,
+            ))
+        }
+    };
+    Ok((api_version, kind, name, namespace))
 }
 
 /// "has an invalid kind `a/b`: it contains `/`...", or "has an empty kind".
