@@ -949,10 +949,15 @@ fn exec(
                             value: value.clone(),
                             span: value.span,
                         };
+                        // Leaks already there are an earlier statement's to report.
+                        let known = crate::eval::secrets::leaks(None, &target);
                         if path.len() > 1 {
-                            ev.record_items(std::slice::from_ref(&item), &mut target);
+                            let items = std::slice::from_ref(&item);
+                            ev.record_items(items, &mut target);
+                            ev.report_leaks(None, &target, items, value.span, &known);
                         } else if let ExprKind::Record { items, .. } = &value.kind {
                             ev.record_items(items, &mut target);
+                            ev.report_leaks(None, &target, items, value.span, &known);
                         } else {
                             ev.error(
                                 "E0301",
@@ -1290,18 +1295,9 @@ fn include_manifest(
                 .push(problem(&format!("has an invalid name: {}", err.message)));
             continue;
         }
-        let holds_values =
-            |key: &str| matches!(fields.get(key), Some(Value::Record(r)) if !r.is_empty());
-        if api_version == "v1"
-            && kind == "Secret"
-            && (holds_values("data") || holds_values("stringData"))
-        {
-            ev.diags.push(
-                crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
-                    .label("this document")
-                    .secondary(ev.file, span, "included here")
-                    .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)"),
-            );
+        if let Some(leak) = crate::eval::secrets::leaks(None, doc).into_iter().next() {
+            let secret_doc = api_version == "v1" && kind == "Secret";
+            ev.diags.push(manifest_leak(&leak, secret_doc, &name, &wanted, asset, doc_span, ev.file, span));
             continue;
         }
         let mut body = fields.clone();
@@ -1317,6 +1313,33 @@ fn include_manifest(
             span,
         });
     }
+}
+
+/// E0304 for the first plaintext secret of a manifest document (one document, one error).
+#[allow(clippy::too_many_arguments)]
+fn manifest_leak(
+    leak: &crate::eval::secrets::Leak,
+    secret_doc: bool,
+    name: &str,
+    wanted: &str,
+    asset: SourceFile,
+    doc_span: Span,
+    file: SourceFile,
+    span: Span,
+) -> crate::diag::Diag {
+    use crate::eval::secrets::{Rule, Seg};
+    let top_secret_data = secret_doc
+        && matches!(leak.rule, Rule::Key | Rule::SecretData)
+        && matches!(leak.path.first(), Some(Seg::Key(k)) if k == "data" || k == "stringData");
+    let d = if top_secret_data {
+        crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
+            .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)")
+    } else {
+        crate::diag::Diag::error("E0304", asset, doc_span, format!("{}, in `{name}` of `{wanted}`", leak.message()))
+            .note(format!("at `{}`", leak.path_text()))
+            .help(leak.help())
+    };
+    d.label("this document").secondary(file, span, "included here")
 }
 
 /// `a/./b/../c` is `a/c`; a leading `/` is dropped (paths are relative to the lab).
@@ -1379,6 +1402,8 @@ fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
     };
     let mut body = Value::Record(IndexMap::new());
     ev.record_items(&r.body, &mut body)?;
+    let span = r.kind.span.to(r.name.span);
+    ev.report_leaks(Some((&api_version, &r.kind.text)), &body, &r.body, span, &[]);
     Some(Resource {
         api_version,
         kind: r.kind.text.clone(),
