@@ -1335,9 +1335,11 @@ fn manifest_leak(
         crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
             .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)")
     } else {
-        crate::diag::Diag::error("E0304", asset, doc_span, format!("{}, in `{name}` of `{wanted}`", leak.message()))
+        let mut d = crate::diag::Diag::error("E0304", asset, doc_span, format!("{}, in `{name}` of `{wanted}`", leak.message()))
             .note(format!("at `{}`", leak.path_text()))
-            .help(leak.help())
+            .help(leak.help());
+        d.notes.extend(leak.note());
+        d
     };
     d.label("this document").secondary(file, span, "included here")
 }

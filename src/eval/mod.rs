@@ -1548,6 +1548,9 @@ impl<'a> Evaluator<'a> {
                         ok = false;
                         continue;
                     };
+                    if check_secrets {
+                        self.check_literal_secret(items, path, value);
+                    }
                     // A typed record or map (`map<secret>`, a record type with a secret
                     // field) may hold references; an open tree becomes a manifest.
                     if let Some(p) = check_secrets.then(|| secret_in(&v)).flatten() {

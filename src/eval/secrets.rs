@@ -7,7 +7,7 @@
 //! wrote the value (`attribute`), found by walking the syntax along the value's path.
 
 use crate::eval::{Evaluator, Value};
-use crate::syntax::ast::{Expr, ExprKind, RecordItem, Span};
+use crate::syntax::ast::{Expr, ExprKind, Ident, RecordItem, Span};
 
 /// One step of a path into a value tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +48,7 @@ impl Leak {
             Rule::Key | Rule::SecretData => format!("`{w}` holds a plaintext secret"),
             Rule::Env => format!("the environment variable `{w}` holds a plaintext secret"),
             Rule::Flag => format!("the flag `{w}` holds a plaintext secret"),
+            Rule::Url if w.is_empty() => "a URL carries a password".into(),
             Rule::Url => format!("a URL carries the password of `{w}`"),
         }
     }
@@ -62,11 +63,19 @@ impl Leak {
     }
 
     /// Why the value counts as secret, when the message alone does not say.
-    pub fn note(&self) -> Option<&'static str> {
+    pub fn note(&self) -> Option<String> {
+        if !self.what.is_ascii() && matches!(self.rule, Rule::Key | Rule::Env | Rule::Flag) {
+            return Some(format!(
+                "`{}` reads as `{}`: it has look-alike or invisible characters",
+                self.what,
+                words(&self.what).join("_")
+            ));
+        }
         match self.rule {
-            Rule::SecretData => {
-                Some("everything in a Secret's `data` and `stringData` is secret, whatever its key")
-            }
+            Rule::SecretData => Some(
+                "everything in a Secret's `data` and `stringData` is secret, whatever its key"
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -98,22 +107,13 @@ const MAX_DEPTH: usize = 256;
 pub fn leaks(object: Option<(&str, &str)>, body: &Value) -> Vec<Leak> {
     let mut out = Vec::new();
     let mut path = Vec::new();
-    let is_secret = object.is_some_and(|(a, k)| a == "v1" && k == "Secret");
-    walk_record_or_value(body, is_secret, &mut path, &mut out, 0);
-    out
-}
-
-fn walk_record_or_value(
-    v: &Value,
-    secret_object: bool,
-    path: &mut Vec<Seg>,
-    out: &mut Vec<Leak>,
-    depth: usize,
-) {
-    match v {
-        Value::Record(fields) => walk_record(fields, secret_object, path, out, depth),
-        _ => walk(v, path, out, depth),
+    match (object, body) {
+        (Some((a, k)), Value::Record(fields)) => {
+            walk_record(fields, a == "v1" && k == "Secret", &mut path, &mut out, 0)
+        }
+        _ => walk(body, &mut path, &mut out, 0),
     }
+    out
 }
 
 fn walk(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Leak>, depth: usize) {
@@ -595,7 +595,7 @@ impl Evaluator<'_> {
             });
             d.help = Some(leak.help().into());
             if let Some(n) = leak.note() {
-                d.notes.push(n.into());
+                d.notes.push(n);
             }
         }
     }
@@ -613,5 +613,38 @@ impl Evaluator<'_> {
         let d = self.error("E0304", span, leak.message()).lbl("password in the URL");
         d.help = Some(leak.help().into());
         None
+    }
+}
+
+impl Evaluator<'_> {
+    /// A literal under a credential-named key of an open record (`items` are its
+    /// siblings): a secret written in the lab, which is committed, wherever it goes. The
+    /// values that reach a manifest are checked again, computed or not, by `report_leaks`.
+    pub(crate) fn check_literal_secret(&mut self, items: &[RecordItem], path: &[Ident], value: &Expr) {
+        let Some(last) = path.last() else { return };
+        let has_ref = items.iter().any(|it| match it {
+            RecordItem::Field { path, .. } => path.first().is_some_and(|k| {
+                matches!(words(&k.text).last().map(String::as_str), Some("ref" | "reference"))
+            }),
+            _ => false,
+        });
+        let literal = match &value.kind {
+            ExprKind::Int(_) => true,
+            _ => value.as_plain_str().is_some_and(|s| is_plaintext_str(&s)),
+        };
+        if literal && is_credential(&last.text, has_ref) {
+            let leak = Leak {
+                path: Vec::new(),
+                rule: Rule::Key,
+                what: last.text.clone(),
+            };
+            let d = self
+                .error("E0304", value.span, leak.message())
+                .lbl("secret value written in the lab");
+            d.help = Some(leak.help().into());
+            if let Some(n) = leak.note() {
+                d.notes.push(n);
+            }
+        }
     }
 }
