@@ -648,3 +648,80 @@ impl Evaluator<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_names_by_their_words() {
+        for key in [
+            "password", "PASSWORD", "DB_PASSWORD", "SMTP_RELAY_PASSWORD", "adminPassword",
+            "root_password", "rootpassword", "pass", "passwd", "token", "apiToken", "auth_token",
+            "API-TOKEN", "APIToken", "secret_key", "SECRET_KEY", "clientSecret", "client-secret",
+            "clientsecret", "webhookSecret", "apikey", "apiKey", "api_key", "accessKey",
+            "access-key", "AWS_SECRET_ACCESS_KEY", "privateKey", "private-key", "credentials",
+            "credential", "auth", "basicAuth", "bearer", "sshPassphrase", "password ",
+            " token", "pаssword", "pass\u{200b}word", "ｐａｓｓｗｏｒｄ", "𝐩𝐚𝐬𝐬𝐰𝐨𝐫𝐝", "password2",
+        ] {
+            assert!(is_credential(key, false), "{key:?} should be a credential");
+        }
+    }
+
+    #[test]
+    fn words_that_only_look_close_are_not_credentials() {
+        for key in [
+            "passport", "bypass", "author", "authority", "tokenizer", "passthrough",
+            "passThrough", "ssl_passthrough", "compass", "passive", "token_ttl", "tokenTTL",
+            "passwordLength", "password_policy", "passwordFile", "tokenPath", "authType",
+            "authMethod", "oauth", "omniauth", "accessKeyId", "aws_access_key_id", "key",
+            "keys", "secret", "secrets", "secretName", "existingSecret", "existingPasswordSecret",
+            "secretKeyRef", "apiTokenSecretRef", "privateKeySecretRef", "passwordSecret",
+            "tokenSecret", "tlsSecret", "secretStoreRef", "passwordKey", "tokenKey",
+            "githubConfigSecret", "imagePullSecret", "useSecret", "name", "value", "",
+        ] {
+            assert!(!is_credential(key, false), "{key:?} should not be a credential");
+        }
+    }
+
+    #[test]
+    fn secret_key_beside_a_reference_names_a_key() {
+        assert!(is_credential("secretKey", false));
+        assert!(!is_credential("secretKey", true));
+    }
+
+    #[test]
+    fn words_split_humps_separators_and_digits() {
+        assert_eq!(words("APITokenSecretRef"), ["api", "token", "secret", "ref"]);
+        assert_eq!(words("db-password_2 "), ["db", "password"]);
+        assert_eq!(words("pаss"), ["pass"]);
+        assert_eq!(words("pass☃word"), ["pass", "word"]);
+    }
+
+    #[test]
+    fn references_are_not_plaintext() {
+        for s in ["", "  ", "{{ .password }}", "x-{{ .token }}", "$(DB_PASSWORD)", "${TOKEN}"] {
+            assert!(!is_plaintext_str(s), "{s:?}");
+        }
+        for s in ["hunter2", "{{ unclosed", "$(", "$(a b)"] {
+            assert!(is_plaintext_str(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn url_userinfo() {
+        assert_eq!(url_password("https://u:p@h/x").as_deref(), Some("u"));
+        assert_eq!(url_password("see redis://:pw@r:6379 now").as_deref(), Some(""));
+        for s in [
+            "https://u@h/x",
+            "ssh://git@github.com/a/b",
+            "https://h/x?a=b:c@d",
+            "postgres://app:{{ .password }}@db/app",
+            "postgres://app:@db/app",
+            "admin@example.com",
+            "no url",
+        ] {
+            assert_eq!(url_password(s), None, "{s:?}");
+        }
+    }
+}
