@@ -578,6 +578,9 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     out.component_uses = std::mem::take(&mut ev.component_uses);
     out.capability_uses = std::mem::take(&mut ev.capability_uses);
     out.address_uses = std::mem::take(&mut ev.address_uses);
+    if let Some(values) = &out.values {
+        ev.report_values_leaks(values);
+    }
     let ok = ev.diags.is_empty();
     for d in ev.diags {
         d.emit(db);
@@ -949,15 +952,13 @@ fn exec(
                             value: value.clone(),
                             span: value.span,
                         };
-                        // Leaks already there are an earlier statement's to report.
-                        let known = crate::eval::secrets::leaks(None, &target);
                         if path.len() > 1 {
                             let items = std::slice::from_ref(&item);
                             ev.record_items(items, &mut target);
-                            ev.report_leaks(None, &target, items, value.span, &known);
+                            ev.values_written(items, value.span);
                         } else if let ExprKind::Record { items, .. } = &value.kind {
                             ev.record_items(items, &mut target);
-                            ev.report_leaks(None, &target, items, value.span, &known);
+                            ev.values_written(items, value.span);
                         } else {
                             ev.error(
                                 "E0301",
@@ -1297,7 +1298,9 @@ fn include_manifest(
         }
         if let Some(leak) = crate::eval::secrets::leaks(None, doc).into_iter().next() {
             let secret_doc = api_version == "v1" && kind == "Secret";
-            ev.diags.push(manifest_leak(&leak, secret_doc, &name, &wanted, asset, doc_span, ev.file, span));
+            ev.diags.push(manifest_leak(
+                &leak, secret_doc, &name, &wanted, asset, doc_span, ev.file, span,
+            ));
             continue;
         }
         let mut body = fields.clone();
@@ -1335,13 +1338,19 @@ fn manifest_leak(
         crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
             .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)")
     } else {
-        let mut d = crate::diag::Diag::error("E0304", asset, doc_span, format!("{}, in `{name}` of `{wanted}`", leak.message()))
-            .note(format!("at `{}`", leak.path_text()))
-            .help(leak.help());
+        let mut d = crate::diag::Diag::error(
+            "E0304",
+            asset,
+            doc_span,
+            format!("{}, in `{name}` of `{wanted}`", leak.message()),
+        )
+        .note(format!("at `{}`", leak.path_text()))
+        .help(leak.help());
         d.notes.extend(leak.note());
         d
     };
-    d.label("this document").secondary(file, span, "included here")
+    d.label("this document")
+        .secondary(file, span, "included here")
 }
 
 /// `a/./b/../c` is `a/c`; a leading `/` is dropped (paths are relative to the lab).
@@ -1405,7 +1414,7 @@ fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
     let mut body = Value::Record(IndexMap::new());
     ev.record_items(&r.body, &mut body)?;
     let span = r.kind.span.to(r.name.span);
-    ev.report_leaks(Some((&api_version, &r.kind.text)), &body, &r.body, span, &[]);
+    ev.report_leaks(Some((&api_version, &r.kind.text)), &body, &r.body, span);
     Some(Resource {
         api_version,
         kind: r.kind.text.clone(),

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use labc::db::LabDb;
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 /// The sources of a fixture: a single `.lab` file, or a directory read as a lab.
@@ -83,7 +85,10 @@ fn every_marked_leak_is_reported_where_it_is_written() {
         let mut got = BTreeMap::new();
         for (code, file, line, message) in diagnostics(sources) {
             if code != "E0304" {
-                failures.push(format!("{}: unexpected {code} at {file}:{line}: {message}", path.display()));
+                failures.push(format!(
+                    "{}: unexpected {code} at {file}:{line}: {message}",
+                    path.display()
+                ));
                 continue;
             }
             *got.entry((file, line)).or_insert(0usize) += 1;
@@ -108,7 +113,10 @@ fn legitimate_variants_compile_clean() {
     let mut failures = Vec::new();
     for path in fixtures {
         for (code, file, line, message) in diagnostics(sources(&path)) {
-            failures.push(format!("{}: {code} at {file}:{line}: {message}", path.display()));
+            failures.push(format!(
+                "{}: {code} at {file}:{line}: {message}",
+                path.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

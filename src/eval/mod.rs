@@ -130,6 +130,9 @@ pub struct Evaluator<'a> {
     /// Where the lab asked for the template or operator being evaluated (the instance's
     /// name, or the outermost `include`): what whole-lab diagnostics point at.
     pub site: Option<(SourceFile, Span)>,
+    /// The `values` statements run so far, checked for plaintext secrets once the values
+    /// are complete (`secrets::Evaluator::report_values_leaks`).
+    pub value_writers: Vec<secrets::Writer>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -149,6 +152,7 @@ impl<'a> Evaluator<'a> {
             capability_uses: Vec::new(),
             address_uses: Vec::new(),
             site: None,
+            value_writers: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! values in secret positions (see `leaks`). A report points at the record item that
 //! wrote the value (`attribute`), found by walking the syntax along the value's path.
 
+use crate::db::SourceFile;
 use crate::eval::{Evaluator, Value};
 use crate::syntax::ast::{Expr, ExprKind, Ident, RecordItem, Span};
 
@@ -322,7 +323,9 @@ fn is_plaintext_str(s: &str) -> bool {
     let reference = |open: &str, close: char| {
         s.strip_prefix(open)
             .and_then(|r| r.strip_suffix(close))
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .is_some_and(|n| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
     };
     !(reference("$(", ')') || reference("${", '}'))
 }
@@ -333,7 +336,9 @@ pub fn url_password(s: &str) -> Option<String> {
     while let Some(at) = rest.find("://") {
         let after = &rest[at + 3..];
         let end = after
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
+            })
             .unwrap_or(after.len());
         let authority = &after[..end];
         if let Some((userinfo, _host)) = authority.rsplit_once('@') {
@@ -383,7 +388,14 @@ const CREDENTIAL_SUFFIXES: &[&str] = &[
 ];
 
 /// Words before `key` that make a credential (`apiKey`, `access_key`, `private-key`).
-const KEY_QUALIFIERS: &[&str] = &["api", "access", "private", "secret", "encryption", "signing"];
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "private",
+    "secret",
+    "encryption",
+    "signing",
+];
 
 /// Words before `secret` that make the key name a Secret rather than hold one
 /// (`passwordSecret`, `tlsSecret`, `githubConfigSecret`, `imagePullSecret`); a bare `secret` names a Secret too (Kubernetes'
@@ -493,23 +505,87 @@ fn skeleton(c: char) -> Option<char> {
     // Mathematical alphanumeric letters: runs of 52 (A-Z, a-z) from U+1D400.
     if (0x1D400..=0x1D6A3).contains(&cp) {
         let i = ((cp - 0x1D400) % 52) as u8;
-        return Some(if i < 26 { (b'A' + i) as char } else { (b'a' + i - 26) as char });
+        return Some(if i < 26 {
+            (b'A' + i) as char
+        } else {
+            (b'a' + i - 26) as char
+        });
     }
     const CONFUSABLES: &[(char, char)] = &[
         // Cyrillic
-        ('а', 'a'), ('в', 'b'), ('е', 'e'), ('к', 'k'), ('м', 'm'), ('н', 'h'), ('о', 'o'),
-        ('р', 'p'), ('с', 'c'), ('т', 't'), ('у', 'y'), ('х', 'x'), ('ѕ', 's'), ('і', 'i'),
-        ('ј', 'j'), ('ԁ', 'd'), ('ӏ', 'l'), ('ԛ', 'q'), ('ԝ', 'w'), ('ѡ', 'w'), ('һ', 'h'),
-        ('А', 'A'), ('В', 'B'), ('Е', 'E'), ('К', 'K'), ('М', 'M'), ('Н', 'H'), ('О', 'O'),
-        ('Р', 'P'), ('С', 'C'), ('Т', 'T'), ('У', 'Y'), ('Х', 'X'), ('Ѕ', 'S'), ('І', 'I'),
-        ('Ј', 'J'), ('Ԁ', 'D'), ('Ԛ', 'Q'), ('Ԝ', 'W'),
+        ('а', 'a'),
+        ('в', 'b'),
+        ('е', 'e'),
+        ('к', 'k'),
+        ('м', 'm'),
+        ('н', 'h'),
+        ('о', 'o'),
+        ('р', 'p'),
+        ('с', 'c'),
+        ('т', 't'),
+        ('у', 'y'),
+        ('х', 'x'),
+        ('ѕ', 's'),
+        ('і', 'i'),
+        ('ј', 'j'),
+        ('ԁ', 'd'),
+        ('ӏ', 'l'),
+        ('ԛ', 'q'),
+        ('ԝ', 'w'),
+        ('ѡ', 'w'),
+        ('һ', 'h'),
+        ('А', 'A'),
+        ('В', 'B'),
+        ('Е', 'E'),
+        ('К', 'K'),
+        ('М', 'M'),
+        ('Н', 'H'),
+        ('О', 'O'),
+        ('Р', 'P'),
+        ('С', 'C'),
+        ('Т', 'T'),
+        ('У', 'Y'),
+        ('Х', 'X'),
+        ('Ѕ', 'S'),
+        ('І', 'I'),
+        ('Ј', 'J'),
+        ('Ԁ', 'D'),
+        ('Ԛ', 'Q'),
+        ('Ԝ', 'W'),
         // Greek
-        ('α', 'a'), ('ε', 'e'), ('ι', 'i'), ('κ', 'k'), ('ν', 'v'), ('ο', 'o'), ('ρ', 'p'),
-        ('τ', 't'), ('υ', 'u'), ('χ', 'x'), ('ω', 'w'), ('Α', 'A'), ('Β', 'B'), ('Ε', 'E'),
-        ('Ζ', 'Z'), ('Η', 'H'), ('Ι', 'I'), ('Κ', 'K'), ('Μ', 'M'), ('Ν', 'N'), ('Ο', 'O'),
-        ('Ρ', 'P'), ('Τ', 'T'), ('Υ', 'Y'), ('Χ', 'X'),
+        ('α', 'a'),
+        ('ε', 'e'),
+        ('ι', 'i'),
+        ('κ', 'k'),
+        ('ν', 'v'),
+        ('ο', 'o'),
+        ('ρ', 'p'),
+        ('τ', 't'),
+        ('υ', 'u'),
+        ('χ', 'x'),
+        ('ω', 'w'),
+        ('Α', 'A'),
+        ('Β', 'B'),
+        ('Ε', 'E'),
+        ('Ζ', 'Z'),
+        ('Η', 'H'),
+        ('Ι', 'I'),
+        ('Κ', 'K'),
+        ('Μ', 'M'),
+        ('Ν', 'N'),
+        ('Ο', 'O'),
+        ('Ρ', 'P'),
+        ('Τ', 'T'),
+        ('Υ', 'Y'),
+        ('Χ', 'X'),
         // Latin
-        ('ı', 'i'), ('ſ', 's'), ('ɑ', 'a'), ('ɡ', 'g'), ('ℓ', 'l'), ('ⅰ', 'i'), ('ⅼ', 'l'),
+        ('ı', 'i'),
+        ('ſ', 's'),
+        ('ɑ', 'a'),
+        ('ɡ', 'g'),
+        ('ℓ', 'l'),
+        ('ⅰ', 'i'),
+        ('ⅼ', 'l'),
     ];
     Some(
         CONFUSABLES
@@ -530,7 +606,9 @@ pub fn attribute<'e>(items: &'e [RecordItem], path: &[Seg]) -> Option<&'e Expr> 
     // Later items win: they override earlier ones.
     for item in items.iter().rev() {
         let found = match item {
-            RecordItem::Field { path: kp, value, .. } => {
+            RecordItem::Field {
+                path: kp, value, ..
+            } => {
                 let prefix = kp.len() <= path.len()
                     && kp
                         .iter()
@@ -563,40 +641,78 @@ fn descend<'e>(e: &'e Expr, rest: &[Seg]) -> &'e Expr {
     }
 }
 
+/// Most plaintext secrets reported per value tree: enough to fix a tree, and a bound on
+/// the attribution work when a hostile lab writes thousands.
+const MAX_REPORTS: usize = 64;
+
+/// A `values` statement: what it wrote, and where, for reporting once the component's
+/// values are complete (leaks depend on the whole tree: sibling keys, enclosing objects).
+#[derive(Debug)]
+pub struct Writer {
+    file: SourceFile,
+    site: Option<(SourceFile, Span)>,
+    items: Vec<RecordItem>,
+    fallback: Span,
+}
+
 impl Evaluator<'_> {
-    /// Report the plaintext secrets of a finished value tree (a resource body or the Helm
-    /// values), except those in `known` (found before this statement). `items` wrote it;
-    /// `fallback` is what to point at when none of them can be singled out.
+    /// Report the plaintext secrets of a finished resource body, which `items` wrote;
+    /// `fallback` is what to point at when no item can be singled out.
     pub fn report_leaks(
         &mut self,
         object: Option<(&str, &str)>,
         tree: &Value,
         items: &[RecordItem],
         fallback: Span,
-        known: &[Leak],
     ) {
-        for leak in leaks(object, tree) {
-            if known.contains(&leak) {
-                continue;
-            }
+        for leak in leaks(object, tree).into_iter().take(MAX_REPORTS) {
             let expr = attribute(items, &leak.path);
-            // With `known`, a leak no item of this statement wrote is an earlier one's.
-            if expr.is_none() && !known.is_empty() {
+            self.report_leak(&leak, expr, fallback);
+        }
+    }
+
+    /// Remember a `values` statement (`items`, written at `span`) for `report_values_leaks`.
+    pub fn values_written(&mut self, items: &[RecordItem], span: Span) {
+        self.value_writers.push(Writer {
+            file: self.file,
+            site: self.site,
+            items: items.to_vec(),
+            fallback: span,
+        });
+    }
+
+    /// Report the plaintext secrets of the component's finished Helm values, each at the
+    /// last `values` statement that wrote it.
+    pub fn report_values_leaks(&mut self, values: &Value) {
+        let writers = std::mem::take(&mut self.value_writers);
+        for leak in leaks(None, values).into_iter().take(MAX_REPORTS) {
+            let found = writers
+                .iter()
+                .rev()
+                .find_map(|w| attribute(&w.items, &leak.path).map(|e| (w, Some(e))));
+            let Some((w, expr)) = found.or_else(|| writers.last().map(|w| (w, None))) else {
                 continue;
-            }
-            let literal = expr.is_some_and(|e| {
-                e.as_plain_str().is_some() || matches!(e.kind, ExprKind::Int(_) | ExprKind::Decimal(_))
-            });
-            let span = expr.map_or(fallback, |e| e.span);
-            let d = self.error("E0304", span, leak.message()).lbl(if literal {
-                "secret value written in the lab"
-            } else {
-                "this computes a plaintext secret"
-            });
-            d.help = Some(leak.help().into());
-            if let Some(n) = leak.note() {
-                d.notes.push(n);
-            }
+            };
+            let saved = (self.file, self.site);
+            (self.file, self.site) = (w.file, w.site);
+            self.report_leak(&leak, expr, w.fallback);
+            (self.file, self.site) = saved;
+        }
+    }
+
+    fn report_leak(&mut self, leak: &Leak, expr: Option<&Expr>, fallback: Span) {
+        let literal = expr.is_some_and(|e| {
+            e.as_plain_str().is_some() || matches!(e.kind, ExprKind::Int(_) | ExprKind::Decimal(_))
+        });
+        let span = expr.map_or(fallback, |e| e.span);
+        let d = self.error("E0304", span, leak.message()).lbl(if literal {
+            "secret value written in the lab"
+        } else {
+            "this computes a plaintext secret"
+        });
+        d.help = Some(leak.help().into());
+        if let Some(n) = leak.note() {
+            d.notes.push(n);
         }
     }
 }
@@ -610,7 +726,9 @@ impl Evaluator<'_> {
             rule: Rule::Url,
             what: url_password(url).unwrap_or_default(),
         };
-        let d = self.error("E0304", span, leak.message()).lbl("password in the URL");
+        let d = self
+            .error("E0304", span, leak.message())
+            .lbl("password in the URL");
         d.help = Some(leak.help().into());
         None
     }
@@ -620,11 +738,19 @@ impl Evaluator<'_> {
     /// A literal under a credential-named key of an open record (`items` are its
     /// siblings): a secret written in the lab, which is committed, wherever it goes. The
     /// values that reach a manifest are checked again, computed or not, by `report_leaks`.
-    pub(crate) fn check_literal_secret(&mut self, items: &[RecordItem], path: &[Ident], value: &Expr) {
+    pub(crate) fn check_literal_secret(
+        &mut self,
+        items: &[RecordItem],
+        path: &[Ident],
+        value: &Expr,
+    ) {
         let Some(last) = path.last() else { return };
         let has_ref = items.iter().any(|it| match it {
             RecordItem::Field { path, .. } => path.first().is_some_and(|k| {
-                matches!(words(&k.text).last().map(String::as_str), Some("ref" | "reference"))
+                matches!(
+                    words(&k.text).last().map(String::as_str),
+                    Some("ref" | "reference")
+                )
             }),
             _ => false,
         });
@@ -656,13 +782,47 @@ mod tests {
     #[test]
     fn credential_names_by_their_words() {
         for key in [
-            "password", "PASSWORD", "DB_PASSWORD", "SMTP_RELAY_PASSWORD", "adminPassword",
-            "root_password", "rootpassword", "pass", "passwd", "token", "apiToken", "auth_token",
-            "API-TOKEN", "APIToken", "secret_key", "SECRET_KEY", "clientSecret", "client-secret",
-            "clientsecret", "webhookSecret", "apikey", "apiKey", "api_key", "accessKey",
-            "access-key", "AWS_SECRET_ACCESS_KEY", "privateKey", "private-key", "credentials",
-            "credential", "auth", "basicAuth", "bearer", "sshPassphrase", "password ",
-            " token", "pаssword", "pass\u{200b}word", "ｐａｓｓｗｏｒｄ", "𝐩𝐚𝐬𝐬𝐰𝐨𝐫𝐝", "password2",
+            "password",
+            "PASSWORD",
+            "DB_PASSWORD",
+            "SMTP_RELAY_PASSWORD",
+            "adminPassword",
+            "root_password",
+            "rootpassword",
+            "pass",
+            "passwd",
+            "token",
+            "apiToken",
+            "auth_token",
+            "API-TOKEN",
+            "APIToken",
+            "secret_key",
+            "SECRET_KEY",
+            "clientSecret",
+            "client-secret",
+            "clientsecret",
+            "webhookSecret",
+            "apikey",
+            "apiKey",
+            "api_key",
+            "accessKey",
+            "access-key",
+            "AWS_SECRET_ACCESS_KEY",
+            "privateKey",
+            "private-key",
+            "credentials",
+            "credential",
+            "auth",
+            "basicAuth",
+            "bearer",
+            "sshPassphrase",
+            "password ",
+            " token",
+            "pаssword",
+            "pass\u{200b}word",
+            "ｐａｓｓｗｏｒｄ",
+            "𝐩𝐚𝐬𝐬𝐰𝐨𝐫𝐝",
+            "password2",
         ] {
             assert!(is_credential(key, false), "{key:?} should be a credential");
         }
@@ -671,16 +831,55 @@ mod tests {
     #[test]
     fn words_that_only_look_close_are_not_credentials() {
         for key in [
-            "passport", "bypass", "author", "authority", "tokenizer", "passthrough",
-            "passThrough", "ssl_passthrough", "compass", "passive", "token_ttl", "tokenTTL",
-            "passwordLength", "password_policy", "passwordFile", "tokenPath", "authType",
-            "authMethod", "oauth", "omniauth", "accessKeyId", "aws_access_key_id", "key",
-            "keys", "secret", "secrets", "secretName", "existingSecret", "existingPasswordSecret",
-            "secretKeyRef", "apiTokenSecretRef", "privateKeySecretRef", "passwordSecret",
-            "tokenSecret", "tlsSecret", "secretStoreRef", "passwordKey", "tokenKey",
-            "githubConfigSecret", "imagePullSecret", "useSecret", "name", "value", "",
+            "passport",
+            "bypass",
+            "author",
+            "authority",
+            "tokenizer",
+            "passthrough",
+            "passThrough",
+            "ssl_passthrough",
+            "compass",
+            "passive",
+            "token_ttl",
+            "tokenTTL",
+            "passwordLength",
+            "password_policy",
+            "passwordFile",
+            "tokenPath",
+            "authType",
+            "authMethod",
+            "oauth",
+            "omniauth",
+            "accessKeyId",
+            "aws_access_key_id",
+            "key",
+            "keys",
+            "secret",
+            "secrets",
+            "secretName",
+            "existingSecret",
+            "existingPasswordSecret",
+            "secretKeyRef",
+            "apiTokenSecretRef",
+            "privateKeySecretRef",
+            "passwordSecret",
+            "tokenSecret",
+            "tlsSecret",
+            "secretStoreRef",
+            "passwordKey",
+            "tokenKey",
+            "githubConfigSecret",
+            "imagePullSecret",
+            "useSecret",
+            "name",
+            "value",
+            "",
         ] {
-            assert!(!is_credential(key, false), "{key:?} should not be a credential");
+            assert!(
+                !is_credential(key, false),
+                "{key:?} should not be a credential"
+            );
         }
     }
 
@@ -692,7 +891,10 @@ mod tests {
 
     #[test]
     fn words_split_humps_separators_and_digits() {
-        assert_eq!(words("APITokenSecretRef"), ["api", "token", "secret", "ref"]);
+        assert_eq!(
+            words("APITokenSecretRef"),
+            ["api", "token", "secret", "ref"]
+        );
         assert_eq!(words("db-password_2 "), ["db", "password"]);
         assert_eq!(words("pаss"), ["pass"]);
         assert_eq!(words("pass☃word"), ["pass", "word"]);
@@ -700,7 +902,14 @@ mod tests {
 
     #[test]
     fn references_are_not_plaintext() {
-        for s in ["", "  ", "{{ .password }}", "x-{{ .token }}", "$(DB_PASSWORD)", "${TOKEN}"] {
+        for s in [
+            "",
+            "  ",
+            "{{ .password }}",
+            "x-{{ .token }}",
+            "$(DB_PASSWORD)",
+            "${TOKEN}",
+        ] {
             assert!(!is_plaintext_str(s), "{s:?}");
         }
         for s in ["hunter2", "{{ unclosed", "$(", "$(a b)"] {
@@ -711,7 +920,10 @@ mod tests {
     #[test]
     fn url_userinfo() {
         assert_eq!(url_password("https://u:p@h/x").as_deref(), Some("u"));
-        assert_eq!(url_password("see redis://:pw@r:6379 now").as_deref(), Some(""));
+        assert_eq!(
+            url_password("see redis://:pw@r:6379 now").as_deref(),
+            Some("")
+        );
         for s in [
             "https://u@h/x",
             "ssh://git@github.com/a/b",
