@@ -7,6 +7,7 @@
 //! wrote the value (`attribute`), found by walking the syntax along the value's path.
 
 use crate::db::SourceFile;
+use crate::diag::Diag;
 use crate::eval::{Evaluator, Value};
 use crate::syntax::ast::{Expr, ExprKind, Ident, RecordItem, Span};
 
@@ -705,15 +706,33 @@ impl Evaluator<'_> {
             e.as_plain_str().is_some() || matches!(e.kind, ExprKind::Int(_) | ExprKind::Decimal(_))
         });
         let span = expr.map_or(fallback, |e| e.span);
-        let d = self.error("E0304", span, leak.message()).lbl(if literal {
-            "secret value written in the lab"
-        } else {
-            "this computes a plaintext secret"
-        });
+        let std = |f: SourceFile| f.path(self.db).starts_with("std/");
+        // Inside the stdlib, the value came from the lab's arguments: point at the
+        // instance or include that gave them, and show where the stdlib writes it.
+        let mut d = match self.site {
+            Some((site_file, site)) if std(self.file) && !std(site_file) => {
+                Diag::error("E0304", site_file, site, leak.message())
+                    .label("a plaintext value given here reaches a secret position")
+                    .secondary(self.file, span, "written into the manifest here")
+            }
+            _ => {
+                let d = Diag::error("E0304", self.file, span, leak.message()).label(if literal {
+                    "secret value written in the lab"
+                } else {
+                    "this computes a plaintext secret"
+                });
+                match self.site {
+                    // As `Evaluator::error` does: where the lab asked for this file's code.
+                    Some((f, site)) if f != self.file => {
+                        d.secondary(f, site, "while evaluating this")
+                    }
+                    _ => d,
+                }
+            }
+        };
         d.help = Some(leak.help().into());
-        if let Some(n) = leak.note() {
-            d.notes.push(n);
-        }
+        d.notes.extend(leak.note());
+        self.diags.push(d);
     }
 }
 
