@@ -232,6 +232,9 @@ fn secret_data(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Leak>, d
 /// The value of a credential-named key: a scalar is a leak, a record is walked (its keys
 /// say what they hold: `auth { enabled = true, existingSecret = "..." }`).
 fn credential_value(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Leak>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match v {
         Value::Record(_) => walk(v, path, out, depth),
         Value::List(items) => {
@@ -934,6 +937,16 @@ mod tests {
         for s in ["hunter2", "{{ unclosed", "$(", "$(a b)"] {
             assert!(is_plaintext_str(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn deep_trees_end_without_overflow() {
+        let mut v = Value::Str("hunter2".into());
+        for _ in 0..10_000 {
+            v = Value::List(vec![v]);
+        }
+        let tree = Value::Record([("password".to_string(), v)].into_iter().collect());
+        assert!(leaks(None, &tree).is_empty());
     }
 
     #[test]
