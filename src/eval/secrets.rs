@@ -31,6 +31,8 @@ pub enum Rule {
     Flag,
     /// The password part of a URL's userinfo (`https://user:pass@host`).
     Url,
+    /// A `password = ...` or `password: ...` line of a configuration file in a string.
+    ConfigLine,
 }
 
 /// A plaintext secret found in a value tree.
@@ -50,6 +52,7 @@ impl Leak {
             Rule::Key | Rule::SecretData => format!("`{w}` holds a plaintext secret"),
             Rule::Env => format!("the environment variable `{w}` holds a plaintext secret"),
             Rule::Flag => format!("the flag `{w}` holds a plaintext secret"),
+            Rule::ConfigLine => format!("the line `{w}` of this text holds a plaintext secret"),
             Rule::Url if w.is_empty() => "a URL carries a password".into(),
             Rule::Url => format!("a URL carries the password of `{w}`"),
         }
@@ -61,6 +64,7 @@ impl Leak {
             Rule::Env => "read it from a Secret made from the secret store: `valueFrom.secretKeyRef { name = ..., key = ... }`",
             Rule::Flag => "pass it through an environment variable read from a Secret (`--flag=$(VAR)`), or use the program's option that reads a file",
             Rule::Url => "leave the password out of the URL and give it to the program from a Secret made from the secret store",
+            Rule::ConfigLine => "keep the file in a Secret made from the secret store (an ExternalSecret template can fill in the value: `{{ .password }}`)",
         }
     }
 
@@ -145,6 +149,12 @@ fn walk(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Leak>, depth: usize) {
                     path: path.clone(),
                     rule: Rule::Url,
                     what: user,
+                });
+            } else if let Some(key) = config_line_secret(s) {
+                out.push(Leak {
+                    path: path.clone(),
+                    rule: Rule::ConfigLine,
+                    what: key,
                 });
             }
         }
@@ -332,6 +342,53 @@ fn is_plaintext_str(s: &str) -> bool {
             })
     };
     !(reference("$(", ')') || reference("${", '}'))
+}
+
+/// The key of the first `key = value` / `key: value` line of a multi-line text (a
+/// configuration file) whose key is a credential and whose value is plaintext. Values
+/// that are words of configuration, not secrets (`true`, `none`, ...), are left alone.
+fn config_line_secret(s: &str) -> Option<String> {
+    if !s.contains('\n') {
+        return None;
+    }
+    for line in s.lines() {
+        let line = line.trim().trim_start_matches("- ");
+        let Some(at) = line.find(['=', ':']) else {
+            continue;
+        };
+        let (key, value) = (line[..at].trim(), line[at + 1..].trim());
+        let key = key.trim_matches(|c| c == '"' || c == '\'');
+        if key.is_empty() || key.contains(char::is_whitespace) || !is_credential(key, false) {
+            continue;
+        }
+        let value = value.split(" #").next().unwrap_or_default().trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == ';');
+        let word = value.to_ascii_lowercase();
+        let config_word = matches!(
+            word.as_str(),
+            "true"
+                | "false"
+                | "yes"
+                | "no"
+                | "on"
+                | "off"
+                | "null"
+                | "none"
+                | "~"
+                | "|"
+                | ">"
+                | "|-"
+                | ">-"
+                | "[]"
+                | "{}"
+                | "{"
+                | "["
+        );
+        if !config_word && is_plaintext_str(value) {
+            return Some(key.to_string());
+        }
+    }
+    None
 }
 
 /// The user of a URL in `s` whose userinfo carries a password (`scheme://user:pw@host`).
