@@ -578,6 +578,9 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     out.component_uses = std::mem::take(&mut ev.component_uses);
     out.capability_uses = std::mem::take(&mut ev.capability_uses);
     out.address_uses = std::mem::take(&mut ev.address_uses);
+    if let Some(values) = &out.values {
+        ev.report_values_leaks(values);
+    }
     // A name that cannot be used is the one error reported: what the body says about
     // names built from it (`"${name}-db"`) only repeats it. The body still runs, so what
     // the component provides is known and its users report nothing either.
@@ -956,9 +959,12 @@ fn exec(
                             span: value.span,
                         };
                         if path.len() > 1 {
-                            ev.record_items(std::slice::from_ref(&item), &mut target);
+                            let items = std::slice::from_ref(&item);
+                            ev.record_items(items, &mut target);
+                            ev.values_written(items, value.span);
                         } else if let ExprKind::Record { items, .. } = &value.kind {
                             ev.record_items(items, &mut target);
+                            ev.values_written(items, value.span);
                         } else {
                             ev.error(
                                 "E0301",
@@ -1282,18 +1288,11 @@ fn include_manifest(
                 continue;
             }
         };
-        let holds_values =
-            |key: &str| matches!(fields.get(key), Some(Value::Record(r)) if !r.is_empty());
-        if api_version == "v1"
-            && kind == "Secret"
-            && (holds_values("data") || holds_values("stringData"))
-        {
-            ev.diags.push(
-                crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
-                    .label("this document")
-                    .secondary(ev.file, span, "included here")
-                    .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)"),
-            );
+        if let Some(leak) = crate::eval::secrets::leaks(None, doc).into_iter().next() {
+            let secret_doc = api_version == "v1" && kind == "Secret";
+            ev.diags.push(manifest_leak(
+                &leak, secret_doc, &name, &wanted, asset, doc_span, ev.file, span,
+            ));
             continue;
         }
         let mut body = fields.clone();
@@ -1392,6 +1391,41 @@ fn invalid_field(field: &str, value: &str, reason: &str) -> String {
             crate::lower::shown(value)
         )
     }
+}
+
+/// E0304 for the first plaintext secret of a manifest document (one document, one error).
+#[allow(clippy::too_many_arguments)]
+fn manifest_leak(
+    leak: &crate::eval::secrets::Leak,
+    secret_doc: bool,
+    name: &str,
+    wanted: &str,
+    asset: SourceFile,
+    doc_span: Span,
+    file: SourceFile,
+    span: Span,
+) -> crate::diag::Diag {
+    use crate::eval::secrets::{Rule, Seg};
+    let top_secret_data = secret_doc
+        && matches!(leak.rule, Rule::Key | Rule::SecretData)
+        && matches!(leak.path.first(), Some(Seg::Key(k)) if k == "data" || k == "stringData");
+    let d = if top_secret_data {
+        crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
+            .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)")
+    } else {
+        let mut d = crate::diag::Diag::error(
+            "E0304",
+            asset,
+            doc_span,
+            format!("{}, in `{name}` of `{wanted}`", leak.message()),
+        )
+        .note(format!("at `{}`", leak.path_text()))
+        .help(leak.help());
+        d.notes.extend(leak.note());
+        d
+    };
+    d.label("this document")
+        .secondary(file, span, "included here")
 }
 
 /// `a/./b/../c` is `a/c`; a leading `/` is dropped (paths are relative to the lab).
@@ -1503,6 +1537,8 @@ fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
     };
     let mut body = Value::Record(IndexMap::new());
     ev.record_items(&r.body, &mut body)?;
+    let span = r.kind.span.to(r.name.span);
+    ev.report_leaks(Some((&api_version, &r.kind.text)), &body, &r.body, span);
     Some(Resource {
         api_version,
         kind: r.kind.text.clone(),

@@ -136,9 +136,21 @@ a quantity: `90% of memory_limit`, or `memory_limit * 90%`.",
         title: "plaintext secret",
         explanation: "A secret must be a reference into a secret store, never a value in a \
 `.lab` file (the lab is committed to git). Parameters of type `secret` take \
-`secret(\"path/in/store\")`; in open value trees, keys that name credentials (`password`, \
-`token`, `apiKey`, `secretKey`, ...) may not hold string literals.\n\nStore the value in the \
-secret store (for example a password manager) and refer to it by path.",
+`secret(\"path/in/store\")`, and a secret reference cannot be written into a manifest.\n\n\
+The evaluated values of resource bodies, Helm values and manifests are checked wherever \
+they come from (a literal, interpolation, `+`, `if`, `join`, a parameter, `lab.vars`): a \
+value other than an empty string, a boolean or a template (`{{ .password }}`, `$(VAR)`) \
+may not be in a Secret's `data`/`stringData`, under a key that names a credential \
+(`password`, `adminPassword`, `DB_PASSWORD`, `apiToken`, `client-secret`, `accessKey`, \
+`credentials`, `auth`, ...), in the `value` of a `{ name, value }` env entry whose name \
+does, after a credential flag in `args`/`command` (`--password=...`), as the password \
+of a URL (`https://user:pass@host`), or on a credential line of a multi-line text (a \
+configuration file: `password = ...`). Keys are matched by their words (`passport`, \
+`tokenizer` are not credentials) and names of references are exempt (`secretName`, \
+`existingSecret`, `secretKeyRef`, `passwordSecret`, `passwordKey`).\n\nStore the value \
+in the secret store (for example a password manager), refer to it by path, and let a \
+template create the Secret from it (an ExternalSecret); read it in pods with \
+`valueFrom.secretKeyRef`.",
     },
     Code {
         code: "E0305",

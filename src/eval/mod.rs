@@ -5,6 +5,7 @@
 //! bounds the work per component. Type checking happens here too: every value is checked
 //! against the type expected where it is written, and literals are interpreted by it.
 
+pub mod secrets;
 pub mod value;
 
 use std::net::IpAddr;
@@ -46,24 +47,6 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
 
 /// The longest list `range(n)` makes.
 const MAX_RANGE: i64 = 10_000;
-
-/// Keys in open value trees that hold credentials; a string literal there is a
-/// plaintext secret (E0304).
-const CREDENTIAL_KEYS: &[&str] = &[
-    "password",
-    "passwd",
-    "token",
-    "apikey",
-    "api_key",
-    "api-key",
-    "secretkey",
-    "secret_key",
-    "secretaccesskey",
-    "privatekey",
-    "private_key",
-    "clientsecret",
-    "client_secret",
-];
 
 /// A capability use: a value of capability type, to be matched against providers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -147,6 +130,9 @@ pub struct Evaluator<'a> {
     /// Where the lab asked for the template or operator being evaluated (the instance's
     /// name, or the outermost `include`): what whole-lab diagnostics point at.
     pub site: Option<(SourceFile, Span)>,
+    /// The `values` statements run so far, checked for plaintext secrets once the values
+    /// are complete (`secrets::Evaluator::report_values_leaks`).
+    pub value_writers: Vec<secrets::Writer>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -166,6 +152,7 @@ impl<'a> Evaluator<'a> {
             capability_uses: Vec::new(),
             address_uses: Vec::new(),
             site: None,
+            value_writers: Vec::new(),
         }
     }
 
@@ -1023,6 +1010,9 @@ impl<'a> Evaluator<'a> {
                 v => mismatch(self, &v),
             },
             Ty::Url => match v {
+                Value::Url(ref s) | Value::Str(ref s) if secrets::url_password(s).is_some() => {
+                    self.url_with_password(span, s)
+                }
                 Value::Url(_) => Some(v),
                 Value::Str(s) => match literal::parse_url(&s) {
                     // Keep the text as written: `Url` normalises (adds a trailing `/`).
@@ -1563,7 +1553,7 @@ impl<'a> Evaluator<'a> {
                         continue;
                     };
                     if check_secrets {
-                        self.check_plaintext(path, value);
+                        self.check_literal_secret(items, path, value);
                     }
                     // A typed record or map (`map<secret>`, a record type with a secret
                     // field) may hold references; an open tree becomes a manifest.
@@ -1632,27 +1622,6 @@ impl<'a> Evaluator<'a> {
             }
         }
         ok.then_some(())
-    }
-
-    /// A string literal under a credential-named key is a plaintext secret.
-    fn check_plaintext(&mut self, path: &KeyPath, value: &Expr) {
-        let Some(last) = path.last() else { return };
-        let key = last.text.to_ascii_lowercase();
-        if !CREDENTIAL_KEYS.contains(&key.as_str()) {
-            return;
-        }
-        if let Some(text) = value.as_plain_str() {
-            if !text.is_empty() {
-                let d = self
-                    .error(
-                        "E0304",
-                        value.span,
-                        format!("`{}` holds a plaintext secret", last.text),
-                    )
-                    .lbl("secret value written in the lab");
-                d.help = Some("keep it in the secret store and pass secret(\"path\") to a template that creates a Secret from it".into());
-            }
-        }
     }
 }
 

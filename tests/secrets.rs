@@ -1,0 +1,123 @@
+//! The plaintext-secret check (E0304) as data: every line of a leak fixture marked
+//! `# leak` gets exactly one E0304 whose primary label starts on it, and no other line
+//! does; every legitimate variant under `tests/secrets/` compiles without a diagnostic.
+//!
+//! Leak fixtures are the `tests/ui/e0304-*` cases with at least one marker (their
+//! renderings are snapshotted by `tests/ui.rs`); YAML documents are marked on their
+//! `---` line, where a manifest's diagnostics point.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use labc::db::LabDb;
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
+}
+
+/// The sources of a fixture: a single `.lab` file, or a directory read as a lab.
+fn sources(path: &Path) -> Vec<(String, String)> {
+    if path.is_dir() {
+        labc::cli::read_lab(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    } else {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        vec![(name, text)]
+    }
+}
+
+fn entries(d: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(prefix) && (p.is_dir() || name.ends_with(".lab"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// (file, 1-based line) -> count, of the lines marked `# leak`.
+fn markers(sources: &[(String, String)]) -> BTreeMap<(String, usize), usize> {
+    let mut out = BTreeMap::new();
+    for (path, text) in sources {
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("# leak") {
+                *out.entry((path.clone(), i + 1)).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The diagnostics of a lab: (code, file, line of the primary label, message).
+fn diagnostics(sources: Vec<(String, String)>) -> Vec<(String, String, usize, String)> {
+    let db = LabDb::default();
+    let lab = db.load(sources);
+    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    diags
+        .iter()
+        .map(|d| {
+            let text = d.primary.file.text(&db);
+            let start = (d.primary.span.start as usize).min(text.len());
+            let line = text[..start].matches('\n').count() + 1;
+            let path = d.primary.file.path(&db).clone();
+            (d.code.to_string(), path, line, d.message.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn every_marked_leak_is_reported_where_it_is_written() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for path in entries(&dir("ui"), "e0304-") {
+        let sources = sources(&path);
+        let expected = markers(&sources);
+        if expected.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let mut got = BTreeMap::new();
+        for (code, file, line, message) in diagnostics(sources) {
+            if code != "E0304" {
+                failures.push(format!(
+                    "{}: unexpected {code} at {file}:{line}: {message}",
+                    path.display()
+                ));
+                continue;
+            }
+            *got.entry((file, line)).or_insert(0usize) += 1;
+        }
+        if got != expected {
+            failures.push(format!(
+                "{}:\n    marked   {:?}\n    reported {:?}",
+                path.display(),
+                expected,
+                got
+            ));
+        }
+    }
+    assert!(checked >= 8, "only {checked} leak fixtures found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn legitimate_variants_compile_clean() {
+    let fixtures = entries(&dir("secrets"), "");
+    assert!(!fixtures.is_empty());
+    let mut failures = Vec::new();
+    for path in fixtures {
+        for (code, file, line, message) in diagnostics(sources(&path)) {
+            failures.push(format!(
+                "{}: {code} at {file}:{line}: {message}",
+                path.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
