@@ -1,5 +1,5 @@
-//! The command line: `labc build`, `labc check`, `labc explain`. The only module that
-//! reads and writes files.
+//! The command line: `labc build`, `labc check`, `labc explain`. The only module (with its
+//! submodules) that reads and writes files.
 //!
 //! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
 

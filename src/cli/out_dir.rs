@@ -148,10 +148,16 @@ pub struct Lock {
 /// when the other build does, however it ends.
 pub fn lock(out: &OutDir, shown: &Path) -> Result<Lock, String> {
     let path = out.sibling("lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    // Never through a link, and never blocking on a FIFO put in its place.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        options.custom_flags(flags.bits() as i32);
+    }
+    let file = options
         .open(&path)
         .map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
     #[cfg(unix)]
@@ -211,7 +217,7 @@ pub fn recover_and_clean(out: &OutDir) -> Result<(), String> {
         // clean-up failed before, were already superseded).
         let newest = olds
             .iter()
-            .filter(|p| p.is_dir())
+            .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()))
             .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         if let Some(old) = newest {
             std::fs::rename(old, &out.path).map_err(|e| {
