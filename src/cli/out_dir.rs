@@ -121,17 +121,26 @@ pub fn refuse_overlap(out: &Path, lab: &Path) -> Result<(), String> {
         return Ok(());
     };
     let out_real = resolve(out)?.path;
-    let why = if out_real == lab_real {
-        "is the lab directory itself: building would replace the lab with its output"
+    let (relation, why) = if out_real == lab_real {
+        (
+            "is the lab directory itself",
+            "building would replace the lab with its output",
+        )
     } else if out_real.starts_with(&lab_real) {
-        "is inside the lab directory: labc would read its own output as part of the lab"
+        (
+            "is inside the lab directory",
+            "labc would read its own output as part of the lab",
+        )
     } else if lab_real.starts_with(&out_real) {
-        "contains the lab directory: building would replace the lab with its output"
+        (
+            "contains the lab directory",
+            "building would replace the lab with its output",
+        )
     } else {
         return Ok(());
     };
     Err(format!(
-        "the output directory {} ({}) {why} {}; choose an output directory outside the lab",
+        "the output directory {} ({}) {relation} {}: {why}; choose an output directory outside the lab",
         out.display(),
         out_real.display(),
         lab_real.display()
