@@ -238,7 +238,7 @@ fn swap(tmp: &Path, dir: &OutDir) -> Result<Option<PathBuf>, String> {
     if std::fs::symlink_metadata(&dir.path).is_err() {
         std::fs::rename(tmp, &dir.path)
             .map_err(|e| format!("cannot create {}: {e}", dir.path.display()))?;
-        sync_dir(&dir.parent)?;
+        sync_parent(dir);
         return Ok(None);
     }
     let previous = match exchange(tmp, &dir.path) {
@@ -251,8 +251,16 @@ fn swap(tmp: &Path, dir: &OutDir) -> Result<Option<PathBuf>, String> {
         }
         Err(e) => return Err(e),
     };
-    sync_dir(&dir.parent)?;
+    sync_parent(dir);
     Ok(Some(previous))
+}
+
+/// Sync OUT's parent after the swap, so the new name is on disk. The new tree is in place
+/// by then: a failure is a warning, not a failed build (and must not remove anything).
+fn sync_parent(dir: &OutDir) {
+    if let Err(e) = sync_dir(&dir.parent) {
+        warn(&format!("the new tree is in place, but {e}"));
+    }
 }
 
 /// Atomically exchange `a` and `b` (Linux `renameat2(RENAME_EXCHANGE)`). `Ok(false)` when
