@@ -1,0 +1,175 @@
+//! The command line: `labc build`, `labc check`, `labc explain`. The only module (with its
+//! submodules) that reads and writes files.
+//!
+//! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
+
+mod out_dir;
+mod rel_path;
+mod tree;
+mod walk;
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::LabDb;
+use crate::diag::{self, Severity};
+use crate::emit;
+
+pub use tree::write_tree;
+pub use walk::read_lab;
+
+/// The manifest labc keeps in an output directory: the files it wrote, one per line.
+pub const MANIFEST: &str = ".labc-manifest";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "labc",
+    version,
+    about = "Type-check a .lab home lab and lower it to Flux YAML trees"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+    /// Read the standard library from DIR (its `*.lab` files) instead of the copy built
+    /// into labc: for working on the stdlib without rebuilding labc.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub stdlib: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the lab and write its Flux trees to OUT (nothing is written if it has errors).
+    Build {
+        /// The lab directory (every .lab file under it is part of the lab).
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// The output directory: the repository folder the lab's `path` names.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Check the lab and report diagnostics; write nothing.
+    Check {
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+    },
+    /// Explain a diagnostic code (`labc explain E0402`), or list them all.
+    Explain {
+        code: Option<String>,
+        /// List every code with its title.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+/// Run the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    };
+    let stdlib = cli.stdlib.as_deref();
+    match cli.command {
+        Command::Explain { code, list } => explain(code, list),
+        Command::Check { dir } => match check(&dir, stdlib, color) {
+            Ok((_, errors)) => i32::from(errors > 0),
+            Err(e) => io_error(e),
+        },
+        Command::Build { dir, out } => build(&dir, &out, stdlib, color),
+    }
+}
+
+/// `labc build`: compile, and write the tree only if there are no errors and OUT does not
+/// overlap the lab (a lab with errors exits 1 whatever OUT is).
+fn build(dir: &Path, out: &Path, stdlib: Option<&Path>, color: bool) -> i32 {
+    let files = match check(dir, stdlib, color) {
+        Ok((_, errors)) if errors > 0 => {
+            eprintln!("labc: {errors} error(s); nothing written");
+            return 1;
+        }
+        Ok((files, _)) => files,
+        Err(e) => return io_error(e),
+    };
+    match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, &files)) {
+        Ok(()) => {
+            eprintln!("labc: wrote {} files to {}", files.len(), out.display());
+            0
+        }
+        Err(e) => io_error(e),
+    }
+}
+
+fn io_error(e: String) -> i32 {
+    eprintln!("labc: error: {e}");
+    2
+}
+
+fn explain(code: Option<String>, list: bool) -> i32 {
+    if list || code.is_none() {
+        for c in diag::codes::CODES {
+            println!("{}  {}", c.code, c.title);
+        }
+        return 0;
+    }
+    let code = code.unwrap_or_default();
+    match diag::codes::lookup(&code) {
+        Some(c) => {
+            println!("{}: {}\n\n{}", c.code, c.title, c.explanation);
+            0
+        }
+        None => {
+            eprintln!("labc: unknown code `{code}` (labc explain --list shows them all)");
+            2
+        }
+    }
+}
+
+/// The `*.lab` files directly in `dir`, as (file name, text): a stdlib given with
+/// `--stdlib`.
+fn read_stdlib(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let sources: Vec<(String, String)> = read_lab(dir)?
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".lab") && !rel.contains('/'))
+        .collect();
+    if sources.is_empty() {
+        return Err(format!("`{}` holds no .lab files", dir.display()));
+    }
+    Ok(sources)
+}
+
+/// Compile the lab in `dir`, print diagnostics, return the output files and error count.
+fn check(
+    dir: &Path,
+    stdlib: Option<&Path>,
+    color: bool,
+) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
+    let sources = read_lab(dir)?;
+    let db = LabDb::default();
+    let lab = match stdlib {
+        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
+        None => db.load(sources),
+    };
+    let (out, diags) = emit::compile_with_diagnostics(&db, lab);
+    diag::render_stderr(&db, &diags, color);
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if errors + warnings > 0 {
+        eprintln!("labc: {errors} error(s), {warnings} warning(s)");
+    }
+    Ok((out.files.clone(), errors))
+}
