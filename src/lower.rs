@@ -253,6 +253,15 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         /// generated one.
         generated_namespaces: Vec<&'a str>,
     }
+    // The namespaces each component owns, in `ns_owner` order: one pass, not a scan of
+    // every namespace per component (quadratic on a cluster with many tenants).
+    let mut owned_by: IndexMap<&str, Vec<&str>> = IndexMap::new();
+    for (ns, owner) in &ns_owner {
+        owned_by
+            .entry(owner.as_str())
+            .or_default()
+            .push(ns.as_str());
+    }
     let mut plans = Vec::new();
     for c in &components {
         if !c.ok {
@@ -322,11 +331,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 }
             }
         }
-        let owned_namespaces: Vec<&str> = ns_owner
-            .iter()
-            .filter(|(_, owner)| **owner == c.name)
-            .map(|(ns, _)| ns.as_str())
-            .collect();
+        let owned_namespaces: Vec<&str> =
+            owned_by.get(c.name.as_str()).cloned().unwrap_or_default();
         let main_nonempty =
             c.out.chart.is_some() || !app_resources.is_empty() || !owned_namespaces.is_empty();
         if main_nonempty {
