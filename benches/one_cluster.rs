@@ -36,7 +36,7 @@ fn main() {
         sizes
     };
     for n in sizes {
-        let mut db = labc::db::LabDb::default();
+        let db = labc::db::LabDb::default();
         let lab = db.load(lab(n));
         let start = Instant::now();
         let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
