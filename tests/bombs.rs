@@ -170,3 +170,89 @@ fn the_share_is_the_lab_budget_divided() {
         labc::eval::SIZE_BUDGET
     );
 }
+
+/// A template whose one line holds `n` unknown names: `n` diagnostics on one long line.
+fn long_line_lab(n: usize) -> String {
+    let names: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+    format!(
+        "{HEAD}template t() {{\n  resource \"v1\" ConfigMap \"x\" {{ data.a = [{}] }}\n}}\n",
+        names.join(", ")
+    )
+}
+
+#[test]
+fn long_lines_render_a_window_around_the_label() {
+    // 1,000 errors on one 7 KB line: each rendering shows a window of the line, so the
+    // output grows with the number of diagnostics, not with the length of the line.
+    let text = long_line_lab(1000);
+    let db = labc::db::LabDb::default();
+    let lab = db.load(vec![("lab.lab".to_string(), text.clone())]);
+    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert_eq!(diags.len(), 1000);
+    let out = labc::diag::render_plain(&db, &diags);
+    assert!(
+        out.len() < 1000 * 700,
+        "{} bytes for 1,000 diagnostics",
+        out.len()
+    );
+    assert!(
+        out.lines().all(|l| l.len() < 400),
+        "a rendered line is long"
+    );
+
+    // The window is cut with marks, and the caret still sits under the name, whose
+    // real line and column are given.
+    let block = out
+        .split("\n\n")
+        .find(|b| b.contains("unknown name `u827`"))
+        .expect("the diagnostic of u827");
+    let line_no = text[..text.find("[u0,").unwrap()].lines().count();
+    let column = text
+        .lines()
+        .nth(line_no - 1)
+        .unwrap()
+        .find("u827,")
+        .unwrap()
+        + 1;
+    assert!(
+        block.contains(&format!("lab.lab:{line_no}:{column}")),
+        "{block}"
+    );
+    let source = block.lines().find(|l| l.contains('…')).expect("a cut line");
+    let carets = block.lines().find(|l| l.contains('^')).expect("carets");
+    let at = |l: &str, pat: &str| l[..l.find(pat).unwrap()].chars().count();
+    assert_eq!(at(source, "u827,"), at(carets, "^^^^"), "{block}");
+    assert!(source.starts_with(&format!("{line_no} │ …")), "{source}");
+}
+
+#[test]
+fn a_label_over_a_whole_long_line_is_cut_too() {
+    // A label covering 10,000 bytes of one line (and one over several lines) renders a
+    // bounded window.
+    let text = format!("{HEAD}# {}\nx\n{}\n", "a".repeat(10_000), "é".repeat(5_000));
+    let db = labc::db::LabDb::default();
+    let lab = db.load(vec![("lab.lab".to_string(), text.clone())]);
+    let file = *lab
+        .files(&db)
+        .iter()
+        .find(|f| f.path(&db) == "lab.lab")
+        .unwrap();
+    let start = text.find("# a").unwrap();
+    let diags = vec![
+        labc::diag::Diag::error(
+            "E0201",
+            file,
+            labc::syntax::ast::Span::new(start, start + 10_002),
+            "one line",
+        ),
+        labc::diag::Diag::error(
+            "E0201",
+            file,
+            labc::syntax::ast::Span::new(start + 5, text.len() - 3),
+            "several lines",
+        ),
+    ];
+    let out = labc::diag::render_plain(&db, &diags);
+    assert!(out.len() < 3000, "{out}");
+    assert!(out.contains("one line") && out.contains("several lines"));
+}
