@@ -149,25 +149,43 @@ fn many_components_share_the_lab_budget() {
 
 #[test]
 fn the_share_is_the_lab_budget_divided() {
-    // Pure and deterministic: the share depends on the number of component evaluations
+    // Pure and deterministic: the shares depend on the number of component evaluations
     // only, never on what the other components built.
+    use labc::eval::*;
     let db = labc::db::LabDb::default();
     let mut text = HEAD.to_string();
     for i in 0..1000 {
         text.push_str(&format!("tenant t{i} on c0 {{}}\n"));
     }
     let lab = db.load(vec![("lab.lab".to_string(), text)]);
-    assert_eq!(
-        *labc::eval::component_size_share(&db, lab),
-        labc::eval::MIN_SIZE_SHARE
+    let n = *component_evaluations(&db, lab);
+    assert_eq!(n, 1000);
+    assert_eq!(component_size_share(n), MIN_SIZE_SHARE);
+    assert_eq!(component_value_share(n), MIN_VALUE_SHARE);
+    assert_eq!(component_size_share(1), SIZE_BUDGET);
+    assert_eq!(component_value_share(1), VALUE_BUDGET);
+    assert_eq!(component_size_share(20), LAB_SIZE_BUDGET / 20);
+}
+
+#[test]
+fn many_components_share_the_evaluation_budget() {
+    // One instance evaluating 20,000 expressions (under the per-component limit) in a lab
+    // of 400 components: over its share of the lab's evaluations. One E0307.
+    let mut text = format!(
+        "{HEAD}template busy() {{\n  resource \"v1\" ConfigMap name {{ data.x = str([for i in range(100): len([for j in range(100) if false: j])]) }}\n}}\ninstance b = busy on c0\n"
     );
-    let lab = db.load(vec![(
-        "lab.lab".to_string(),
-        format!("{HEAD}tenant t on c0 {{}}\n"),
-    )]);
-    assert_eq!(
-        *labc::eval::component_size_share(&db, lab),
-        labc::eval::SIZE_BUDGET
+    for i in 1..400 {
+        text.push_str(&format!("tenant t{i} on c0 {{}}\n"));
+    }
+    let diags = diagnostics(&text);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].0, "E0307");
+    let share = labc::eval::component_value_share(400);
+    assert!(share < labc::eval::VALUE_BUDGET);
+    assert!(
+        diags[0].1.contains(&format!("{share} expressions")),
+        "{}",
+        diags[0].1
     );
 }
 

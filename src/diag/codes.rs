@@ -161,8 +161,8 @@ broken and suggests a valid name when it can.",
 deep. Two budgets guard against runaway templates. One component may evaluate at most \
 100000 expressions. And it may build at most 32 MiB of values, counted as string bytes \
 plus 160 per list element or record entry, every copy included (reading a variable copies \
-its value); in a lab with many components each gets an equal share of 256 MiB, and at \
-least 2 MiB. A value that doubles at each step (`p1 = p0 + p0`, `xs + xs`, \
+its value). In a lab with many components, each gets an equal share of the lab's budgets \
+(4000000 expressions and 256 MiB), and at least 10000 expressions and 2 MiB. A value that doubles at each step (`p1 = p0 + p0`, `xs + xs`, \
 `\"${a}${a}\"`, `[x, x]`, a component's argument computed from another's twice) \
 outgrows any budget after a few dozen steps. The error points at the expression that made \
 the value too big, once; components that read a value cut this way are left out \

@@ -19,7 +19,12 @@ use crate::syntax::ast::*;
 pub use value::{ComponentRef, Ty, Value};
 
 /// Most expressions one component may evaluate (a guard against runaway `for` nesting).
-const VALUE_BUDGET: usize = 100_000;
+pub const VALUE_BUDGET: usize = 100_000;
+/// Most expressions all components of a lab may evaluate together, shared like
+/// `LAB_SIZE_BUDGET`, each component getting at least `MIN_VALUE_SHARE` (the largest
+/// component of the example lab evaluates about 3,400).
+pub const LAB_VALUE_BUDGET: usize = 4_000_000;
+pub const MIN_VALUE_SHARE: usize = 10_000;
 /// What one string byte, list element or record entry costs in the size budget: an entry
 /// is about this many bytes of memory, so the budget is roughly the memory built.
 const ENTRY_SIZE: usize = 160;
@@ -155,6 +160,8 @@ pub struct Evaluator<'a> {
     pub context: Context,
     scopes: Scopes,
     budget: usize,
+    /// The whole evaluation allowance (`budget` is what is left of it).
+    budget_limit: usize,
     /// What may still be built (see `SIZE_BUDGET`); `size_limit` is the whole allowance.
     size_left: usize,
     size_limit: usize,
@@ -185,6 +192,7 @@ impl<'a> Evaluator<'a> {
             context: Context::Component,
             scopes: Scopes::default(),
             budget: VALUE_BUDGET,
+            budget_limit: VALUE_BUDGET,
             size_left: SIZE_BUDGET,
             size_limit: SIZE_BUDGET,
             cut: false,
@@ -235,9 +243,12 @@ impl<'a> Evaluator<'a> {
 
     /// Limit what this evaluator may build to a component's share of the lab's budget.
     pub fn use_component_share(&mut self) {
-        let share = *component_size_share(self.db, self.lab);
+        let evaluations = *component_evaluations(self.db, self.lab);
+        let share = component_size_share(evaluations);
         self.size_left = share;
         self.size_limit = share;
+        self.budget = component_value_share(evaluations);
+        self.budget_limit = self.budget;
     }
 
     /// Whether the budget of this evaluation is spent (E0307 was reported).
@@ -251,14 +262,20 @@ impl<'a> Evaluator<'a> {
         }
         self.budget -= 1;
         if self.budget == 0 {
+            let limit = self.budget_limit;
             let d = self
                 .error(
                     "E0307",
                     span,
-                    format!("this component evaluates more than {VALUE_BUDGET} expressions"),
+                    format!("this component evaluates more than {limit} expressions"),
                 )
                 .lbl("evaluation stopped here");
-            d.help = Some("a `for` inside a `for` multiplies: iterate over shorter lists, or split the component".into());
+            let share = if limit < VALUE_BUDGET {
+                format!(" (each component of this lab may evaluate {limit}, its share of {LAB_VALUE_BUDGET} for the whole lab)")
+            } else {
+                String::new()
+            };
+            d.help = Some(format!("a `for` inside a `for` multiplies{share}: iterate over shorter lists, or split the component"));
             return false;
         }
         true
@@ -1868,16 +1885,27 @@ fn human_size(n: usize) -> String {
     }
 }
 
-/// A component evaluation's share of `LAB_SIZE_BUDGET`: the lab's budget divided by the
-/// number of (component, cluster) evaluations, within `MIN_SIZE_SHARE..=SIZE_BUDGET`.
+/// The number of (component, cluster) evaluations of the lab, which share the lab's
+/// budgets.
 #[salsa::tracked]
-pub fn component_size_share(db: &dyn Db, lab: Lab) -> usize {
-    let evaluations: usize = queries::item_index(db, lab)
+pub fn component_evaluations(db: &dyn Db, lab: Lab) -> usize {
+    queries::item_index(db, lab)
         .components
         .iter()
         .map(|c| c.on.len())
-        .sum();
+        .sum()
+}
+
+/// A component evaluation's share of `LAB_SIZE_BUDGET`, within
+/// `MIN_SIZE_SHARE..=SIZE_BUDGET`.
+pub fn component_size_share(evaluations: usize) -> usize {
     (LAB_SIZE_BUDGET / evaluations.max(1)).clamp(MIN_SIZE_SHARE, SIZE_BUDGET)
+}
+
+/// A component evaluation's share of `LAB_VALUE_BUDGET`, within
+/// `MIN_VALUE_SHARE..=VALUE_BUDGET`.
+pub fn component_value_share(evaluations: usize) -> usize {
+    (LAB_VALUE_BUDGET / evaluations.max(1)).clamp(MIN_VALUE_SHARE, VALUE_BUDGET)
 }
 
 /// The path of the first secret reference inside `v`, however deep.
