@@ -274,3 +274,28 @@ fn a_label_over_a_whole_long_line_is_cut_too() {
     assert!(out.len() < 3000, "{out}");
     assert!(out.contains("one line") && out.contains("several lines"));
 }
+
+#[test]
+fn a_missing_capability_among_many_providers_lists_a_few() {
+    // 2,000 tenants each providing a storage class and 2,000 asking for a missing one:
+    // each error names a bounded list, not every provider (which also made the errors
+    // quadratic to produce and to render).
+    let mut text = format!(
+        "{HEAD}template user(class: storage_class) {{\n  resource \"v1\" ConfigMap name {{ data.c = class }}\n}}\n"
+    );
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "tenant p{i} on c0 {{ provides storage_class \"zz{i}\" }}\ninstance u{i} = user on c0 {{ class = \"missing-{i}\" }}\n"
+        ));
+    }
+    let db = labc::db::LabDb::default();
+    let lab = db.load(vec![("lab.lab".to_string(), text)]);
+    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    assert_eq!(diags.len(), 2000);
+    assert!(diags.iter().all(|d| d.code == "E0402"));
+    let help = diags[0].help.as_deref().unwrap_or_default();
+    assert!(help.ends_with(", ..."), "{help}");
+    assert!(help.len() < 400, "{help}");
+    let out = labc::diag::render_plain(&db, &diags);
+    assert!(out.len() < 2000 * 1000, "{} bytes", out.len());
+}
