@@ -406,6 +406,22 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
         /// generated one.
         generated_namespaces: Vec<&'a str>,
     }
+    // The namespaces each component owns, in `ns_owner` order: one pass, not a scan of
+    // every namespace per component (quadratic on a cluster with many tenants).
+    let mut owned_by: IndexMap<&str, Vec<&str>> = IndexMap::new();
+    for (ns, owner) in &ns_owner {
+        owned_by
+            .entry(owner.as_str())
+            .or_default()
+            .push(ns.as_str());
+    }
+    // The first CRD of each (apiVersion, kind): a lookup per resource, not a scan.
+    let mut crd_index: IndexMap<(&str, &str), usize> = IndexMap::new();
+    for (i, (crd, _)) in crds.iter().enumerate() {
+        crd_index
+            .entry((crd.api_version.as_str(), crd.kind.as_str()))
+            .or_insert(i);
+    }
     let mut plans = Vec::new();
     for c in &components {
         if !c.ok {
@@ -419,9 +435,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 app_resources.push(r);
                 continue;
             }
-            match crds
-                .iter()
-                .find(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind)
+            match crd_index
+                .get(&(r.api_version.as_str(), r.kind.as_str()))
+                .map(|&i| &crds[i])
             {
                 Some((_, None)) => app_resources.push(r),
                 // Only the component's own chart installs its CRDs with the component, so
@@ -475,11 +491,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
                 }
             }
         }
-        let owned_namespaces: Vec<&str> = ns_owner
-            .iter()
-            .filter(|(_, owner)| **owner == c.name)
-            .map(|(ns, _)| ns.as_str())
-            .collect();
+        let owned_namespaces: Vec<&str> =
+            owned_by.get(c.name.as_str()).cloned().unwrap_or_default();
         let main_nonempty =
             c.out.chart.is_some() || !app_resources.is_empty() || !owned_namespaces.is_empty();
         if main_nonempty {
@@ -904,6 +917,29 @@ fn generated_objects(
     out
 }
 
+/// How many providers of a kind a missing-capability error compares the value with.
+const MAX_SUGGESTED: usize = 1000;
+/// How many of them its help lists.
+const MAX_LISTED: usize = 20;
+
+/// The clusters where each (capability kind, value) is provided, for E0402's note: one
+/// pass over the lab, instead of a scan of every cluster's components per error.
+#[salsa::tracked(returns(ref))]
+pub fn capability_clusters(db: &dyn Db, lab: Lab) -> IndexMap<(String, String), Vec<String>> {
+    let mut out: IndexMap<(String, String), Vec<String>> = IndexMap::new();
+    for cluster in item_index(db, lab).clusters.keys() {
+        for comp in components_on(db, lab, cluster) {
+            for (k, v, _, _) in &comp.out.provides {
+                let on = out.entry((k.clone(), v.clone())).or_default();
+                if on.last() != Some(cluster) {
+                    on.push(cluster.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A component named like the config Kustomization of another (`a-config` next to `a`
 /// with a config part) would make two Flux Kustomizations of one name: `E0508` at it.
 fn check_kustomization_names(
@@ -912,9 +948,11 @@ fn check_kustomization_names(
     has_config: &IndexSet<String>,
 ) {
     for c in components {
-        let Some(owner) = has_config
-            .iter()
-            .find(|o| **o != c.name && format!("{o}-config") == c.name)
+        // A lookup, not a scan: a cluster may hold tens of thousands of components.
+        let Some(owner) = c
+            .name
+            .strip_suffix("-config")
+            .filter(|o| has_config.contains(*o))
         else {
             continue;
         };
@@ -938,25 +976,21 @@ fn report_missing_capability(
     u: &crate::eval::CapabilityUse,
     providers: &IndexMap<(String, String), String>,
 ) {
-    let index = item_index(db, lab);
-    let elsewhere: Vec<String> = index
-        .clusters
-        .keys()
+    let elsewhere: Vec<String> = capability_clusters(db, lab)
+        .get(&(u.kind.clone(), u.value.clone()))
+        .into_iter()
+        .flatten()
         .filter(|c| c.as_str() != cluster)
-        .filter(|c| {
-            components_on(db, lab, c).iter().any(|comp| {
-                comp.out
-                    .provides
-                    .iter()
-                    .any(|(k, v, _, _)| *k == u.kind && *v == u.value)
-            })
-        })
         .cloned()
         .collect();
+    // Suggestions and the list in the help come from the first providers of the kind
+    // only: with thousands of providers and of uses, comparing each use with each
+    // provider would be quadratic (and the list unreadable).
     let here: Vec<&str> = providers
         .keys()
         .filter(|(k, _)| *k == u.kind)
         .map(|(_, v)| v.as_str())
+        .take(MAX_SUGGESTED)
         .collect();
     let mut d = Diag::error(
         "E0402",
@@ -979,7 +1013,17 @@ fn report_missing_capability(
     if let Some(h) = did_you_mean(&u.value, here.iter().copied()) {
         d = d.help(h);
     } else if !here.is_empty() {
-        d = d.help(format!("{} on `{cluster}`: {}", u.kind, here.join(", ")));
+        let shown = &here[..here.len().min(MAX_LISTED)];
+        let more = if here.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        d = d.help(format!(
+            "{} on `{cluster}`: {}{more}",
+            u.kind,
+            shown.join(", ")
+        ));
     } else {
         d = d.help(format!(
             "install an operator that provides {} on `{cluster}`",

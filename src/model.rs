@@ -429,6 +429,9 @@ pub struct Header {
     pub cyclic: bool,
     /// The component's own declaration has errors, so some `args` may be missing.
     pub broken: bool,
+    /// Its header pass went over the evaluation budget (E0307), or read an argument cut
+    /// that way: readers of a missing argument fail silently (one error, not a cascade).
+    pub over_budget: bool,
 }
 
 /// The header of a component: its namespace, definition and bound arguments, from a pass
@@ -443,12 +446,14 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     };
     let lab = *key.lab(db);
     let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
+    ev.use_component_share();
     let mut out = ComponentOut::default();
     run_component(&mut ev, decl, &mut out, true);
     // Diagnostics of this pass are reported by `eval_component`; drop them here.
-    let broken = !ev.diags.is_empty();
+    let broken = !ev.diags.is_empty() || ev.cut;
     Header {
         broken,
+        over_budget: ev.over_budget() || ev.cut,
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
         args: std::sync::Arc::new(out.args),
@@ -471,6 +476,7 @@ fn header_cycle<'db>(db: &'db dyn Db, _id: salsa::Id, key: CompKey<'db>) -> Head
         args: Default::default(),
         cyclic: true,
         broken: false,
+        over_budget: false,
     }
 }
 
@@ -573,6 +579,7 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
         queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
     let lab = *key.lab(db);
     let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
+    ev.use_component_share();
     let mut out = ComponentOut::default();
     run_component(&mut ev, decl, &mut out, false);
     out.component_uses = std::mem::take(&mut ev.component_uses);
@@ -583,10 +590,12 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     }
     // A name that cannot be used is the one error reported: what the body says about
     // names built from it (`"${name}-db"`) only repeats it. The body still runs, so what
-    // the component provides is known and its users report nothing either.
+    // the component provides is known and its users report nothing either. `cut`: a value
+    // read from a component over its budget was missing; that component reports the
+    // error, this one is left out without one.
     let bad_name =
         crate::lower::component_name_problem(&decl.name.text, *key.file(db), decl.name.span);
-    let ok = ev.diags.is_empty() && bad_name.is_none();
+    let ok = ev.diags.is_empty() && bad_name.is_none() && !ev.cut;
     match bad_name {
         Some(d) => d.emit(db),
         None => ev.diags.into_iter().for_each(|d| d.emit(db)),

@@ -192,9 +192,13 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
                     .expect("module registered")
                     .entry(item.name.clone()),
                 DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
-                    // Components must be unique per cluster, not globally.
-                    for other in &index.components {
-                        if other.name == item.name && other.on.iter().any(|o| item.on.contains(o)) {
+                    // Components must be unique per cluster, not globally. Only the
+                    // earlier components of the same name are compared (a scan of all
+                    // components here made the index quadratic in their number).
+                    let same_name = index.component_names.get(&item.name).into_iter().flatten();
+                    for &j in same_name {
+                        let other = &index.components[j];
+                        if other.on.iter().any(|o| item.on.contains(o)) {
                             duplicates.push((other.clone(), item.clone()));
                         }
                     }

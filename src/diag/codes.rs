@@ -171,9 +171,17 @@ Flux Kustomization and its folder in the output.\n\n```lab\ntenant Web_App on in
     Code {
         code: "E0307",
         title: "evaluation limit",
-        explanation: "Evaluation always terminates: there is no recursion, and `for` loops \
-run over finite lists. As a guard against runaway templates, one component may produce at \
-most 100000 values; split it if a real lab needs more.",
+        explanation: "Evaluation always terminates and stays small: there is no recursion, \
+`for` loops run over finite lists, and templates include each other at most 16 levels \
+deep. Two budgets guard against runaway templates. One component may evaluate at most \
+100000 expressions. And it may build at most 32 MiB of values, counted as string bytes \
+plus 160 per list element or record entry, every copy included (reading a variable copies \
+its value). In a lab with many components, each gets an equal share of the lab's budgets \
+(4000000 expressions and 256 MiB), and at least 10000 expressions and 2 MiB. A value that doubles at each step (`p1 = p0 + p0`, `xs + xs`, \
+`\"${a}${a}\"`, `[x, x]`, a component's argument computed from another's twice) \
+outgrows any budget after a few dozen steps. The error points at the expression that made \
+the value too big, once; components that read a value cut this way are left out \
+silently. Build the value once, or split the component.",
     },
     Code {
         code: "E0308",

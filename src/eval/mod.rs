@@ -19,8 +19,28 @@ use crate::queries::{self, ItemIndex, ItemRef};
 use crate::syntax::ast::*;
 pub use value::{ComponentRef, Ty, Value};
 
-/// Most values one component may create (a guard against runaway `for` nesting).
-const VALUE_BUDGET: usize = 100_000;
+/// Most expressions one component may evaluate (a guard against runaway `for` nesting).
+pub const VALUE_BUDGET: usize = 100_000;
+/// Most expressions all components of a lab may evaluate together, shared like
+/// `LAB_SIZE_BUDGET`, each component getting at least `MIN_VALUE_SHARE` (the largest
+/// component of the example lab evaluates about 3,400).
+pub const LAB_VALUE_BUDGET: usize = 4_000_000;
+pub const MIN_VALUE_SHARE: usize = 10_000;
+/// What one string byte, list element or record entry costs in the size budget: an entry
+/// is about this many bytes of memory, so the budget is roughly the memory built.
+const ENTRY_SIZE: usize = 160;
+/// The most one component may build, in bytes of strings plus `ENTRY_SIZE` per list
+/// element or record entry, counting every copy (reading a variable copies its value).
+/// Counting evaluations alone let `p1 = p0 + p0`, repeated 40 times, reach terabytes.
+pub const SIZE_BUDGET: usize = 32 << 20;
+/// What all components of a lab may build together; each component evaluation gets an
+/// equal share, between `MIN_SIZE_SHARE` and `SIZE_BUDGET`. A share computed from the
+/// number of components keeps each query pure: it does not depend on what the others
+/// built, and the lab's total stays within `max(LAB_SIZE_BUDGET, n * MIN_SIZE_SHARE)`.
+pub const LAB_SIZE_BUDGET: usize = 256 << 20;
+/// The least share of a component, so a lab with many small components still works; the
+/// lab's total then grows linearly with the number of declarations, not faster.
+pub const MIN_SIZE_SHARE: usize = 2 << 20;
 /// Deepest template include chain.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -123,6 +143,17 @@ pub struct Evaluator<'a> {
     pub context: Context,
     scopes: Scopes,
     budget: usize,
+    /// The whole evaluation allowance (`budget` is what is left of it).
+    budget_limit: usize,
+    /// What may still be built (see `SIZE_BUDGET`); `size_limit` is the whole allowance.
+    size_left: usize,
+    size_limit: usize,
+    /// A value was missing because a component it was read from went over its budget
+    /// (reported there): this evaluation failed without a diagnostic of its own.
+    pub cut: bool,
+    /// The innermost expression being evaluated that builds a value (not a read): where a
+    /// copy that goes over the size budget is reported (`p + p`, not the `p` in it).
+    building: Option<(SourceFile, Span)>,
     pub diags: Vec<Diag>,
     pub component_uses: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
@@ -147,6 +178,11 @@ impl<'a> Evaluator<'a> {
             context: Context::Component,
             scopes: Scopes::default(),
             budget: VALUE_BUDGET,
+            budget_limit: VALUE_BUDGET,
+            size_left: SIZE_BUDGET,
+            size_limit: SIZE_BUDGET,
+            cut: false,
+            building: None,
             diags: Vec::new(),
             component_uses: Vec::new(),
             capability_uses: Vec::new(),
@@ -192,22 +228,98 @@ impl<'a> Evaluator<'a> {
         out
     }
 
+    /// Limit what this evaluator may build to a component's share of the lab's budget.
+    pub fn use_component_share(&mut self) {
+        let evaluations = *component_evaluations(self.db, self.lab);
+        let share = component_size_share(evaluations);
+        self.size_left = share;
+        self.size_limit = share;
+        self.budget = component_value_share(evaluations);
+        self.budget_limit = self.budget;
+    }
+
+    /// Whether the budget of this evaluation is spent (E0307 was reported).
+    pub fn over_budget(&self) -> bool {
+        self.budget == 0 || self.size_left == 0
+    }
+
     fn spend(&mut self, span: Span) -> bool {
-        if self.budget == 0 {
+        if self.over_budget() {
             return false;
         }
         self.budget -= 1;
         if self.budget == 0 {
-            self.error(
-                "E0307",
-                span,
-                format!("this component produces more than {VALUE_BUDGET} values"),
-            )
-            .primary
-            .message = "evaluation stopped here".into();
+            let limit = self.budget_limit;
+            let d = self
+                .error(
+                    "E0307",
+                    span,
+                    format!("this component evaluates more than {limit} expressions"),
+                )
+                .lbl("evaluation stopped here");
+            let share = if limit < VALUE_BUDGET {
+                format!(" (each component of this lab may evaluate {limit}, its share of {LAB_VALUE_BUDGET} for the whole lab)")
+            } else {
+                String::new()
+            };
+            d.help = Some(format!("a `for` inside a `for` multiplies{share}: iterate over shorter lists, or split the component"));
             return false;
         }
         true
+    }
+
+    /// Charge `size` (see `SIZE_BUDGET`) for a value built at `span`. Over the budget is
+    /// E0307 once; after it every evaluation fails silently, so nothing follows from the
+    /// value that was cut.
+    fn charge(&mut self, size: usize, span: Span) -> bool {
+        if self.over_budget() {
+            return false;
+        }
+        if size < self.size_left {
+            self.size_left -= size;
+            return true;
+        }
+        self.size_left = 0;
+        let limit = self.size_limit;
+        let d = self
+            .error(
+                "E0307",
+                span,
+                format!(
+                    "this component builds more than {} of values",
+                    human_size(limit)
+                ),
+            )
+            .lbl("this value is too big");
+        let share = if limit < SIZE_BUDGET {
+            format!(
+                "each component of this lab may build {} (its share of {} for the whole lab)",
+                human_size(limit),
+                human_size(LAB_SIZE_BUDGET)
+            )
+        } else {
+            format!("a component may build {}", human_size(limit))
+        };
+        d.help = Some(format!("{share}: string bytes, plus {ENTRY_SIZE} per list element or record entry, counting copies; a value that doubles at each step (`x + x`, `xs + xs`, `\"${{a}}${{a}}\"`) outgrows any limit: build it once"));
+        false
+    }
+
+    /// Charge what evaluating `e` built: a copy of a variable, field or element costs its
+    /// whole size; a value built from parts costs its own entries and bytes (the parts
+    /// were charged when they were evaluated).
+    fn charge_result(&mut self, v: &Value, e: &Expr) -> bool {
+        let (size, span) = match &e.kind {
+            ExprKind::Var(_) | ExprKind::ViaMesh(_) | ExprKind::Field(..) | ExprKind::Index(..) => {
+                let span = match self.building {
+                    Some((file, span)) if file == self.file => span,
+                    _ => e.span,
+                };
+                (deep_size(v, self.size_left), span)
+            }
+            ExprKind::If { .. } => (0, e.span),
+            _ => (shallow_size(v), e.span),
+        };
+        self.charge(size, span)
     }
 
     // -----------------------------------------------------------------------
@@ -298,7 +410,20 @@ impl<'a> Evaluator<'a> {
         if !self.spend(e.span) {
             return None;
         }
-        let v = self.eval_raw(e, ty)?;
+        let read = matches!(
+            e.kind,
+            ExprKind::Var(_) | ExprKind::ViaMesh(_) | ExprKind::Field(..) | ExprKind::Index(..)
+        );
+        let outer = self.building;
+        if !read {
+            self.building = Some((self.file, e.span));
+        }
+        let v = self.eval_raw(e, ty);
+        self.building = outer;
+        let v = v?;
+        if !self.charge_result(&v, e) {
+            return None;
+        }
         self.coerce(v, ty, e)
     }
 
@@ -329,6 +454,11 @@ impl<'a> Evaluator<'a> {
                         StrPart::Interp(inner) => {
                             let v = self.eval(inner, &Ty::Any)?;
                             match v.scalar_text() {
+                                // Check before growing: `"${a}${a}"` doubles.
+                                Some(t) if out.len() + t.len() >= self.size_left => {
+                                    self.charge(out.len() + t.len(), e.span);
+                                    return None;
+                                }
                                 Some(t) => out.push_str(&t),
                                 None => {
                                     self.error(
@@ -361,6 +491,9 @@ impl<'a> Evaluator<'a> {
                 return None;
             }
             ExprKind::Field(base, field) => {
+                if let Some(v) = self.global_field(base, field) {
+                    return Some(v);
+                }
                 let b = self.eval(base, &Ty::Any)?;
                 return self.field(b, field, base.span);
             }
@@ -574,6 +707,34 @@ impl<'a> Evaluator<'a> {
         None
     }
 
+    /// `lab.x` and `cluster.x`: the field read from the stored record, without copying
+    /// the whole record first (each copy is charged to the size budget). `None` when the
+    /// fast path does not apply; the ordinary path then reads it (and reports errors).
+    fn global_field(&mut self, base: &Expr, field: &Ident) -> Option<Value> {
+        let ExprKind::Var(id) = &base.kind else {
+            return None;
+        };
+        if self.scopes.get(&id.text).is_some() {
+            return None;
+        }
+        let db = self.db;
+        let root = match id.text.as_str() {
+            "lab" if self.context != Context::Lab => crate::model::lab_value(db, self.lab)?,
+            // `mesh_peers` is added by `cluster_value`, not stored.
+            "cluster" if field.text != "mesh_peers" => {
+                let name = self.cluster.clone()?;
+                &crate::model::cluster_facts(db, self.lab, name)
+                    .as_ref()?
+                    .value
+            }
+            _ => return None,
+        };
+        match root {
+            Value::Record(r) => r.get(&field.text).cloned(),
+            _ => None,
+        }
+    }
+
     /// E0201 for a name that is neither one of `locals` nor declared in the lab.
     pub fn report_unknown_name(&mut self, id: &Ident, locals: Vec<String>) {
         let mut candidates = locals;
@@ -689,6 +850,7 @@ impl<'a> Evaluator<'a> {
             args: header.args,
             cyclic: header.cyclic,
             broken: header.broken,
+            over_budget: header.over_budget,
         }))
     }
 
@@ -842,6 +1004,14 @@ impl<'a> Evaluator<'a> {
         };
         if found.is_some() {
             return found;
+        }
+        // An argument lost because its component went over its budget: that component
+        // reports E0307; this read fails without a second error.
+        if let Value::Component(c) = &base {
+            if c.over_budget {
+                self.cut = true;
+                return None;
+            }
         }
         let candidates: Vec<String> = match &base {
             Value::Record(r) => r.keys().cloned().collect(),
@@ -1215,6 +1385,18 @@ impl<'a> Evaluator<'a> {
         }
         let a = self.eval(l, &Ty::Any)?;
         let b = self.eval(r, &Ty::Any)?;
+        // Refuse a concatenation over the budget before building it.
+        if op == BinOp::Add {
+            let size = match (&a, &b) {
+                (Value::Str(x), Value::Str(y)) => x.len() + y.len(),
+                (Value::List(x), Value::List(y)) => (x.len() + y.len()) * ENTRY_SIZE,
+                _ => 0,
+            };
+            if size >= self.size_left {
+                self.charge(size, span);
+                return None;
+            }
+        }
         let (a, b) = self.unify_units(a, b);
         let result = arith(op, &a, &b);
         match result {
@@ -1450,13 +1632,18 @@ impl<'a> Evaluator<'a> {
             "join" => match &vals[0] {
                 Value::List(items) => {
                     let sep = vals[1].scalar_text().unwrap_or_default();
-                    Value::Str(
-                        items
-                            .iter()
-                            .map(|i| i.scalar_text().unwrap_or_default())
-                            .collect::<Vec<_>>()
-                            .join(&sep),
-                    )
+                    let texts: Vec<String> = items
+                        .iter()
+                        .map(|i| i.scalar_text().unwrap_or_default())
+                        .collect();
+                    // The separator is repeated once per element: check before building.
+                    let size = texts.iter().map(String::len).sum::<usize>()
+                        + sep.len().saturating_mul(texts.len().saturating_sub(1));
+                    if size >= self.size_left {
+                        self.charge(size, span);
+                        return None;
+                    }
+                    Value::Str(texts.join(&sep))
                 }
                 _ => return None,
             },
@@ -1623,6 +1810,71 @@ impl<'a> Evaluator<'a> {
         }
         ok.then_some(())
     }
+}
+
+/// The size of `v` for the budget without its parts: a string's bytes, or `ENTRY_SIZE`
+/// per element or entry (plus the keys' bytes).
+fn shallow_size(v: &Value) -> usize {
+    match v {
+        Value::Str(s) | Value::Unit(s) | Value::Decimal(s) | Value::Url(s) | Value::Secret(s) => {
+            s.len()
+        }
+        Value::List(items) => items.len() * ENTRY_SIZE,
+        Value::Record(fields) => fields.keys().map(|k| k.len() + ENTRY_SIZE).sum(),
+        _ => 0,
+    }
+}
+
+/// The size of `v` with everything in it, or some number over `limit` (the walk stops
+/// there, so measuring costs no more than what is charged).
+fn deep_size(v: &Value, limit: usize) -> usize {
+    let mut total = shallow_size(v);
+    let children: Box<dyn Iterator<Item = &Value>> = match v {
+        Value::List(items) => Box::new(items.iter()),
+        Value::Record(fields) => Box::new(fields.values()),
+        _ => return total,
+    };
+    for c in children {
+        if total > limit {
+            break;
+        }
+        total += deep_size(c, limit - total);
+    }
+    total
+}
+
+/// `32 MiB`, `1 MiB`, `512 KiB`.
+fn human_size(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The number of (component, cluster) evaluations of the lab, which share the lab's
+/// budgets.
+#[salsa::tracked]
+pub fn component_evaluations(db: &dyn Db, lab: Lab) -> usize {
+    queries::item_index(db, lab)
+        .components
+        .iter()
+        .map(|c| c.on.len())
+        .sum()
+}
+
+/// A component evaluation's share of `LAB_SIZE_BUDGET`, within
+/// `MIN_SIZE_SHARE..=SIZE_BUDGET`.
+pub fn component_size_share(evaluations: usize) -> usize {
+    (LAB_SIZE_BUDGET / evaluations.max(1)).clamp(MIN_SIZE_SHARE, SIZE_BUDGET)
+}
+
+/// A component evaluation's share of `LAB_VALUE_BUDGET`, within
+/// `MIN_VALUE_SHARE..=VALUE_BUDGET`.
+pub fn component_value_share(evaluations: usize) -> usize {
+    (LAB_VALUE_BUDGET / evaluations.max(1)).clamp(MIN_VALUE_SHARE, VALUE_BUDGET)
 }
 
 /// The path of the first secret reference inside `v`, however deep.

@@ -26,6 +26,8 @@ pub struct ComponentRef {
     pub cyclic: bool,
     /// Its declaration has errors of its own, so some arguments may be missing.
     pub broken: bool,
+    /// Its evaluation went over its budget (E0307), so some arguments were cut.
+    pub over_budget: bool,
 }
 
 /// A value. Literals whose meaning depends on the expected type (`500m`: CPU or
