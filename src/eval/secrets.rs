@@ -181,7 +181,7 @@ fn walk_record(
     // named values built the same way (Helm `extraEnv`).
     let mut env_leak = false;
     if let (Some(Value::Str(name)), Some(value)) = (fields.get("name"), fields.get("value")) {
-        if is_credential(name, false) && is_plaintext(value) {
+        if is_credential(name, false) && is_named_plaintext(value) {
             env_leak = true;
             path.push(Seg::Key("value".into()));
             out.push(Leak {
@@ -254,7 +254,7 @@ fn credential_value(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Lea
                 path.pop();
             }
         }
-        v if is_plaintext(v) => out.push(Leak {
+        v if is_named_plaintext(v) => out.push(Leak {
             path: path.clone(),
             rule: Rule::Key,
             what: key.to_string(),
@@ -286,7 +286,7 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
             match name.split_once('=') {
                 Some((flag, value)) => {
                     let value = value.trim_matches(|c| c == '"' || c == '\'');
-                    if is_credential(flag, false) && is_plaintext_str(value) {
+                    if is_credential(flag, false) && is_plaintext_str(value) && !is_config_word(value) {
                         report(i, token.split('=').next().unwrap_or(token), out);
                     }
                 }
@@ -301,7 +301,7 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
                         None => None,
                     };
                     if let Some((at, n)) = next {
-                        if !n.starts_with('-') && is_plaintext_str(n.trim()) {
+                        if !n.starts_with('-') && is_plaintext_str(n.trim()) && !is_config_word(n) {
                             report(at, token, out);
                         }
                     }
@@ -344,6 +344,38 @@ fn is_plaintext_str(s: &str) -> bool {
     !(reference("$(", ')') || reference("${", '}'))
 }
 
+/// A word of configuration (`true`, `none`, `off`, ...), not a secret: what a
+/// credential-named switch holds (`auth = "none"`, `DISABLE_AUTH=true`, `--auth=off`).
+fn is_config_word(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "null"
+            | "none"
+            | "~"
+            | "|"
+            | ">"
+            | "|-"
+            | ">-"
+            | "[]"
+            | "{}"
+            | "{"
+            | "["
+    )
+}
+
+/// A plaintext secret under a credential *name* (a key, an env entry, a flag): as
+/// `is_plaintext`, except that a configuration word is a switch, not a secret. (Inside a
+/// Secret's data every value counts: there is no switch there.)
+fn is_named_plaintext(v: &Value) -> bool {
+    is_plaintext(v) && !matches!(v, Value::Str(s) if is_config_word(s))
+}
+
 /// The key of the first `key = value` / `key: value` line of a multi-line text (a
 /// configuration file) whose key is a credential and whose value is plaintext. Values
 /// that are words of configuration, not secrets (`true`, `none`, ...), are left alone.
@@ -363,28 +395,7 @@ fn config_line_secret(s: &str) -> Option<String> {
         }
         let value = value.split(" #").next().unwrap_or_default().trim();
         let value = value.trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == ';');
-        let word = value.to_ascii_lowercase();
-        let config_word = matches!(
-            word.as_str(),
-            "true"
-                | "false"
-                | "yes"
-                | "no"
-                | "on"
-                | "off"
-                | "null"
-                | "none"
-                | "~"
-                | "|"
-                | ">"
-                | "|-"
-                | ">-"
-                | "[]"
-                | "{}"
-                | "{"
-                | "["
-        );
-        if !config_word && is_plaintext_str(value) {
+        if !is_config_word(value) && is_plaintext_str(value) {
             return Some(key.to_string());
         }
     }
@@ -835,7 +846,9 @@ impl Evaluator<'_> {
         });
         let literal = match &value.kind {
             ExprKind::Int(_) => true,
-            _ => value.as_plain_str().is_some_and(|s| is_plaintext_str(&s)),
+            _ => value
+                .as_plain_str()
+                .is_some_and(|s| is_plaintext_str(&s) && !is_config_word(&s)),
         };
         if literal && is_credential(&last.text, has_ref) {
             let leak = Leak {
