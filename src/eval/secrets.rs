@@ -286,7 +286,10 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
             match name.split_once('=') {
                 Some((flag, value)) => {
                     let value = value.trim_matches(|c| c == '"' || c == '\'');
-                    if is_credential(flag, false) && is_plaintext_str(value) && !is_config_word(value) {
+                    if is_credential(flag, false)
+                        && is_plaintext_str(value)
+                        && !is_config_word(value)
+                    {
                         report(i, token.split('=').next().unwrap_or(token), out);
                     }
                 }
