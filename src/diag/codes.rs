@@ -291,7 +291,9 @@ folder of the `.lab` file that includes it (`manifest \"files/dashboard.yaml\"`)
 documents is not a Kubernetes object with `apiVersion`, `kind` and `metadata.name`, or one \
 of them, or `metadata.namespace`, is invalid: the kind must be an ASCII letter then letters \
 and digits (it names the output file, as for `E0505`), the API version `group/version` or \
-`version` (`E0506`), the name a DNS-1123 subdomain, the namespace a DNS-1123 label. \
+`version` (`E0506`), the name a DNS-1123 subdomain (for RBAC roles and role bindings, as \
+in Kubernetes, any name without `/`, `%`, spaces or control characters: `system:...`), the \
+namespace a DNS-1123 label. \
 Hand-written manifests are an escape hatch, but they are still parsed, their names checked, \
 and their kinds matched against the CRDs of the cluster like any other resource.",
     },
