@@ -27,7 +27,8 @@ pub enum Rule {
     SecretData,
     /// The `value` of a `{ name, value }` entry whose name is a credential.
     Env,
-    /// A command-line flag named like a credential (`--password=...`).
+    /// A command-line flag named like a credential (`--password=...`), or a variable
+    /// assigned in a command line (`PGPASSWORD=... psql`).
     Flag,
     /// The password part of a URL's userinfo (`https://user:pass@host`).
     Url,
@@ -51,6 +52,9 @@ impl Leak {
         match self.rule {
             Rule::Key | Rule::SecretData => format!("`{w}` holds a plaintext secret"),
             Rule::Env => format!("the environment variable `{w}` holds a plaintext secret"),
+            Rule::Flag if !w.starts_with('-') => {
+                format!("the variable `{w}` of this command line holds a plaintext secret")
+            }
             Rule::Flag => format!("the flag `{w}` holds a plaintext secret"),
             Rule::ConfigLine => format!("the line `{w}` of this text holds a plaintext secret"),
             Rule::Url if w.is_empty() => "a URL carries a password".into(),
@@ -264,7 +268,8 @@ fn credential_value(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Lea
 }
 
 /// `--password=...`, `--token ...` in a list of strings (container `args`/`command`, a
-/// shell line in one of them, a chart's `extraArgs`).
+/// shell line in one of them, a chart's `extraArgs`), and `DB_PASSWORD=...` assignments
+/// in them (`env DB_PASSWORD=x app`, `PGPASSWORD=x psql` in a shell line).
 fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
     let mut report = |i: usize, flag: &str, out: &mut Vec<Leak>| {
         path.push(Seg::Index(i));
@@ -280,16 +285,20 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
         let tokens: Vec<&str> = s.split_whitespace().collect();
         for (t, token) in tokens.iter().enumerate() {
             let Some(name) = token.strip_prefix('-') else {
+                if let Some((var, value)) = token.split_once('=') {
+                    if is_variable_name(var)
+                        && is_credential(var, false)
+                        && is_plaintext_word(value)
+                    {
+                        report(i, var, out);
+                    }
+                }
                 continue;
             };
             let name = name.trim_start_matches('-');
             match name.split_once('=') {
                 Some((flag, value)) => {
-                    let value = value.trim_matches(|c| c == '"' || c == '\'');
-                    if is_credential(flag, false)
-                        && is_plaintext_str(value)
-                        && !is_config_word(value)
-                    {
+                    if is_credential(flag, false) && is_plaintext_word(value) {
                         report(i, token.split('=').next().unwrap_or(token), out);
                     }
                 }
@@ -304,7 +313,7 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
                         None => None,
                     };
                     if let Some((at, n)) = next {
-                        if !n.starts_with('-') && is_plaintext_str(n.trim()) && !is_config_word(n) {
+                        if !n.starts_with('-') && is_plaintext_word(n) {
                             report(at, token, out);
                         }
                     }
@@ -313,6 +322,23 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
             }
         }
     }
+}
+
+/// A variable or setting name on the left of `=` in a command line: `DB_PASSWORD`,
+/// `auth.password` (Helm's `--set`); not a URL or a path (`https://x/?token`).
+fn is_variable_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// The value of a flag or assignment in a command line that is a plaintext secret: not
+/// empty, not a configuration word (`--auth=none`), not a reference, and not a shell
+/// expansion (`$DB_PASSWORD`, `"$TOKEN"`, `$(cat /run/secrets/pw)`, `` `cat f` ``),
+/// which the shell replaces with what it names.
+fn is_plaintext_word(s: &str) -> bool {
+    let s = s.trim().trim_matches(|c| c == '"' || c == '\'');
+    is_plaintext_str(s) && !is_config_word(s) && !s.starts_with(['$', '`'])
 }
 
 /// Whether a value in a secret position is a plaintext secret: not empty, not a flag,
