@@ -384,6 +384,12 @@ fn is_config_word(s: &str) -> bool {
             | "no"
             | "on"
             | "off"
+            | "0"
+            | "1"
+            | "enabled"
+            | "disabled"
+            | "required"
+            | "optional"
             | "null"
             | "none"
             | "~"
@@ -405,14 +411,23 @@ fn is_named_plaintext(v: &Value) -> bool {
     is_plaintext(v) && !matches!(v, Value::Str(s) if is_config_word(s))
 }
 
-/// The key of the first `key = value` / `key: value` line of a multi-line text (a
-/// configuration file) whose key is a credential and whose value is plaintext. Values
+/// The key of the first `key = value` / `key: value` line of a multi-line text or a
+/// one-line JSON object (a configuration file) whose key is a credential and whose value is plaintext. Values
 /// that are words of configuration, not secrets (`true`, `none`, ...), are left alone.
 fn config_line_secret(s: &str) -> Option<String> {
-    if !s.contains('\n') {
+    let one_line_object = {
+        let t = s.trim();
+        t.starts_with('{') && t.ends_with('}')
+    };
+    // A one-line JSON object (`{"password": "x"}`) is read entry by entry, as lines.
+    let lines: Vec<&str> = if s.contains('\n') {
+        s.lines().collect()
+    } else if one_line_object {
+        s.split([',', '{', '}']).collect()
+    } else {
         return None;
-    }
-    for line in s.lines() {
+    };
+    for line in lines {
         let line = line.trim().trim_start_matches("- ");
         let Some(at) = line.find(['=', ':']) else {
             continue;
