@@ -412,8 +412,9 @@ fn is_named_plaintext(v: &Value) -> bool {
 }
 
 /// The key of the first `key = value` / `key: value` line of a multi-line text or a
-/// one-line JSON object (a configuration file) whose key is a credential and whose value is plaintext. Values
-/// that are words of configuration, not secrets (`true`, `none`, ...), are left alone.
+/// one-line JSON object (a configuration file) whose key is a credential and whose value
+/// is plaintext. Values that are words of configuration, not secrets (`true`, `none`,
+/// ...), are left alone.
 fn config_line_secret(s: &str) -> Option<String> {
     let one_line_object = {
         let t = s.trim();
