@@ -144,8 +144,11 @@ may not be in a Secret's `data`/`stringData`, under a key that names a credentia
 (`password`, `adminPassword`, `DB_PASSWORD`, `apiToken`, `client-secret`, `accessKey`, \
 `credentials`, `auth`, ...), in the `value` of a `{ name, value }` env entry whose name \
 does, after a credential flag in `args`/`command` (`--password=...`), as the password \
-of a URL (`https://user:pass@host`), or on a credential line of a multi-line text (a \
-configuration file: `password = ...`). Keys are matched by their words (`passport`, \
+of a URL (`https://user:pass@host`), on a credential line of a multi-line text (a \
+configuration file: `password = ...`), or in a credential `name=value` pair of a one-line \
+text (a URL query, a connection string, `PGPASSWORD=... psql`). Under a credential name, \
+configuration words (`true`, `off`, `none`) and shell expansions (`$DB_PASSWORD`) are not \
+secrets. Keys are matched by their words (`passport`, \
 `tokenizer` are not credentials) and names of references are exempt (`secretName`, \
 `existingSecret`, `secretKeyRef`, `passwordSecret`, `passwordKey`).\n\nStore the value \
 in the secret store (for example a password manager), refer to it by path, and let a \

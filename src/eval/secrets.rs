@@ -27,13 +27,15 @@ pub enum Rule {
     SecretData,
     /// The `value` of a `{ name, value }` entry whose name is a credential.
     Env,
-    /// A command-line flag named like a credential (`--password=...`), or a variable
-    /// assigned in a command line (`PGPASSWORD=... psql`).
+    /// A command-line flag named like a credential (`--password=...`).
     Flag,
     /// The password part of a URL's userinfo (`https://user:pass@host`).
     Url,
     /// A `password = ...` or `password: ...` line of a configuration file in a string.
     ConfigLine,
+    /// A `password=...` pair in a one-line text: a URL query, a connection string, a
+    /// DSN, an assignment in a command line (`PGPASSWORD=... psql`).
+    Pair,
 }
 
 /// A plaintext secret found in a value tree.
@@ -52,11 +54,9 @@ impl Leak {
         match self.rule {
             Rule::Key | Rule::SecretData => format!("`{w}` holds a plaintext secret"),
             Rule::Env => format!("the environment variable `{w}` holds a plaintext secret"),
-            Rule::Flag if !w.starts_with('-') => {
-                format!("the variable `{w}` of this command line holds a plaintext secret")
-            }
             Rule::Flag => format!("the flag `{w}` holds a plaintext secret"),
             Rule::ConfigLine => format!("the line `{w}` of this text holds a plaintext secret"),
+            Rule::Pair => format!("`{w}=...` in this text holds a plaintext secret"),
             Rule::Url if w.is_empty() => "a URL carries a password".into(),
             Rule::Url => format!("a URL carries the password of `{w}`"),
         }
@@ -69,6 +69,7 @@ impl Leak {
             Rule::Flag => "pass it through an environment variable read from a Secret (`--flag=$(VAR)`), or use the program's option that reads a file",
             Rule::Url => "leave the password out of the URL and give it to the program from a Secret made from the secret store",
             Rule::ConfigLine => "keep the file in a Secret made from the secret store (an ExternalSecret template can fill in the value: `{{ .password }}`)",
+            Rule::Pair => "give the program the value from a Secret made from the secret store (an environment variable read from it: `$(DB_PASSWORD)`), or keep the whole text in such a Secret",
         }
     }
 
@@ -159,6 +160,12 @@ fn walk(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Leak>, depth: usize) {
                     path: path.clone(),
                     rule: Rule::ConfigLine,
                     what: key,
+                });
+            } else if let Some(name) = pair_secret(s) {
+                out.push(Leak {
+                    path: path.clone(),
+                    rule: Rule::Pair,
+                    what: name,
                 });
             }
         }
@@ -268,8 +275,8 @@ fn credential_value(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Lea
 }
 
 /// `--password=...`, `--token ...` in a list of strings (container `args`/`command`, a
-/// shell line in one of them, a chart's `extraArgs`), and `DB_PASSWORD=...` assignments
-/// in them (`env DB_PASSWORD=x app`, `PGPASSWORD=x psql` in a shell line).
+/// shell line in one of them, a chart's `extraArgs`). Assignments in them
+/// (`PGPASSWORD=x psql`) are pairs, found in every string (`pair_secret`).
 fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
     let mut report = |i: usize, flag: &str, out: &mut Vec<Leak>| {
         path.push(Seg::Index(i));
@@ -285,14 +292,6 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
         let tokens: Vec<&str> = s.split_whitespace().collect();
         for (t, token) in tokens.iter().enumerate() {
             let Some(name) = token.strip_prefix('-') else {
-                if let Some((var, value)) = token.split_once('=') {
-                    if is_variable_name(var)
-                        && is_credential(var, false)
-                        && is_plaintext_word(value)
-                    {
-                        report(i, var, out);
-                    }
-                }
                 continue;
             };
             let name = name.trim_start_matches('-');
@@ -324,6 +323,21 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
     }
 }
 
+/// The name of the first credential-named `name=value` pair of a one-line text: a URL's
+/// query (`?password=...`), a connection string (`Password=...;`), a DSN
+/// (`password=... dbname=...`), an assignment in a command line (`PGPASSWORD=... psql`).
+/// Flags (`--password=...`) are `flag_leaks`' (it sees the list they are in).
+fn pair_secret(s: &str) -> Option<String> {
+    let separator = |c: char| c.is_whitespace() || matches!(c, ';' | '&' | '?' | ',');
+    s.split(separator)
+        .filter(|token| !token.starts_with('-'))
+        .filter_map(|token| token.split_once('='))
+        .find(|(name, value)| {
+            is_variable_name(name) && is_credential(name, false) && is_plaintext_word(value)
+        })
+        .map(|(name, _)| name.to_string())
+}
+
 /// A variable or setting name on the left of `=` in a command line: `DB_PASSWORD`,
 /// `auth.password` (Helm's `--set`); not a URL or a path (`https://x/?token`).
 fn is_variable_name(s: &str) -> bool {
@@ -338,7 +352,8 @@ fn is_variable_name(s: &str) -> bool {
 /// which the shell replaces with what it names.
 fn is_plaintext_word(s: &str) -> bool {
     let s = s.trim().trim_matches(|c| c == '"' || c == '\'');
-    is_plaintext_str(s) && !is_config_word(s) && !s.starts_with(['$', '`'])
+    // A template split at its spaces (`password={{ .password }}`) starts with `{{`.
+    is_plaintext_str(s) && !is_config_word(s) && !s.starts_with(['$', '`']) && !s.starts_with("{{")
 }
 
 /// Whether a value in a secret position is a plaintext secret: not empty, not a flag,
