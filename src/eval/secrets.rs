@@ -296,11 +296,10 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
             };
             let name = name.trim_start_matches('-');
             match name.split_once('=') {
-                Some((flag, value)) => {
-                    if is_credential(flag, false) && is_plaintext_word(value) {
-                        report(i, token.split('=').next().unwrap_or(token), out);
-                    }
+                Some((flag, value)) if is_credential(flag, false) && is_plaintext_word(value) => {
+                    report(i, token.split('=').next().unwrap_or(token), out);
                 }
+                Some(_) => {}
                 None if is_credential(name, false) => {
                     // The value is the next word of this string, or the next element.
                     let next = match tokens.get(t + 1) {
