@@ -1365,7 +1365,14 @@ fn manifest_object(
             Some("labc writes the kustomization.yaml of every folder itself; declare the objects it would list".into()),
         ));
     }
-    if let Err(err) = check_k8s_name(&name, NameRule::Subdomain) {
+    if is_rbac_object(&api_version, &kind) {
+        if let Some(reason) = rbac_name_problem(&name) {
+            return Err(bad(
+                invalid_field("name", &name, &reason),
+                Some("an RBAC object's name may hold any character except `/` and `%` (`system:metrics-reader`)"),
+            ));
+        }
+    } else if let Err(err) = check_k8s_name(&name, NameRule::Subdomain) {
         return Err(bad(format!("has an invalid name: {}", err.message), None));
     }
     let namespace = match meta.and_then(|m| m.get("namespace")) {
@@ -1388,6 +1395,38 @@ fn manifest_object(
         }
     };
     Ok((api_version, kind, name, namespace))
+}
+
+/// Roles and role bindings: Kubernetes names them by path segment, not DNS-1123, and
+/// `system:...` names are common in hand-written RBAC manifests.
+fn is_rbac_object(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("rbac.authorization.k8s.io/")
+        && matches!(
+            kind,
+            "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+        )
+}
+
+/// Why `name` is not a path segment name (Kubernetes' rule for RBAC objects: not `.` or
+/// `..`, no `/` or `%`), or has characters no object name should (control characters,
+/// spaces), or is longer than any object name may be (253).
+fn rbac_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("it is empty".into());
+    }
+    if name == "." || name == ".." {
+        return Some(format!("`{name}` is not a name"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c == '/' || c == '%' || c.is_control() || c.is_whitespace())
+    {
+        return Some(format!(
+            "it contains `{}`",
+            crate::lower::shown(&c.to_string())
+        ));
+    }
+    (name.len() > 253).then(|| format!("it is {} bytes long, more than 253", name.len()))
 }
 
 /// "has an invalid kind `a/b`: it contains `/`...", or "has an empty kind".

@@ -432,3 +432,50 @@ fn write_tree_refuses_unsafe_paths_and_writes_nothing() {
         assert!(!t.path().join("victim.yaml").exists());
     }
 }
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn the_users_directories_are_carried_with_their_modes_even_when_empty() {
+    let (t, lab) = setup();
+    let out = t.path().join("out");
+    build_ok(&lab, &out);
+    std::fs::create_dir_all(out.join("notes/empty")).unwrap();
+    std::fs::create_dir_all(out.join("private/keys")).unwrap();
+    std::fs::write(out.join("private/keys/id"), "k").unwrap();
+    set_mode(&out.join("private"), 0o700);
+    set_mode(&out.join("private/keys"), 0o700);
+    set_mode(&out, 0o750);
+    // The first build wrote `clusters/...`; a lab without clusters would drop them, but
+    // this one keeps them: labc's own directories are not the user's.
+    build_ok(&lab, &out);
+    assert!(out.join("notes/empty").is_dir(), "{:?}", names(&out));
+    assert_eq!(mode(&out.join("private")), 0o700);
+    assert_eq!(mode(&out.join("private/keys")), 0o700);
+    assert_eq!(mode(&out), 0o750);
+    assert_eq!(
+        std::fs::read_to_string(out.join("private/keys/id")).unwrap(),
+        "k"
+    );
+}
+
+#[test]
+fn a_directory_labc_no_longer_writes_is_not_kept_as_the_users() {
+    let (t, lab) = setup();
+    let out = t.path().join("out");
+    build_ok(&lab, &out);
+    // Pretend an earlier build also wrote `clusters/gone/ks.yaml`.
+    std::fs::create_dir_all(out.join("clusters/gone")).unwrap();
+    std::fs::write(out.join("clusters/gone/ks.yaml"), "x").unwrap();
+    let manifest = std::fs::read_to_string(out.join(".labc-manifest")).unwrap();
+    std::fs::write(
+        out.join(".labc-manifest"),
+        format!("{manifest}clusters/gone/ks.yaml\n"),
+    )
+    .unwrap();
+    build_ok(&lab, &out);
+    assert!(!out.join("clusters/gone").exists());
+}

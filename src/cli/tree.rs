@@ -147,7 +147,8 @@ fn previous_manifest(out: &Path) -> Result<BTreeSet<String>, String> {
 
 /// Carry the user's entries of `out` (those not in its manifest) into `tmp`: regular files
 /// are copied, links are recreated as links with the same target (never followed, never
-/// descended into). Refuses to overwrite a user's file with one of labc's, and refuses
+/// descended into), the user's directories are created even when empty, and directories
+/// keep their modes. Refuses to overwrite a user's file with one of labc's, and refuses
 /// entries that cannot be carried (a FIFO, socket or device), so none is ever lost.
 fn carry_user_entries(
     out: &Path,
@@ -155,8 +156,24 @@ fn carry_user_entries(
     files: &IndexMap<String, String>,
 ) -> Result<(), String> {
     let ours = previous_manifest(out)?;
+    // labc's directories: those that held the files it wrote. Any other directory is the
+    // user's and is carried even when empty.
+    let our_dirs: BTreeSet<&str> = ours
+        .iter()
+        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
+        .collect();
+    let mut modes = vec![(out.to_path_buf(), tmp.to_path_buf())];
     for entry in walk::entries(out)? {
-        if entry.kind == Kind::Dir || entry.rel == MANIFEST || ours.contains(&entry.rel) {
+        if entry.kind == Kind::Dir {
+            let dest = tmp.join(&entry.rel_path);
+            if !our_dirs.contains(entry.rel.as_str()) && std::fs::symlink_metadata(&dest).is_err() {
+                std::fs::create_dir_all(&dest)
+                    .map_err(|e| format!("cannot carry {} over: {e}", entry.path.display()))?;
+            }
+            modes.push((entry.path, dest));
+            continue;
+        }
+        if entry.rel == MANIFEST || ours.contains(&entry.rel) {
             continue;
         }
         if files.contains_key(&entry.rel) {
@@ -192,7 +209,24 @@ fn carry_user_entries(
             Kind::Dir => {}
         }
     }
+    // Last, once nothing more is written into them (a read-only directory could not be
+    // filled): every directory that is in both trees keeps its mode, OUT's own included,
+    // so a private (0700) directory does not become readable by all.
+    for (from, to) in modes {
+        if std::fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+            copy_mode(&from, &to)?;
+        }
+    }
     Ok(())
+}
+
+/// Give the directory `to` the permissions of the directory `from`.
+fn copy_mode(from: &Path, to: &Path) -> Result<(), String> {
+    let perms = std::fs::symlink_metadata(from)
+        .map_err(|e| format!("cannot read {}: {e}", from.display()))?
+        .permissions();
+    std::fs::set_permissions(to, perms)
+        .map_err(|e| format!("cannot set the permissions of {}: {e}", to.display()))
 }
 
 /// Copy the regular file `from` to the new `to` with its permissions (synced later).

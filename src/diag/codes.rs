@@ -144,8 +144,11 @@ may not be in a Secret's `data`/`stringData`, under a key that names a credentia
 (`password`, `adminPassword`, `DB_PASSWORD`, `apiToken`, `client-secret`, `accessKey`, \
 `credentials`, `auth`, ...), in the `value` of a `{ name, value }` env entry whose name \
 does, after a credential flag in `args`/`command` (`--password=...`), as the password \
-of a URL (`https://user:pass@host`), or on a credential line of a multi-line text (a \
-configuration file: `password = ...`). Keys are matched by their words (`passport`, \
+of a URL (`https://user:pass@host`), on a credential line of a multi-line text (a \
+configuration file: `password = ...`), or in a credential `name=value` pair of a one-line \
+text (a URL query, a connection string, `PGPASSWORD=... psql`). Under a credential name, \
+configuration words (`true`, `off`, `none`) and shell expansions (`$DB_PASSWORD`) are not \
+secrets. Keys are matched by their words (`passport`, \
 `tokenizer` are not credentials) and names of references are exempt (`secretName`, \
 `existingSecret`, `secretKeyRef`, `passwordSecret`, `passwordKey`).\n\nStore the value \
 in the secret store (for example a password manager), refer to it by path, and let a \
@@ -299,7 +302,9 @@ folder of the `.lab` file that includes it (`manifest \"files/dashboard.yaml\"`)
 documents is not a Kubernetes object with `apiVersion`, `kind` and `metadata.name`, or one \
 of them, or `metadata.namespace`, is invalid: the kind must be an ASCII letter then letters \
 and digits (it names the output file, as for `E0505`), the API version `group/version` or \
-`version` (`E0506`), the name a DNS-1123 subdomain, the namespace a DNS-1123 label. \
+`version` (`E0506`), the name a DNS-1123 subdomain (for RBAC roles and role bindings, as \
+in Kubernetes, any name without `/`, `%`, spaces or control characters: `system:...`), the \
+namespace a DNS-1123 label. \
 Hand-written manifests are an escape hatch, but they are still parsed, their names checked, \
 and their kinds matched against the CRDs of the cluster like any other resource.",
     },

@@ -33,6 +33,9 @@ pub enum Rule {
     Url,
     /// A `password = ...` or `password: ...` line of a configuration file in a string.
     ConfigLine,
+    /// A `password=...` pair in a one-line text: a URL query, a connection string, a
+    /// DSN, an assignment in a command line (`PGPASSWORD=... psql`).
+    Pair,
 }
 
 /// A plaintext secret found in a value tree.
@@ -53,6 +56,7 @@ impl Leak {
             Rule::Env => format!("the environment variable `{w}` holds a plaintext secret"),
             Rule::Flag => format!("the flag `{w}` holds a plaintext secret"),
             Rule::ConfigLine => format!("the line `{w}` of this text holds a plaintext secret"),
+            Rule::Pair => format!("`{w}=...` in this text holds a plaintext secret"),
             Rule::Url if w.is_empty() => "a URL carries a password".into(),
             Rule::Url => format!("a URL carries the password of `{w}`"),
         }
@@ -65,6 +69,7 @@ impl Leak {
             Rule::Flag => "pass it through an environment variable read from a Secret (`--flag=$(VAR)`), or use the program's option that reads a file",
             Rule::Url => "leave the password out of the URL and give it to the program from a Secret made from the secret store",
             Rule::ConfigLine => "keep the file in a Secret made from the secret store (an ExternalSecret template can fill in the value: `{{ .password }}`)",
+            Rule::Pair => "give the program the value from a Secret made from the secret store (an environment variable read from it: `$(DB_PASSWORD)`), or keep the whole text in such a Secret",
         }
     }
 
@@ -156,6 +161,12 @@ fn walk(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Leak>, depth: usize) {
                     rule: Rule::ConfigLine,
                     what: key,
                 });
+            } else if let Some(name) = pair_secret(s) {
+                out.push(Leak {
+                    path: path.clone(),
+                    rule: Rule::Pair,
+                    what: name,
+                });
             }
         }
         _ => {}
@@ -181,7 +192,7 @@ fn walk_record(
     // named values built the same way (Helm `extraEnv`).
     let mut env_leak = false;
     if let (Some(Value::Str(name)), Some(value)) = (fields.get("name"), fields.get("value")) {
-        if is_credential(name, false) && is_plaintext(value) {
+        if is_credential(name, false) && is_named_plaintext(value) {
             env_leak = true;
             path.push(Seg::Key("value".into()));
             out.push(Leak {
@@ -254,7 +265,7 @@ fn credential_value(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Lea
                 path.pop();
             }
         }
-        v if is_plaintext(v) => out.push(Leak {
+        v if is_named_plaintext(v) => out.push(Leak {
             path: path.clone(),
             rule: Rule::Key,
             what: key.to_string(),
@@ -264,7 +275,8 @@ fn credential_value(key: &str, v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Lea
 }
 
 /// `--password=...`, `--token ...` in a list of strings (container `args`/`command`, a
-/// shell line in one of them, a chart's `extraArgs`).
+/// shell line in one of them, a chart's `extraArgs`). Assignments in them
+/// (`PGPASSWORD=x psql`) are pairs, found in every string (`pair_secret`).
 fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
     let mut report = |i: usize, flag: &str, out: &mut Vec<Leak>| {
         path.push(Seg::Index(i));
@@ -284,12 +296,10 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
             };
             let name = name.trim_start_matches('-');
             match name.split_once('=') {
-                Some((flag, value)) => {
-                    let value = value.trim_matches(|c| c == '"' || c == '\'');
-                    if is_credential(flag, false) && is_plaintext_str(value) {
-                        report(i, token.split('=').next().unwrap_or(token), out);
-                    }
+                Some((flag, value)) if is_credential(flag, false) && is_plaintext_word(value) => {
+                    report(i, token.split('=').next().unwrap_or(token), out);
                 }
+                Some(_) => {}
                 None if is_credential(name, false) => {
                     // The value is the next word of this string, or the next element.
                     let next = match tokens.get(t + 1) {
@@ -301,7 +311,7 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
                         None => None,
                     };
                     if let Some((at, n)) = next {
-                        if !n.starts_with('-') && is_plaintext_str(n.trim()) {
+                        if !n.starts_with('-') && is_plaintext_word(n) {
                             report(at, token, out);
                         }
                     }
@@ -310,6 +320,39 @@ fn flag_leaks(items: &[Value], path: &mut Vec<Seg>, out: &mut Vec<Leak>) {
             }
         }
     }
+}
+
+/// The name of the first credential-named `name=value` pair of a one-line text: a URL's
+/// query (`?password=...`), a connection string (`Password=...;`), a DSN
+/// (`password=... dbname=...`), an assignment in a command line (`PGPASSWORD=... psql`).
+/// Flags (`--password=...`) are `flag_leaks`' (it sees the list they are in).
+fn pair_secret(s: &str) -> Option<String> {
+    let separator = |c: char| c.is_whitespace() || matches!(c, ';' | '&' | '?' | ',');
+    s.split(separator)
+        .filter(|token| !token.starts_with('-'))
+        .filter_map(|token| token.split_once('='))
+        .find(|(name, value)| {
+            is_variable_name(name) && is_credential(name, false) && is_plaintext_word(value)
+        })
+        .map(|(name, _)| name.to_string())
+}
+
+/// A variable or setting name on the left of `=` in a command line: `DB_PASSWORD`,
+/// `auth.password` (Helm's `--set`); not a URL or a path (`https://x/?token`).
+fn is_variable_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// The value of a flag or assignment in a command line that is a plaintext secret: not
+/// empty, not a configuration word (`--auth=none`), not a reference, and not a shell
+/// expansion (`$DB_PASSWORD`, `"$TOKEN"`, `$(cat /run/secrets/pw)`, `` `cat f` ``),
+/// which the shell replaces with what it names.
+fn is_plaintext_word(s: &str) -> bool {
+    let s = s.trim().trim_matches(|c| c == '"' || c == '\'');
+    // A template split at its spaces (`password={{ .password }}`) starts with `{{`.
+    is_plaintext_str(s) && !is_config_word(s) && !s.starts_with(['$', '`']) && !s.starts_with("{{")
 }
 
 /// Whether a value in a secret position is a plaintext secret: not empty, not a flag,
@@ -344,14 +387,62 @@ fn is_plaintext_str(s: &str) -> bool {
     !(reference("$(", ')') || reference("${", '}'))
 }
 
-/// The key of the first `key = value` / `key: value` line of a multi-line text (a
-/// configuration file) whose key is a credential and whose value is plaintext. Values
-/// that are words of configuration, not secrets (`true`, `none`, ...), are left alone.
+/// A word of configuration (`true`, `none`, `off`, ...), not a secret: what a
+/// credential-named switch holds (`auth = "none"`, `DISABLE_AUTH=true`, `--auth=off`).
+fn is_config_word(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "0"
+            | "1"
+            | "enabled"
+            | "disabled"
+            | "required"
+            | "optional"
+            | "null"
+            | "none"
+            | "~"
+            | "|"
+            | ">"
+            | "|-"
+            | ">-"
+            | "[]"
+            | "{}"
+            | "{"
+            | "["
+    )
+}
+
+/// A plaintext secret under a credential *name* (a key, an env entry, a flag): as
+/// `is_plaintext`, except that a configuration word is a switch, not a secret. (Inside a
+/// Secret's data every value counts: there is no switch there.)
+fn is_named_plaintext(v: &Value) -> bool {
+    is_plaintext(v) && !matches!(v, Value::Str(s) if is_config_word(s))
+}
+
+/// The key of the first `key = value` / `key: value` line of a multi-line text or a
+/// one-line JSON object (a configuration file) whose key is a credential and whose value
+/// is plaintext. Values that are words of configuration, not secrets (`true`, `none`,
+/// ...), are left alone.
 fn config_line_secret(s: &str) -> Option<String> {
-    if !s.contains('\n') {
+    let one_line_object = {
+        let t = s.trim();
+        t.starts_with('{') && t.ends_with('}')
+    };
+    // A one-line JSON object (`{"password": "x"}`) is read entry by entry, as lines.
+    let lines: Vec<&str> = if s.contains('\n') {
+        s.lines().collect()
+    } else if one_line_object {
+        s.split([',', '{', '}']).collect()
+    } else {
         return None;
-    }
-    for line in s.lines() {
+    };
+    for line in lines {
         let line = line.trim().trim_start_matches("- ");
         let Some(at) = line.find(['=', ':']) else {
             continue;
@@ -363,28 +454,7 @@ fn config_line_secret(s: &str) -> Option<String> {
         }
         let value = value.split(" #").next().unwrap_or_default().trim();
         let value = value.trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == ';');
-        let word = value.to_ascii_lowercase();
-        let config_word = matches!(
-            word.as_str(),
-            "true"
-                | "false"
-                | "yes"
-                | "no"
-                | "on"
-                | "off"
-                | "null"
-                | "none"
-                | "~"
-                | "|"
-                | ">"
-                | "|-"
-                | ">-"
-                | "[]"
-                | "{}"
-                | "{"
-                | "["
-        );
-        if !config_word && is_plaintext_str(value) {
+        if !is_config_word(value) && is_plaintext_str(value) {
             return Some(key.to_string());
         }
     }
@@ -835,7 +905,9 @@ impl Evaluator<'_> {
         });
         let literal = match &value.kind {
             ExprKind::Int(_) => true,
-            _ => value.as_plain_str().is_some_and(|s| is_plaintext_str(&s)),
+            _ => value
+                .as_plain_str()
+                .is_some_and(|s| is_plaintext_str(&s) && !is_config_word(&s)),
         };
         if literal && is_credential(&last.text, has_ref) {
             let leak = Leak {
