@@ -1017,6 +1017,13 @@ fn exec(
                         if let Some(Value::Record(labels)) =
                             ev.eval(value, &Ty::Map(Box::new(Ty::Str)))
                         {
+                            // Labels are written into a Namespace: a sink like any body.
+                            let items = match &value.kind {
+                                ExprKind::Record { items, .. } => items.as_slice(),
+                                _ => &[],
+                            };
+                            let tree = Value::Record(labels.clone());
+                            ev.report_leaks(Some(("v1", "Namespace")), &tree, items, value.span);
                             for (k, v) in labels {
                                 if let Some(text) = v.scalar_text() {
                                     out.namespace_labels.insert(k, (text, ev.file, value.span));
