@@ -274,6 +274,7 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
     let mut ev = Evaluator::new(db, lab, item.file, None);
     ev.context = crate::eval::Context::Lab;
     let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
+    check_repo_path(&mut ev, decl, fields.get("path"));
     let ok = ev.diags.is_empty();
     for d in ev.diags {
         d.emit(db);
@@ -293,6 +294,35 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
         value: Value::Record(fields),
         bootstrap_crds: crds,
     })
+}
+
+/// `lab.path` becomes part of every Flux `spec.path` (`./<path>/clusters/...`): it must be
+/// a folder inside the repository, plain names joined by `/` (E0302 otherwise). Leading and
+/// trailing slashes are allowed and dropped.
+fn check_repo_path(ev: &mut Evaluator, decl: &Decl, path: Option<&Value>) {
+    let Some(Value::Str(text)) = path else { return };
+    let problem = text.trim_matches('/').split('/').find_map(|part| match part {
+        "" if text.trim_matches('/').is_empty() => None,
+        "" => Some("it has an empty folder name (`//`)".to_string()),
+        "." | ".." => Some(format!("`{part}` leaves the folder it names")),
+        p if p.chars().any(|c| c.is_control() || c == '\\') => {
+            Some("it contains a control character or a backslash".to_string())
+        }
+        _ => None,
+    });
+    let Some(problem) = problem else { return };
+    let span = decl.body.iter().find_map(|stmt| match stmt {
+        Stmt::Assign { path, value, .. } if path[0].text == "path" => Some(value.span),
+        _ => None,
+    });
+    let d = ev
+        .error(
+            "E0302",
+            span.unwrap_or(decl.name.span),
+            format!("`path` must be a folder of the repository: {problem}"),
+        )
+        .lbl("not a plain folder path");
+    d.help = Some("name the folder from the repository root, e.g. `path = \"kubernetes\"`".into());
 }
 
 /// The `lab` record (`lab.domain`, ...), or `None` if there is no valid lab declaration.

@@ -120,7 +120,8 @@ parameter or operator. Both the value and the declaration of the expected type a
         explanation: "A literal cannot be read as the type expected where it is written: an \
 IP address with an octet above 255, a CIDR with host bits set, a quantity with an unknown \
 suffix, a duration with units out of order, a version that is not semantic, a URL without a \
-scheme, a port or ASN out of range.\n\nLiterals are checked as they are interpreted: `500m` \
+scheme, a port or ASN out of range, a `lab.path` that is not a plain folder of the repository \
+(`..`, `//`).\n\nLiterals are checked as they are interpreted: `500m` \
 is half a core where a `cpu` is expected, `10m` is ten minutes where a `duration` is \
 expected, and `2Gi` is 2 GiB where a `quantity` is expected.",
     },
