@@ -201,11 +201,34 @@ pub struct Output {
     pub files: IndexMap<String, String>,
 }
 
+/// Report the diagnostics of the queries that a cycle of component headers can reach,
+/// which return theirs instead of accumulating them (see `queries::parse_checked`).
+fn report_declaration_facts(db: &dyn Db, lab: Lab) {
+    let index = item_index(db, lab);
+    let mut diags: Vec<&crate::diag::Diag> = index.diags.iter().collect();
+    for &f in lab.files(db) {
+        diags.extend(&queries::parse_checked(db, f).1);
+    }
+    if !index.labs.is_empty() {
+        diags.extend(&model::lab_facts_checked(db, lab).1);
+    }
+    for name in index.clusters.keys() {
+        diags.extend(&model::cluster_facts_checked(db, lab, name.clone()).1);
+    }
+    for name in index.pools.keys() {
+        diags.extend(&model::pool_value_checked(db, lab, name.clone()).1);
+    }
+    for d in diags {
+        d.clone().emit(db);
+    }
+}
+
 /// Run the whole pipeline: parse, index, check, evaluate, lower and emit every cluster.
 /// Diagnostics are collected with `compile::accumulated::<Diag>`.
 #[salsa::tracked(returns(ref))]
 pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     let index = item_index(db, lab);
+    report_declaration_facts(db, lab);
     for &f in lab.files(db) {
         let ast = queries::parse(db, f);
         for (i, d) in ast.decls.iter().enumerate() {

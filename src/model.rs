@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab, SourceFile};
-use crate::diag::did_you_mean;
+use crate::diag::{did_you_mean, Diag};
 use crate::eval::{AddressUse, CapabilityUse, ComponentUse, Evaluator, Ty, Value};
 use crate::queries::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
@@ -266,19 +266,24 @@ pub struct LabFacts {
 }
 
 /// The lab's facts, or `None` if there is no valid lab declaration.
+pub fn lab_facts(db: &dyn Db, lab: Lab) -> &Option<LabFacts> {
+    &lab_facts_checked(db, lab).0
+}
+
+/// `lab_facts` with the declaration's diagnostics, which `emit::compile` reports (a
+/// cycle of component headers can reach this query; see `queries::parse_checked`).
 #[salsa::tracked(returns(ref))]
-pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
+pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>) {
     let index = item_index(db, lab);
-    let item = index.labs.first()?;
+    let Some(item) = index.labs.first() else {
+        return (None, Vec::new());
+    };
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
     ev.context = crate::eval::Context::Lab;
     let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
     check_repo_path(&mut ev, decl, fields.get("path"));
     let ok = ev.diags.is_empty();
-    for d in ev.diags {
-        d.emit(db);
-    }
     fields.insert("name".into(), Value::Str(item.name.clone()));
     fields
         .entry("branch".into())
@@ -290,10 +295,11 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
         .entry("interval".into())
         .or_insert(Value::Duration(crate::literal::Duration(3_600_000)));
     fields.entry("vars".into()).or_insert(Value::Null);
-    ok.then_some(LabFacts {
+    let facts = ok.then_some(LabFacts {
         value: Value::Record(fields),
         bootstrap_crds: crds,
-    })
+    });
+    (facts, ev.diags)
 }
 
 /// `lab.path` becomes part of every Flux `spec.path` (`./<path>/clusters/...`): it must be
@@ -301,15 +307,18 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> Option<LabFacts> {
 /// trailing slashes are allowed and dropped.
 fn check_repo_path(ev: &mut Evaluator, decl: &Decl, path: Option<&Value>) {
     let Some(Value::Str(text)) = path else { return };
-    let problem = text.trim_matches('/').split('/').find_map(|part| match part {
-        "" if text.trim_matches('/').is_empty() => None,
-        "" => Some("it has an empty folder name (`//`)".to_string()),
-        "." | ".." => Some(format!("`{part}` leaves the folder it names")),
-        p if p.chars().any(|c| c.is_control() || c == '\\') => {
-            Some("it contains a control character or a backslash".to_string())
-        }
-        _ => None,
-    });
+    let problem = text
+        .trim_matches('/')
+        .split('/')
+        .find_map(|part| match part {
+            "" if text.trim_matches('/').is_empty() => None,
+            "" => Some("it has an empty folder name (`//`)".to_string()),
+            "." | ".." => Some(format!("`{part}` leaves the folder it names")),
+            p if p.chars().any(|c| c.is_control() || c == '\\') => {
+                Some("it contains a control character or a backslash".to_string())
+            }
+            _ => None,
+        });
     let Some(problem) = problem else { return };
     let span = decl.body.iter().find_map(|stmt| match stmt {
         Stmt::Assign { path, value, .. } if path[0].text == "path" => Some(value.span),
@@ -331,10 +340,18 @@ pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<&Value> {
 }
 
 /// A pool's record: `name`, `cluster`, `addresses`.
+pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> &Option<Value> {
+    &pool_value_checked(db, lab, name).0
+}
+
+/// `pool_value` with the declaration's diagnostics, which `emit::compile` reports (a
+/// cycle of component headers can reach this query; see `queries::parse_checked`).
 #[salsa::tracked(returns(ref))]
-pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
+pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>, Vec<Diag>) {
     let index = item_index(db, lab);
-    let item = index.pools.get(&name)?;
+    let Some(item) = index.pools.get(&name) else {
+        return (None, Vec::new());
+    };
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
     ev.context = crate::eval::Context::Core;
@@ -349,14 +366,11 @@ pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
         }
     }
     let ok = ev.diags.is_empty();
-    for d in ev.diags {
-        d.emit(db);
-    }
     let mut rec = IndexMap::new();
     rec.insert("name".to_string(), Value::Str(name));
     rec.insert("cluster".to_string(), Value::Str(cluster));
     rec.extend(fields.drain(..));
-    ok.then_some(Value::Record(rec))
+    (ok.then_some(Value::Record(rec)), ev.diags)
 }
 
 /// What a cluster declares, evaluated: its record and the CRDs its bootstrap installs.
@@ -366,18 +380,28 @@ pub struct ClusterFacts {
     pub bootstrap_crds: Vec<BootstrapCrd>,
 }
 
+/// The cluster's facts, or `None` if it is not declared or its declaration has errors.
+pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> &Option<ClusterFacts> {
+    &cluster_facts_checked(db, lab, name).0
+}
+
+/// `cluster_facts` with the declaration's diagnostics, which `emit::compile` reports (a
+/// cycle of component headers can reach this query; see `queries::parse_checked`).
 #[salsa::tracked(returns(ref))]
-pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts> {
+pub fn cluster_facts_checked(
+    db: &dyn Db,
+    lab: Lab,
+    name: String,
+) -> (Option<ClusterFacts>, Vec<Diag>) {
     let index = item_index(db, lab);
-    let item = index.clusters.get(&name)?;
+    let Some(item) = index.clusters.get(&name) else {
+        return (None, Vec::new());
+    };
     let decl = queries::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
     ev.context = crate::eval::Context::Core;
     let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
     let ok = ev.diags.is_empty();
-    for d in ev.diags {
-        d.emit(db);
-    }
     let mut rec = IndexMap::new();
     rec.insert("name".to_string(), Value::Str(name.clone()));
     rec.extend(fields);
@@ -402,10 +426,11 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> Option<ClusterFacts
         .filter_map(|p| pool_value(db, lab, p.name.clone()).clone())
         .collect();
     rec.insert("pools".to_string(), Value::List(pools));
-    ok.then_some(ClusterFacts {
+    let facts = ok.then_some(ClusterFacts {
         value: Value::Record(rec),
         bootstrap_crds: crds,
-    })
+    });
+    (facts, ev.diags)
 }
 
 /// The records of the other clusters in the same mesh as `name`, in declaration order

@@ -9,17 +9,29 @@ use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::diag::{did_you_mean, Diag};
 use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt};
 
-/// The parse of one file. Syntax errors are reported as diagnostics.
+/// The parse of one file, with its syntax errors as data.
+///
+/// No query that a cycle of component headers can reach may accumulate diagnostics:
+/// salsa panics when the dependencies of a cycle it resolved accumulated any. So the
+/// queries on that path (`parse_checked`, `item_index`, and the declaration facts in
+/// `model`) return their diagnostics, and `emit::compile` reports them.
 #[salsa::tracked(returns(ref))]
-pub fn parse(db: &dyn Db, file: SourceFile) -> FileAst {
+pub fn parse_checked(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
     let (ast, errors) = crate::syntax::parse::parse_file(file.text(db));
-    for e in errors {
-        Diag::error(e.code, file, e.span, e.message)
-            .label(e.label)
-            .help_opt(e.help)
-            .emit(db);
-    }
-    ast
+    let diags = errors
+        .into_iter()
+        .map(|e| {
+            Diag::error(e.code, file, e.span, e.message)
+                .label(e.label)
+                .help_opt(e.help)
+        })
+        .collect();
+    (ast, diags)
+}
+
+/// The syntax tree of one file (its errors are in `parse_checked`).
+pub fn parse(db: &dyn Db, file: SourceFile) -> &FileAst {
+    &parse_checked(db, file).0
 }
 
 /// Byte offsets of line starts, for rendering diagnostics.
@@ -58,6 +70,9 @@ pub struct ItemIndex {
     pub uses: IndexMap<String, IndexSet<String>>,
     /// Capability kinds named by some `provides` (valid as types).
     pub capability_kinds: IndexSet<String>,
+    /// What is wrong with the declarations as a whole (E0202, E0203), reported by
+    /// `emit::compile` (see `parse_checked` for why not here).
+    pub diags: Vec<Diag>,
 }
 
 impl ItemIndex {
@@ -154,15 +169,15 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
                     .insert(u.path.text.clone());
             } else {
                 let known: Vec<&str> = index.uses.keys().map(String::as_str).collect();
-                Diag::error(
+                let d = Diag::error(
                     "E0203",
                     file,
                     u.path.span,
                     format!("there is no module `{}`", u.path.text),
                 )
                 .label("unknown module")
-                .help_opt(did_you_mean(&u.path.text, known))
-                .emit(db);
+                .help_opt(did_you_mean(&u.path.text, known));
+                index.diags.push(d);
             }
         }
         for (i, decl) in ast.decls.iter().enumerate() {
@@ -221,7 +236,7 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
     }
     for (first, second) in duplicates {
         let what = second.kind.keyword();
-        Diag::error(
+        let d = Diag::error(
             "E0202",
             second.file,
             second.name_span,
@@ -229,8 +244,8 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
         )
         .label("declared again here")
         .secondary(first.file, first.name_span, "first declared here")
-        .help("rename one of them or remove the duplicate")
-        .emit(db);
+        .help("rename one of them or remove the duplicate");
+        index.diags.push(d);
     }
     index
 }

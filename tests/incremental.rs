@@ -56,7 +56,7 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
     let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty(), "the lab compiles cleanly");
     let first = executed(&db, &log);
-    assert!(first.iter().filter(|(n, _)| n == "parse").count() >= 8);
+    assert!(first.iter().filter(|(n, _)| n == "parse_checked").count() >= 8);
 
     // Same-length edit: no span elsewhere moves.
     let harbor = file_named(&db, lab, "tenants/harbor.lab");
@@ -81,7 +81,7 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
 
     // Parsing: only the edited file.
     assert_eq!(
-        ran("parse"),
+        ran("parse_checked"),
         vec![harbor.as_id()],
         "only harbor.lab is re-parsed"
     );
@@ -94,9 +94,9 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
     );
     // Clusters, pools and headers are untouched; the apps cluster is not lowered again.
     for q in [
-        "cluster_facts",
-        "pool_value",
-        "lab_facts",
+        "cluster_facts_checked",
+        "pool_value_checked",
+        "lab_facts_checked",
         "component_header",
         "crds_on_cluster",
         "lab_checks",
@@ -134,7 +134,10 @@ fn editing_a_cluster_reevaluates_its_components_only() {
     assert!(diags.is_empty());
     assert!(out.files["clusters/apps/cilium/config/ciliumbgpclusterconfig.yaml"].contains("64514"));
     let second = executed(&db, &log);
-    let parsed: Vec<_> = second.iter().filter(|(n, _)| n == "parse").collect();
+    let parsed: Vec<_> = second
+        .iter()
+        .filter(|(n, _)| n == "parse_checked")
+        .collect();
     assert_eq!(parsed.len(), 1, "only network.lab is re-parsed");
     // The tenant file's declaration is unchanged, so its memo is reused.
     let harbor = file_named(&db, lab, "tenants/harbor.lab");
