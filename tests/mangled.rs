@@ -195,3 +195,32 @@ fn spliced_tokens_never_panic() {
         errors_with(path, toks.concat());
     }
 }
+
+/// Editors on Windows start files with a byte-order mark: the lab compiles as without
+/// it, and a diagnostic in such a file still points at the right line and column.
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let plain = lab_files();
+    let with_bom: Vec<(String, String)> = plain
+        .iter()
+        .map(|(p, t)| (p.clone(), format!("\u{feff}{t}")))
+        .collect();
+    let compile = |files: Vec<(String, String)>| {
+        let db = labc::db::LabDb::default();
+        let lab = db.load(files);
+        let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        (out.files.clone(), labc::diag::render_plain(&db, &diags))
+    };
+    let (files, rendered) = compile(with_bom);
+    assert_eq!(rendered, "", "a BOM is not an error");
+    assert_eq!(files, compile(plain).0, "a BOM changes nothing in the output");
+
+    let (path, text) = &lab_files()[0];
+    let broken = format!("\u{feff}{}", text.replacen('=', "= =", 1));
+    let line = text[..text.find('=').unwrap()].matches('\n').count() + 1;
+    let mut files = lab_files();
+    files[0].1 = broken;
+    let (_, rendered) = compile(files);
+    assert!(rendered.contains("error[E0101]"), "{rendered}");
+    assert!(rendered.contains(&format!("{path}:{line}:")), "{rendered}");
+}

@@ -43,13 +43,17 @@ const DECL_KEYWORDS: &[&str] = &[
 pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
     let mut ast = FileAst::default();
     let mut errors = Vec::new();
-    let mut pos = 0usize;
+    // A byte-order mark (editors on Windows write one) is trivia. It is skipped, not
+    // removed, so spans stay byte offsets into the text as given.
+    let mut pos = if text.starts_with(BOM) { BOM.len_utf8() } else { 0 };
     while pos < text.len() {
         pos = skip_trivia(text, pos);
         if pos >= text.len() {
             break;
         }
-        let chunk_end = next_item_start(text, pos + 1).unwrap_or(text.len());
+        // Search from the next character, not the next byte: the item may start with a
+        // multi-byte character (`é`, U+FFFD for invalid UTF-8).
+        let chunk_end = next_item_start(text, next_char(text, pos)).unwrap_or(text.len());
         if let Some((at, depth)) = too_deep(&text[pos..chunk_end]) {
             errors.push(SyntaxError {
                 code: "E0102",
@@ -77,7 +81,11 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                     _ => ast.decls.push(b.decl(pair)),
                 }
                 errors.extend(b.errors.into_inner());
-                pos += consumed.max(1);
+                pos = if consumed > 0 {
+                    pos + consumed
+                } else {
+                    next_char(text, pos)
+                };
             }
             Err(err) => {
                 errors.push(syntax_error(text, pos, err));
@@ -86,6 +94,14 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
         }
     }
     (ast, errors)
+}
+
+/// U+FEFF, the byte-order mark, accepted once at the start of a file.
+const BOM: char = '\u{feff}';
+
+/// The offset of the character after the one at `pos` (a character boundary).
+fn next_char(text: &str, pos: usize) -> usize {
+    pos + text[pos..].chars().next().map_or(1, char::len_utf8)
 }
 
 /// Skip whitespace and comments.
@@ -245,9 +261,12 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             .iter()
             .any(|e| e == "a record entry" || e == "a statement")
     {
+        // After the separator, which may be more than one byte (U+3000 is whitespace).
         let start = before
-            .rfind(|c: char| c.is_whitespace() || "{}[](),=".contains(c))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace() || "{}[](),=".contains(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let key = &before[start..];
         return SyntaxError {
             code: "E0101",
@@ -1031,6 +1050,41 @@ mod tests {
         let (_, errs) = parse_file(&src);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].message.contains("nested"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_trivia_and_spans_stay_offsets_into_the_text() {
+        let src = "\u{feff}lab l { x = 1 }\n";
+        let (ast, errs) = parse_file(src);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(ast.decls.len(), 1);
+        let span = ast.decls[0].span;
+        assert_eq!(&src[span.range()], "lab l { x = 1 }");
+        // Only at the start: elsewhere it is a stray character like any other.
+        let (_, errs) = parse_file("lab l { x = 1 }\n\u{feff}lab m { x = 1 }\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+    }
+
+    #[test]
+    fn items_starting_with_a_multi_byte_character_are_errors_not_panics() {
+        for src in [
+            "lab l { x = 1 }\n\u{e9}\n",
+            "lab l { x = 1 }\n\u{fffd}\u{fffd}\ncluster c { id = 1 }\n",
+            "\u{e9}",
+            "\u{feff}\u{feff}",
+            "lab l { a\u{3000}b }",
+            "lab l { \u{e9}\u{3000}x }",
+        ] {
+            let (_, errs) = parse_file(src);
+            assert!(!errs.is_empty(), "{src:?}");
+            for e in &errs {
+                assert!(src.is_char_boundary(e.span.range().start), "{src:?}: {e:?}");
+                assert!(src.is_char_boundary(e.span.range().end), "{src:?}: {e:?}");
+            }
+        }
+        // Recovery still finds the declaration after the stray characters.
+        let (ast, _) = parse_file("lab l { x = 1 }\n\u{fffd}\ncluster c { id = 1 }\n");
+        assert_eq!(ast.decls.len(), 2);
     }
 
     #[test]
