@@ -213,7 +213,11 @@ fn a_byte_order_mark_is_accepted() {
     };
     let (files, rendered) = compile(with_bom);
     assert_eq!(rendered, "", "a BOM is not an error");
-    assert_eq!(files, compile(plain).0, "a BOM changes nothing in the output");
+    assert_eq!(
+        files,
+        compile(plain).0,
+        "a BOM changes nothing in the output"
+    );
 
     let (path, text) = &lab_files()[0];
     let broken = format!("\u{feff}{}", text.replacen('=', "= =", 1));
@@ -223,4 +227,36 @@ fn a_byte_order_mark_is_accepted() {
     let (_, rendered) = compile(files);
     assert!(rendered.contains("error[E0101]"), "{rendered}");
     assert!(rendered.contains(&format!("{path}:{line}:")), "{rendered}");
+}
+
+/// Bracket-free recursion (issue 7): a 30,000-key path, 30,000 `else if` links and
+/// 10,000 nested `if` expressions each stop with one E0102 and nothing else.
+#[test]
+fn syntax_bombs_stop_with_one_error() {
+    let keys = vec!["a"; 30_000].join(".");
+    let links = " else if true { namespace = \"b\" }".repeat(30_000);
+    let nested = "if true then 1 else 1 + ".repeat(10_000);
+    let branches = format!(
+        "{}1{}",
+        "if true then ".repeat(10_000),
+        " else 2".repeat(10_000)
+    );
+    let bombs = [
+        format!("tenant bomb on infra {{\n  namespace = \"b\"\n  values {{ {keys} = 1 }}\n}}\n"),
+        format!("tenant bomb on infra {{\n  if true {{ namespace = \"a\" }}{links}\n}}\n"),
+        format!("tenant bomb on infra {{\n  namespace = \"b\"\n  values {{ x = {nested}1 }}\n}}\n"),
+        format!(
+            "tenant bomb on infra {{\n  namespace = \"b\"\n  values {{ x = {branches} }}\n}}\n"
+        ),
+    ];
+    let (path, text) = lab_files().into_iter().next().unwrap();
+    for bomb in bombs {
+        let mut files = lab_files();
+        files[0].1 = format!("{text}\n{bomb}");
+        let db = labc::db::LabDb::default();
+        let lab = db.load(files);
+        let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0102"], "{path}: {}", &bomb[..60]);
+    }
 }
