@@ -142,10 +142,13 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
 
 /// The start of the next line, at or after `from`, that begins with a declaration keyword.
 fn next_item_start(text: &str, from: usize) -> Option<usize> {
-    let mut line_start = text[..from.min(text.len())]
-        .rfind('\n')
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    // Callers pass a character boundary; a byte inside a character would be searched from
+    // the character's start rather than split it.
+    let mut from = from.min(text.len());
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut line_start = text[..from].rfind('\n').map(|i| i + 1).unwrap_or(0);
     loop {
         if line_start >= from {
             let line = &text[line_start..];
