@@ -177,73 +177,86 @@ enum Overflow {
 }
 
 /// A scan of one item's text before pest sees it, for what would make pest recurse
-/// too deeply or work too long: bracket nesting (outside strings and comments) and
-/// `else if` chains. A chain is counted per bracket level: it starts at an `if` not
-/// preceded by `else`, and every `else if` at that level until the next such `if` is
-/// a link of it. The AST builder checks the same limits; this scan only spares pest the
-/// work (a chain of 30,000 links takes pest seconds in a debug build).
+/// too deeply or work too long: bracket nesting (outside strings and comments; an
+/// interpolation `${` in a string opens a level like a bracket) and `else if` chains. A
+/// chain is counted per bracket level: it starts at an `if` not preceded by `else`, and
+/// every `else if` at that level until the next such `if` is a link of it. The AST
+/// builder checks the chains too; this scan spares pest the work (a chain of 30,000 links
+/// takes pest seconds in a debug build).
 fn pre_scan(chunk: &str) -> Option<Overflow> {
     let b = chunk.as_bytes();
-    // Per open bracket level: where its current `if` chain starts, and its links.
-    let mut chains: Vec<(usize, usize)> = vec![(0, 0)];
+    // Per open level: where its current `if` chain starts, its links, and whether the
+    // level is an interpolation (its `}` returns into a string).
+    let mut levels: Vec<(usize, usize, bool)> = vec![(0, 0, false)];
+    let mut in_str = false;
     let mut after_else = false;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         let mut next = i + 1;
         let mut was_else = false;
-        match c {
-            b'"' => {
-                // To the closing quote, or the end of the line for an unclosed string.
-                while next < b.len() && b[next] != b'"' && b[next] != b'\n' {
-                    next += if b[next] == b'\\' { 2 } else { 1 };
+        let mut opens = None;
+        if in_str {
+            match c {
+                // A newline ends an unclosed string, as pest will report.
+                b'"' | b'\n' => in_str = false,
+                b'\\' => next = i + 2,
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    next = i + 2;
+                    in_str = false;
+                    opens = Some(true);
                 }
-                next = (next + 1).min(b.len());
+                _ => {}
             }
-            b'#' | b'/' if c == b'#' || b.get(i + 1) == Some(&b'/') => {
-                while next < b.len() && b[next] != b'\n' {
-                    next += 1;
-                }
-                // A comment between `else` and `if` is whitespace.
-                was_else = after_else;
-            }
-            b'(' | b'[' | b'{' => {
-                chains.push((i, 0));
-                if chains.len() - 1 > MAX_NESTING {
-                    return Some(Overflow::Nesting {
-                        at: i,
-                        depth: chains.len() - 1,
-                    });
-                }
-            }
-            // A closing bracket without an opening one is pest's to report.
-            b')' | b']' | b'}' if chains.len() > 1 => {
-                chains.pop();
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' => {
-                while next < b.len()
-                    && (b[next].is_ascii_alphanumeric()
-                        || b[next] == b'_'
-                        || b[next] == b'-'
-                            && b.get(next + 1).is_some_and(|n| n.is_ascii_alphanumeric()))
-                {
-                    next += 1;
-                }
-                let chain = chains.last_mut().expect("the top level is never popped");
-                match &b[i..next] {
-                    b"if" if after_else => {
-                        chain.1 += 1;
-                        if chain.1 > MAX_ELSE_IF {
-                            return Some(Overflow::ElseIf { at: chain.0 });
-                        }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'#' | b'/' if c == b'#' || b.get(i + 1) == Some(&b'/') => {
+                    while next < b.len() && b[next] != b'\n' {
+                        next += 1;
                     }
-                    b"if" => *chain = (i, 0),
-                    b"else" => was_else = true,
-                    _ => {}
+                    // A comment between `else` and `if` is whitespace.
+                    was_else = after_else;
                 }
+                b'(' | b'[' | b'{' => opens = Some(false),
+                // A closing bracket without an opening one is pest's to report.
+                b')' | b']' | b'}' if levels.len() > 1 => {
+                    in_str = levels.pop().is_some_and(|(_, _, interp)| interp);
+                }
+                c if c.is_ascii_alphanumeric() || c == b'_' => {
+                    while next < b.len()
+                        && (b[next].is_ascii_alphanumeric()
+                            || b[next] == b'_'
+                            || b[next] == b'-'
+                                && b.get(next + 1).is_some_and(|n| n.is_ascii_alphanumeric()))
+                    {
+                        next += 1;
+                    }
+                    let level = levels.last_mut().expect("the top level is never popped");
+                    match &b[i..next] {
+                        b"if" if after_else => {
+                            level.1 += 1;
+                            if level.1 > MAX_ELSE_IF {
+                                return Some(Overflow::ElseIf { at: level.0 });
+                            }
+                        }
+                        b"if" => (level.0, level.1) = (i, 0),
+                        b"else" => was_else = true,
+                        _ => {}
+                    }
+                }
+                c if c.is_ascii_whitespace() => was_else = after_else,
+                _ => {}
             }
-            c if c.is_ascii_whitespace() => was_else = after_else,
-            _ => {}
+        }
+        if let Some(interp) = opens {
+            levels.push((i, 0, interp));
+            if levels.len() - 1 > MAX_NESTING {
+                return Some(Overflow::Nesting {
+                    at: i,
+                    depth: levels.len() - 1,
+                });
+            }
         }
         after_else = was_else;
         i = next;
@@ -1440,10 +1453,22 @@ mod tests {
             format!("lab l {{\n  # {many}\n  x = 1\n}}"),
             format!("lab l {{\n  // {many}\n  x = 1\n}}"),
             format!("lab l {{ x = \"{many}\" }}"),
+            format!("lab l {{ x = \"${{ \"{many}\" }}\" }}"),
         ] {
             let (_, errs) = parse_file(&src);
             assert!(errs.is_empty(), "{src}: {errs:?}");
         }
+        // Brackets in an interpolation are code, even after a string inside it.
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = one_e0102(&format!("lab l {{ x = \"${{ \"\"{deep} }}\" }}"));
+        assert!(e.message.contains("nested more than 64"), "{}", e.message);
+        // An interpolation is a level: alternating strings and brackets are counted.
+        let e = one_e0102(&format!(
+            "lab l {{ x = {}1{} }}",
+            "[\"${".repeat(40),
+            "}\"]".repeat(40)
+        ));
+        assert!(e.message.contains("nested more than 64"), "{}", e.message);
     }
 
     #[test]
