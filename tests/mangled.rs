@@ -195,3 +195,91 @@ fn spliced_tokens_never_panic() {
         errors_with(path, toks.concat());
     }
 }
+
+/// Editors on Windows start files with a byte-order mark: the lab compiles as without
+/// it, and a diagnostic in such a file still points at the right line and column.
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let plain = lab_files();
+    let with_bom: Vec<(String, String)> = plain
+        .iter()
+        .map(|(p, t)| (p.clone(), format!("\u{feff}{t}")))
+        .collect();
+    let compile = |files: Vec<(String, String)>| {
+        let db = labc::db::LabDb::default();
+        let lab = db.load(files);
+        let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        (out.files.clone(), labc::diag::render_plain(&db, &diags))
+    };
+    let (files, rendered) = compile(with_bom);
+    assert_eq!(rendered, "", "a BOM is not an error");
+    assert_eq!(
+        files,
+        compile(plain).0,
+        "a BOM changes nothing in the output"
+    );
+
+    let (path, text) = &lab_files()[0];
+    let broken = format!("\u{feff}{}", text.replacen('=', "= =", 1));
+    let line = text[..text.find('=').unwrap()].matches('\n').count() + 1;
+    let mut files = lab_files();
+    files[0].1 = broken;
+    let (_, rendered) = compile(files);
+    assert!(rendered.contains("error[E0101]"), "{rendered}");
+    assert!(rendered.contains(&format!("{path}:{line}:")), "{rendered}");
+}
+
+/// Bracket-free recursion (issue 7): a 30,000-key path, 30,000 `else if` links and
+/// 10,000 nested `if` expressions each stop with one E0102 and nothing else.
+#[test]
+fn syntax_bombs_stop_with_one_error() {
+    let keys = vec!["a"; 30_000].join(".");
+    let links = " else if true { namespace = \"b\" }".repeat(30_000);
+    let nested = "if true then 1 else 1 + ".repeat(10_000);
+    let branches = format!(
+        "{}1{}",
+        "if true then ".repeat(10_000),
+        " else 2".repeat(10_000)
+    );
+    let bombs = [
+        format!("tenant bomb on infra {{\n  namespace = \"b\"\n  values {{ {keys} = 1 }}\n}}\n"),
+        format!("tenant bomb on infra {{\n  if true {{ namespace = \"a\" }}{links}\n}}\n"),
+        format!("tenant bomb on infra {{\n  namespace = \"b\"\n  values {{ x = {nested}1 }}\n}}\n"),
+        format!(
+            "tenant bomb on infra {{\n  namespace = \"b\"\n  values {{ x = {branches} }}\n}}\n"
+        ),
+    ];
+    let (path, text) = lab_files().into_iter().next().unwrap();
+    for bomb in bombs {
+        let mut files = lab_files();
+        files[0].1 = format!("{text}\n{bomb}");
+        let db = labc::db::LabDb::default();
+        let lab = db.load(files);
+        let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0102"], "{path}: {}", &bomb[..60]);
+    }
+}
+
+/// Found by the fuzzer (fuzz/): a component whose header reads itself, in a lab with any
+/// diagnostic on the headers' path (a syntax error, a duplicate cluster, an unknown
+/// module), panicked in salsa ("Fixpoint iteration doesn't support accumulated values"):
+/// the header cycle's fallback met the diagnostics accumulated by `parse` or
+/// `item_index`. Those queries now return their diagnostics (`queries::parse_checked`).
+#[test]
+fn a_self_referencing_header_next_to_a_syntax_error_does_not_panic() {
+    let lab = "lab home { domain = \"example.com\", git = \"https://github.com/me/lab\" }\n\
+               cluster c { id = 1, api = \"c.example.com\", pods = 10.244.0.0/16, services = 10.245.0.0/16 }\n";
+    for mistake in [
+        "cluster = 1\n",
+        "cluster c { id = 2, api = \"d.example.com\", pods = 10.246.0.0/16, services = 10.247.0.0/16 }\n",
+        "use std.nope\n",
+    ] {
+        let text = format!("{lab}tenant t on c {{\n  namespace = t.namespace\n}}\n{mistake}");
+        let db = labc::db::LabDb::default();
+        let files = db.load(vec![("lab.lab".to_string(), text)]);
+        let (_, diags) = labc::emit::compile_with_diagnostics(&db, files);
+        assert!(!diags.is_empty(), "{mistake}");
+        let _ = labc::diag::render_plain(&db, &diags);
+    }
+}

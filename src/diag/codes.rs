@@ -31,8 +31,11 @@ Versions are strings (`\"1.18.3\"`); an unquoted `1.18.3` is a syntax error.",
         title: "expression nested or chained too deeply",
         explanation: "Brackets (`(`, `[`, `{`) may nest at most 64 levels, and one expression may \
 chain at most 32 operators (`a + b + ...`), field accesses (`a.b.c...`) or prefix operators. \
-Real labs stay far below that; the limits keep the compiler from running out of stack on \
-damaged input.\n\nSplit the value into named parameters, `for` loops or templates.",
+A key path (`a.b.c = 1`) may have at most 32 keys, `if` expressions may nest at most 32 levels \
+inside one another, and one `if` (statement or expression) may have at most 64 `else if` \
+branches. Real labs stay far below that; the limits keep the compiler from running out of \
+stack or time on damaged input.\n\nSplit the value into named parameters, `for` loops or \
+templates; a value chosen among many is a record lookup: `{ a = 1, b = 2 }[key]`.",
     },
     Code {
         code: "E0201",

@@ -32,7 +32,13 @@ pub const MAX_NESTING: usize = 64;
 /// Longest operator chain (`a + b + ...`), field chain (`a.b.c...`) or prefix run
 /// (`!!x`) in one expression. Each link is a level of the syntax tree, which the
 /// evaluator walks recursively; real labs use a handful.
+/// The same limit bounds the keys of one key path (`a.b.c = 1`: each key is a level of
+/// records) and the nesting of `if` expressions inside one another.
 pub const MAX_CHAIN: usize = 32;
+
+/// Most `else if` links of one `if` statement or expression. Each link is a level of the
+/// syntax tree; real labs use a few.
+pub const MAX_ELSE_IF: usize = 64;
 
 const DECL_KEYWORDS: &[&str] = &[
     "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
@@ -43,20 +49,31 @@ const DECL_KEYWORDS: &[&str] = &[
 pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
     let mut ast = FileAst::default();
     let mut errors = Vec::new();
-    let mut pos = 0usize;
+    // A byte-order mark (editors on Windows write one) is trivia. It is skipped, not
+    // removed, so spans stay byte offsets into the text as given.
+    let mut pos = if text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
     while pos < text.len() {
         pos = skip_trivia(text, pos);
         if pos >= text.len() {
             break;
         }
-        let chunk_end = next_item_start(text, pos + 1).unwrap_or(text.len());
-        if let Some((at, depth)) = too_deep(&text[pos..chunk_end]) {
-            errors.push(SyntaxError {
-                code: "E0102",
-                span: Span::new(pos + at, pos + at + 1),
-                message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
-                label: format!("nesting level {depth} starts here"),
-                help: Some("split the value into named declarations or templates".into()),
+        // Search from the next character, not the next byte: the item may start with a
+        // multi-byte character (`é`, U+FFFD for invalid UTF-8).
+        let chunk_end = next_item_start(text, next_char(text, pos)).unwrap_or(text.len());
+        if let Some(overflow) = pre_scan(&text[pos..chunk_end]) {
+            errors.push(match overflow {
+                Overflow::Nesting { at, depth } => SyntaxError {
+                    code: "E0102",
+                    span: Span::new(pos + at, pos + at + 1),
+                    message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
+                    label: format!("nesting level {depth} starts here"),
+                    help: Some("split the value into named declarations or templates".into()),
+                },
+                Overflow::ElseIf { at } => else_if_error(Span::new(pos + at, pos + at + 2)),
             });
             pos = chunk_end;
             continue;
@@ -71,13 +88,18 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                 let b = Builder {
                     base: pos,
                     errors: Default::default(),
+                    if_depth: Default::default(),
                 };
                 match pair.as_rule() {
                     Rule::use_decl => ast.uses.push(b.use_decl(pair)),
                     _ => ast.decls.push(b.decl(pair)),
                 }
                 errors.extend(b.errors.into_inner());
-                pos += consumed.max(1);
+                pos = if consumed > 0 {
+                    pos + consumed
+                } else {
+                    next_char(text, pos)
+                };
             }
             Err(err) => {
                 errors.push(syntax_error(text, pos, err));
@@ -86,6 +108,14 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
         }
     }
     (ast, errors)
+}
+
+/// U+FEFF, the byte-order mark, accepted once at the start of a file.
+const BOM: char = '\u{feff}';
+
+/// The offset of the character after the one at `pos` (a character boundary).
+fn next_char(text: &str, pos: usize) -> usize {
+    pos + text[pos..].chars().next().map_or(1, char::len_utf8)
 }
 
 /// Skip whitespace and comments.
@@ -112,10 +142,13 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
 
 /// The start of the next line, at or after `from`, that begins with a declaration keyword.
 fn next_item_start(text: &str, from: usize) -> Option<usize> {
-    let mut line_start = text[..from.min(text.len())]
-        .rfind('\n')
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    // Callers pass a character boundary; a byte inside a character would be searched from
+    // the character's start rather than split it.
+    let mut from = from.min(text.len());
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut line_start = text[..from].rfind('\n').map(|i| i + 1).unwrap_or(0);
     loop {
         if line_start >= from {
             let line = &text[line_start..];
@@ -134,38 +167,112 @@ fn next_item_start(text: &str, from: usize) -> Option<usize> {
     }
 }
 
-/// Where bracket nesting (outside strings and comments) first exceeds the limit.
-fn too_deep(chunk: &str) -> Option<(usize, usize)> {
-    let mut depth = 0usize;
+/// What the scan before pest found over a limit.
+#[derive(Debug, PartialEq)]
+enum Overflow {
+    /// The bracket at `at` opens nesting level `depth`.
+    Nesting { at: usize, depth: usize },
+    /// The `if` at `at` has more than `MAX_ELSE_IF` `else if` links.
+    ElseIf { at: usize },
+}
+
+/// A scan of one item's text before pest sees it, for what would make pest recurse
+/// too deeply or work too long: bracket nesting (outside strings and comments; an
+/// interpolation `${` in a string opens a level like a bracket) and `else if` chains. A
+/// chain is counted per bracket level: it starts at an `if` not preceded by `else`, and
+/// every `else if` at that level until the next such `if` is a link of it. The AST
+/// builder checks the chains too; this scan spares pest the work (a chain of 30,000 links
+/// takes pest seconds in a debug build).
+fn pre_scan(chunk: &str) -> Option<Overflow> {
+    let b = chunk.as_bytes();
+    // Per open level: where its current `if` chain starts, its links, and whether the
+    // level is an interpolation (its `}` returns into a string).
+    let mut levels: Vec<(usize, usize, bool)> = vec![(0, 0, false)];
     let mut in_str = false;
-    let mut in_comment = false;
-    let mut prev = '\0';
-    for (i, c) in chunk.char_indices() {
-        if in_comment {
-            if c == '\n' {
-                in_comment = false;
-            }
-        } else if in_str {
-            if (c == '"' && prev != '\\') || c == '\n' {
-                in_str = false;
+    let mut after_else = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let mut next = i + 1;
+        let mut was_else = false;
+        let mut opens = None;
+        if in_str {
+            match c {
+                // A newline ends an unclosed string, as pest will report.
+                b'"' | b'\n' => in_str = false,
+                b'\\' => next = i + 2,
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    next = i + 2;
+                    in_str = false;
+                    opens = Some(true);
+                }
+                _ => {}
             }
         } else {
             match c {
-                '"' => in_str = true,
-                '#' => in_comment = true,
-                '(' | '[' | '{' => {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return Some((i, depth));
+                b'"' => in_str = true,
+                b'#' | b'/' if c == b'#' || b.get(i + 1) == Some(&b'/') => {
+                    while next < b.len() && b[next] != b'\n' {
+                        next += 1;
+                    }
+                    // A comment between `else` and `if` is whitespace.
+                    was_else = after_else;
+                }
+                b'(' | b'[' | b'{' => opens = Some(false),
+                // A closing bracket without an opening one is pest's to report.
+                b')' | b']' | b'}' if levels.len() > 1 => {
+                    in_str = levels.pop().is_some_and(|(_, _, interp)| interp);
+                }
+                c if c.is_ascii_alphanumeric() || c == b'_' => {
+                    while next < b.len()
+                        && (b[next].is_ascii_alphanumeric()
+                            || b[next] == b'_'
+                            || b[next] == b'-'
+                                && b.get(next + 1).is_some_and(|n| n.is_ascii_alphanumeric()))
+                    {
+                        next += 1;
+                    }
+                    let level = levels.last_mut().expect("the top level is never popped");
+                    match &b[i..next] {
+                        b"if" if after_else => {
+                            level.1 += 1;
+                            if level.1 > MAX_ELSE_IF {
+                                return Some(Overflow::ElseIf { at: level.0 });
+                            }
+                        }
+                        b"if" => (level.0, level.1) = (i, 0),
+                        b"else" => was_else = true,
+                        _ => {}
                     }
                 }
-                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                c if c.is_ascii_whitespace() => was_else = after_else,
                 _ => {}
             }
         }
-        prev = if prev == '\\' && c == '\\' { '\0' } else { c };
+        if let Some(interp) = opens {
+            levels.push((i, 0, interp));
+            if levels.len() - 1 > MAX_NESTING {
+                return Some(Overflow::Nesting {
+                    at: i,
+                    depth: levels.len() - 1,
+                });
+            }
+        }
+        after_else = was_else;
+        i = next;
     }
     None
+}
+
+/// An `if` with too many `else if` links (`span`: its `if` keyword).
+fn else_if_error(span: Span) -> SyntaxError {
+    SyntaxError {
+        code: "E0102",
+        span,
+        message: format!("this `if` has more than {MAX_ELSE_IF} `else if` branches"),
+        label: "too many branches".into(),
+        help: Some("choose the value from a record instead: `{ a = 1, b = 2 }[key]`".into()),
+    }
 }
 
 fn rule_name(rule: &Rule) -> String {
@@ -217,6 +324,19 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         InputLocation::Span((s, _)) => base + s,
     };
     let at = at.min(text.len());
+    // pest gives up when the thread's stack runs low (nesting its input allows but the
+    // guards above did not catch): too deep, not a misspelling.
+    if let ErrorVariant::CustomError { message } = &err.variant {
+        if message.ends_with("limit reached") {
+            return SyntaxError {
+                code: "E0102",
+                span: Span::new(at, token_end(text, at)),
+                message: "this declaration is nested too deeply to be parsed".into(),
+                label: "nested too deeply here".into(),
+                help: Some("split it into named parameters or templates".into()),
+            };
+        }
+    }
     if let Some(e) = unquoted_version(text, at) {
         return e;
     }
@@ -245,9 +365,12 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             .iter()
             .any(|e| e == "a record entry" || e == "a statement")
     {
+        // After the separator, which may be more than one byte (U+3000 is whitespace).
         let start = before
-            .rfind(|c: char| c.is_whitespace() || "{}[](),=".contains(c))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace() || "{}[](),=".contains(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let key = &before[start..];
         return SyntaxError {
             code: "E0101",
@@ -370,6 +493,8 @@ fn comment_start(line: &str) -> Option<usize> {
 struct Builder {
     base: usize,
     errors: std::cell::RefCell<Vec<SyntaxError>>,
+    /// How many `if` expressions enclose the one being built.
+    if_depth: std::cell::Cell<usize>,
 }
 
 impl Builder {
@@ -492,7 +617,19 @@ impl Builder {
     }
 
     fn key_path(&self, p: Pair<Rule>) -> KeyPath {
+        let keys = p.clone().into_inner().count();
+        if keys > MAX_CHAIN {
+            self.errors.borrow_mut().push(SyntaxError {
+                code: "E0102",
+                span: self.span(&p),
+                message: format!("this key path has {keys} keys; at most {MAX_CHAIN} are allowed"),
+                label: "key path too long".into(),
+                help: Some("each key is a level of records: write fewer levels".into()),
+            });
+        }
+        // Only the allowed keys are kept: later phases see a path of bounded depth.
         p.into_inner()
+            .take(MAX_CHAIN)
             .map(|k| {
                 if k.as_rule() == Rule::string {
                     let span = self.span(&k);
@@ -657,24 +794,67 @@ impl Builder {
                     span,
                 }
             }
-            _ => {
-                // if_stmt
-                let mut inner = p.into_inner();
-                let cond = self.expr(inner.next().unwrap());
-                let then = self.body(inner.next().unwrap());
-                let otherwise = match inner.next() {
-                    Some(e) if e.as_rule() == Rule::if_stmt => vec![self.stmt(e)],
-                    Some(b) => self.body(b),
-                    None => Vec::new(),
-                };
-                Stmt::If {
-                    cond,
-                    then,
-                    otherwise,
-                    span,
-                }
+            _ => self.if_stmt(p, span),
+        }
+    }
+
+    /// `if c { } else if d { } ... else { }`: the grammar repeats the `else if` links;
+    /// here they become nested `Stmt::If`s, each spanning from its `if` to the end.
+    fn if_stmt(&self, p: Pair<Rule>, span: Span) -> Stmt {
+        let mut inner = p.into_inner();
+        let cond = self.expr(inner.next().unwrap());
+        let then = self.body(inner.next().unwrap());
+        let rest: Vec<Pair<Rule>> = inner.collect();
+        let links = rest
+            .iter()
+            .filter(|r| r.as_rule() == Rule::else_if_stmt)
+            .count();
+        if links > MAX_ELSE_IF {
+            // Keep the first branch: dropping the others cannot make a later error up.
+            self.else_if_error(span);
+            return Stmt::If {
+                cond,
+                then,
+                otherwise: Vec::new(),
+                span,
+            };
+        }
+        let mut chain = Vec::new();
+        let mut otherwise = Vec::new();
+        for part in rest {
+            if part.as_rule() == Rule::else_if_stmt {
+                let link_span = self.span(&part);
+                let mut li = part.into_inner();
+                let c = self.expr(li.next().unwrap());
+                let t = self.body(li.next().unwrap());
+                chain.push((c, t, link_span.start));
+            } else {
+                otherwise = self.body(part);
             }
         }
+        for (cond, then, start) in chain.into_iter().rev() {
+            otherwise = vec![Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span: Span { start, ..span },
+            }];
+        }
+        Stmt::If {
+            cond,
+            then,
+            otherwise,
+            span,
+        }
+    }
+
+    /// `pre_scan` finds these first; the check here keeps the AST bounded on its own.
+    fn else_if_error(&self, span: Span) {
+        let keyword = Span {
+            end: span.start + 2,
+            ..span
+        };
+        self.errors.borrow_mut().push(else_if_error(keyword));
     }
 
     fn record_items(&self, p: Pair<Rule>) -> Vec<RecordItem> {
@@ -878,14 +1058,7 @@ impl Builder {
                     .collect();
                 ExprKind::Call { func, args }
             }
-            Rule::if_expr => {
-                let mut inner = p.into_inner();
-                ExprKind::If {
-                    cond: Box::new(self.expr(inner.next().unwrap())),
-                    then: Box::new(self.expr(inner.next().unwrap())),
-                    otherwise: Box::new(self.expr(inner.next().unwrap())),
-                }
-            }
+            Rule::if_expr => return self.if_expr(p, span),
             Rule::list => ExprKind::List(p.into_inner().map(|e| self.expr(e)).collect()),
             Rule::list_comp => {
                 let parts: Vec<Pair<Rule>> = p.into_inner().collect();
@@ -921,6 +1094,80 @@ impl Builder {
             other => unreachable!("unexpected primary {other:?}"),
         };
         Expr { kind, span }
+    }
+}
+
+impl Builder {
+    /// `if c then a else if d then b ... else z`: nested `ExprKind::If`s, each spanning
+    /// from its `if` to the end. Nesting `if`s inside one another (in a condition, a
+    /// branch or an operand) is bounded separately from the `else if` links.
+    fn if_expr(&self, p: Pair<Rule>, span: Span) -> Expr {
+        let depth = self.if_depth.get();
+        if depth >= MAX_CHAIN {
+            self.errors.borrow_mut().push(SyntaxError {
+                code: "E0102",
+                span: Span {
+                    end: span.start + 2,
+                    ..span
+                },
+                message: format!(
+                    "`if` expressions are nested more than {MAX_CHAIN} levels deep here"
+                ),
+                label: "nesting too deep".into(),
+                help: Some("give the inner values names: parameters with defaults".into()),
+            });
+            return Expr {
+                kind: ExprKind::Null,
+                span,
+            };
+        }
+        let parts: Vec<Pair<Rule>> = p.into_inner().collect();
+        // The condition, the first branch, the links and the last branch.
+        let links = parts.len().saturating_sub(3);
+        if links > MAX_ELSE_IF {
+            self.else_if_error(span);
+            return Expr {
+                kind: ExprKind::Null,
+                span,
+            };
+        }
+        self.if_depth.set(depth + 1);
+        let mut parts = parts.into_iter();
+        let cond = self.expr(parts.next().unwrap());
+        let then = self.expr(parts.next().unwrap());
+        let mut chain = Vec::new();
+        let mut otherwise = None;
+        for part in parts {
+            if part.as_rule() == Rule::else_if_expr {
+                let start = self.span(&part).start;
+                let mut li = part.into_inner();
+                let c = self.expr(li.next().unwrap());
+                let t = self.expr(li.next().unwrap());
+                chain.push((c, t, start));
+            } else {
+                otherwise = Some(self.expr(part));
+            }
+        }
+        self.if_depth.set(depth);
+        let mut otherwise = otherwise.expect("an `if` expression has an `else`");
+        for (cond, then, start) in chain.into_iter().rev() {
+            otherwise = Expr {
+                kind: ExprKind::If {
+                    cond: Box::new(cond),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                },
+                span: Span { start, ..span },
+            };
+        }
+        Expr {
+            kind: ExprKind::If {
+                cond: Box::new(cond),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            span,
+        }
     }
 }
 
@@ -1031,6 +1278,197 @@ mod tests {
         let (_, errs) = parse_file(&src);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].message.contains("nested"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_trivia_and_spans_stay_offsets_into_the_text() {
+        let src = "\u{feff}lab l { x = 1 }\n";
+        let (ast, errs) = parse_file(src);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(ast.decls.len(), 1);
+        let span = ast.decls[0].span;
+        assert_eq!(&src[span.range()], "lab l { x = 1 }");
+        // Only at the start: elsewhere it is a stray character like any other.
+        let (_, errs) = parse_file("lab l { x = 1 }\n\u{feff}lab m { x = 1 }\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+    }
+
+    #[test]
+    fn items_starting_with_a_multi_byte_character_are_errors_not_panics() {
+        for src in [
+            "lab l { x = 1 }\n\u{e9}\n",
+            "lab l { x = 1 }\n\u{fffd}\u{fffd}\ncluster c { id = 1 }\n",
+            "\u{e9}",
+            "\u{feff}\u{feff}",
+            "lab l { a\u{3000}b }",
+            "lab l { \u{e9}\u{3000}x }",
+        ] {
+            let (_, errs) = parse_file(src);
+            assert!(!errs.is_empty(), "{src:?}");
+            for e in &errs {
+                assert!(src.is_char_boundary(e.span.range().start), "{src:?}: {e:?}");
+                assert!(src.is_char_boundary(e.span.range().end), "{src:?}: {e:?}");
+            }
+        }
+        // Recovery still finds the declaration after the stray characters.
+        let (ast, _) = parse_file("lab l { x = 1 }\n\u{fffd}\ncluster c { id = 1 }\n");
+        assert_eq!(ast.decls.len(), 2);
+    }
+
+    /// The one error of `src`, which must be an E0102.
+    fn one_e0102(src: &str) -> SyntaxError {
+        let (_, errs) = parse_file(src);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].code, "E0102", "{errs:?}");
+        errs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn else_if_chains_are_bounded() {
+        let stmt = |n: usize| {
+            format!(
+                "tenant t on c {{\n  if a {{ x = 1 }}{}\n  else {{ x = 3 }}\n}}\n",
+                " else if b { x = 2 }".repeat(n)
+            )
+        };
+        let expr = |n: usize| {
+            format!(
+                "lab l {{ x = if a then 1 {}else 3 }}",
+                "else if b then 2 ".repeat(n)
+            )
+        };
+        for src in [stmt(MAX_ELSE_IF), expr(MAX_ELSE_IF)] {
+            let (_, errs) = parse_file(&src);
+            assert!(errs.is_empty(), "{errs:?}");
+        }
+        for src in [
+            stmt(MAX_ELSE_IF + 1),
+            stmt(30_000),
+            expr(MAX_ELSE_IF + 1),
+            expr(30_000),
+        ] {
+            let e = one_e0102(&src);
+            // At the `if` that starts the chain.
+            assert_eq!(&src[e.span.range()], "if", "{e:?}");
+            assert!(e.message.contains("`else if`"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn else_if_links_nest_as_before() {
+        let src = "tenant t on c {\n  if a { x = 1 } else if b { x = 2 } else { x = 3 }\n}";
+        let (ast, errs) = parse_file(src);
+        assert!(errs.is_empty(), "{errs:?}");
+        let Stmt::If {
+            otherwise, span, ..
+        } = &ast.decls[0].body[0]
+        else {
+            panic!()
+        };
+        let Stmt::If {
+            otherwise: last,
+            span: inner,
+            ..
+        } = &otherwise[0]
+        else {
+            panic!("{otherwise:?}")
+        };
+        assert_eq!(
+            &src[span.range()],
+            &src[src.find("if a").unwrap()..src.len() - 2]
+        );
+        assert_eq!(&src[inner.range()], "if b { x = 2 } else { x = 3 }");
+        assert_eq!(last.len(), 1);
+
+        let src = "lab l { x = if a then 1 else if b then 2 else 3 }";
+        let (ast, errs) = parse_file(src);
+        assert!(errs.is_empty(), "{errs:?}");
+        let Stmt::Assign { value, .. } = &ast.decls[0].body[0] else {
+            panic!()
+        };
+        let ExprKind::If { otherwise, .. } = &value.kind else {
+            panic!("{value:?}")
+        };
+        assert!(
+            matches!(otherwise.kind, ExprKind::If { .. }),
+            "{otherwise:?}"
+        );
+        assert_eq!(&src[otherwise.span.range()], "if b then 2 else 3");
+    }
+
+    #[test]
+    fn nested_if_expressions_are_bounded() {
+        // In a branch, in an operand of the last branch, in a condition.
+        let then = |n: usize| {
+            format!(
+                "lab l {{ x = {}1{} }}",
+                "if a then ".repeat(n),
+                " else 2".repeat(n)
+            )
+        };
+        let operand = |n: usize| format!("lab l {{ x = {}1 }}", "if a then 1 else 1 + ".repeat(n));
+        let cond = |n: usize| {
+            format!(
+                "lab l {{ x = {}a{} }}",
+                "if ".repeat(n),
+                " then 1 else 2".repeat(n)
+            )
+        };
+        for make in [then, operand, cond] {
+            let (_, errs) = parse_file(&make(MAX_CHAIN));
+            assert!(errs.is_empty(), "{errs:?}");
+            let e = one_e0102(&make(MAX_CHAIN + 1));
+            assert!(e.message.contains("nested more than 32"), "{}", e.message);
+            // Far deeper, pest itself may give up first (on a small stack): still one E0102.
+            one_e0102(&make(10_000));
+        }
+    }
+
+    #[test]
+    fn key_paths_are_bounded() {
+        let path = |n: usize| format!("lab l {{ {} = 1 }}", vec!["a"; n].join("."));
+        let (ast, errs) = parse_file(&path(MAX_CHAIN));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(ast.decls.len(), 1);
+        for n in [MAX_CHAIN + 1, 30_000] {
+            let src = path(n);
+            let e = one_e0102(&src);
+            assert!(
+                e.message.contains(&format!("has {n} keys")),
+                "{}",
+                e.message
+            );
+            let (ast, _) = parse_file(&src);
+            let Stmt::Assign { path, .. } = &ast.decls[0].body[0] else {
+                panic!()
+            };
+            assert_eq!(path.len(), MAX_CHAIN, "later phases see a bounded path");
+        }
+    }
+
+    #[test]
+    fn brackets_in_comments_and_strings_do_not_count() {
+        let many = "[".repeat(MAX_NESTING + 1);
+        for src in [
+            format!("lab l {{\n  # {many}\n  x = 1\n}}"),
+            format!("lab l {{\n  // {many}\n  x = 1\n}}"),
+            format!("lab l {{ x = \"{many}\" }}"),
+            format!("lab l {{ x = \"${{ \"{many}\" }}\" }}"),
+        ] {
+            let (_, errs) = parse_file(&src);
+            assert!(errs.is_empty(), "{src}: {errs:?}");
+        }
+        // Brackets in an interpolation are code, even after a string inside it.
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = one_e0102(&format!("lab l {{ x = \"${{ \"\"{deep} }}\" }}"));
+        assert!(e.message.contains("nested more than 64"), "{}", e.message);
+        // An interpolation is a level: alternating strings and brackets are counted.
+        let e = one_e0102(&format!(
+            "lab l {{ x = {}1{} }}",
+            "[\"${".repeat(40),
+            "}\"]".repeat(40)
+        ));
+        assert!(e.message.contains("nested more than 64"), "{}", e.message);
     }
 
     #[test]
