@@ -241,7 +241,7 @@ pub fn recover_and_clean(out: &OutDir) -> Result<(), String> {
                 out.path.display(),
                 old.display()
             ));
-            super::tree::sync_dir(&out.parent)?;
+            sync_dir(&out.parent)?;
         }
     }
     for path in leftovers(out, "old")?
@@ -265,4 +265,16 @@ pub fn remove_any(path: &Path) -> std::io::Result<()> {
         Ok(_) => std::fs::remove_file(path),
         Err(e) => Err(e),
     }
+}
+
+/// Sync a directory, so the names created in it are on disk.
+pub fn sync_dir(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    std::fs::File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| format!("cannot sync {}: {e}", path.display()))?;
+    // Elsewhere a directory cannot be opened as a file; its entries are synced with it.
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::out_dir::{self, OutDir};
+use super::out_dir::{self, sync_dir, OutDir};
 use super::walk::{self, warn, Kind};
 use super::{rel_path, MANIFEST};
 
@@ -113,18 +113,6 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     file.write_all(bytes)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// Sync a directory, so the names created in it are on disk.
-pub fn sync_dir(path: &Path) -> Result<(), String> {
-    #[cfg(unix)]
-    std::fs::File::open(path)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| format!("cannot sync {}: {e}", path.display()))?;
-    // Elsewhere a directory cannot be opened as a file; its entries are synced with it.
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 /// The paths labc wrote into `out` last time, from its manifest.
