@@ -1104,6 +1104,30 @@ fn exec(
                     }
                 }
             }
+            // `for` and `if` run in the header pass too: a `namespace` inside them is
+            // part of the header.
+            Stmt::For {
+                var, iter, body, ..
+            } => {
+                let Some(items) = ev.eval_list(iter) else {
+                    continue;
+                };
+                for it in items {
+                    ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
+                    exec(ev, body, out, ctx, included, depth, header_only);
+                    ev.pop_scope();
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => match ev.eval(cond, &Ty::Bool) {
+                Some(Value::Bool(true)) => exec(ev, then, out, ctx, included, depth, header_only),
+                Some(_) => exec(ev, otherwise, out, ctx, included, depth, header_only),
+                None => {}
+            },
             _ if header_only => {}
             Stmt::Settings { span, .. } => {
                 if ctx != DeclKind::Operator {
@@ -1267,28 +1291,6 @@ fn exec(
                     ev.pop_scope();
                 }
             }
-            Stmt::For {
-                var, iter, body, ..
-            } => {
-                let Some(items) = ev.eval_list(iter) else {
-                    continue;
-                };
-                for it in items {
-                    ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
-                    exec(ev, body, out, ctx, included, depth, header_only);
-                    ev.pop_scope();
-                }
-            }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-                ..
-            } => match ev.eval(cond, &Ty::Bool) {
-                Some(Value::Bool(true)) => exec(ev, then, out, ctx, included, depth, header_only),
-                Some(_) => exec(ev, otherwise, out, ctx, included, depth, header_only),
-                None => {}
-            },
         }
     }
 }
