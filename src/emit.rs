@@ -17,8 +17,8 @@ use indexmap::IndexMap;
 use crate::db::{Db, Lab};
 use crate::diag::Diag;
 use crate::lower::{cluster_ir, ClusterIr};
-use crate::model;
-use crate::queries::{self, item_index};
+use crate::sema::component;
+use crate::sema::index::{self, item_index};
 use crate::yaml::{self, map, s, Yaml};
 
 /// Whether `path` is a relative path of plain names, as every path `emit_cluster` builds
@@ -202,21 +202,21 @@ pub struct Output {
 }
 
 /// Report the diagnostics of the queries that a cycle of component headers can reach,
-/// which return theirs instead of accumulating them (see `queries::parse_checked`).
+/// which return theirs instead of accumulating them (see `index::parse_checked`).
 fn report_declaration_facts(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     let mut diags: Vec<&crate::diag::Diag> = index.diags.iter().collect();
     for &f in lab.files(db) {
-        diags.extend(&queries::parse_checked(db, f).1);
+        diags.extend(&index::parse_checked(db, f).1);
     }
     if !index.labs.is_empty() {
-        diags.extend(&model::lab_facts_checked(db, lab).1);
+        diags.extend(&component::lab_facts_checked(db, lab).1);
     }
     for name in index.clusters.keys() {
-        diags.extend(&model::cluster_facts_checked(db, lab, name.clone()).1);
+        diags.extend(&component::cluster_facts_checked(db, lab, name.clone()).1);
     }
     for name in index.pools.keys() {
-        diags.extend(&model::pool_value_checked(db, lab, name.clone()).1);
+        diags.extend(&component::pool_value_checked(db, lab, name.clone()).1);
     }
     for d in diags {
         d.clone().emit(db);
@@ -230,16 +230,20 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     let index = item_index(db, lab);
     report_declaration_facts(db, lab);
     for &f in lab.files(db) {
-        let ast = queries::parse(db, f);
+        let ast = index::parse(db, f);
         for (i, d) in ast.decls.iter().enumerate() {
             if d.kind.is_definition() {
-                crate::resolve::check_definition(db, lab, queries::DeclKey::new(db, f, i as u32));
+                crate::sema::resolve::check_definition(
+                    db,
+                    lab,
+                    index::DeclKey::new(db, f, i as u32),
+                );
             }
         }
     }
-    model::lab_value(db, lab);
-    crate::checks::lab_checks(db, lab);
-    crate::checks::capacity_checks(db, lab);
+    component::lab_value(db, lab);
+    crate::lower::lab_checks::lab_checks(db, lab);
+    crate::lower::lab_checks::capacity_checks(db, lab);
     let mut files = IndexMap::new();
     for name in index.clusters.keys() {
         files.extend(

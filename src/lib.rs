@@ -1,21 +1,17 @@
 //! labc: a compiler for `.lab` files, typed multi-cluster GitOps labs, to Flux YAML trees.
 //!
-//! The pipeline (see ARCHITECTURE.md): source files (salsa inputs) -> `queries::parse` ->
-//! `queries::item_index` -> `model` (evaluation with type checks, per declaration and
+//! The pipeline (see ARCHITECTURE.md): source files (salsa inputs) -> `index::parse` ->
+//! `index::item_index` -> `model` (evaluation with type checks, per declaration and
 //! cluster) -> `lower::cluster_ir` (Flux IR, per cluster) -> `emit::emit_cluster`
 //! (path -> YAML text). Only the CLI (`main.rs`, `cli`) touches the file system.
 
-pub mod checks;
 pub mod cli;
 pub mod db;
 pub mod diag;
 pub mod emit;
-pub mod eval;
 pub mod literal;
 pub mod lower;
-pub mod model;
-pub mod queries;
-pub mod resolve;
+pub mod sema;
 pub mod stdlib;
 pub mod syntax;
 pub mod yaml;

@@ -151,7 +151,7 @@ fn many_components_share_the_lab_budget() {
 fn the_share_is_the_lab_budget_divided() {
     // Pure and deterministic: the shares depend on the number of component evaluations
     // only, never on what the other components built.
-    use labc::eval::*;
+    use labc::sema::eval::*;
     let db = labc::db::LabDb::default();
     let mut text = HEAD.to_string();
     for i in 0..1000 {
@@ -180,8 +180,8 @@ fn many_components_share_the_evaluation_budget() {
     let diags = diagnostics(&text);
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert_eq!(diags[0].0, "E0307");
-    let share = labc::eval::component_value_share(400);
-    assert!(share < labc::eval::VALUE_BUDGET);
+    let share = labc::sema::eval::component_value_share(400);
+    assert!(share < labc::sema::eval::VALUE_BUDGET);
     assert!(
         diags[0].1.contains(&format!("{share} expressions")),
         "{}",

@@ -265,7 +265,7 @@ fn syntax_bombs_stop_with_one_error() {
 /// diagnostic on the headers' path (a syntax error, a duplicate cluster, an unknown
 /// module), panicked in salsa ("Fixpoint iteration doesn't support accumulated values"):
 /// the header cycle's fallback met the diagnostics accumulated by `parse` or
-/// `item_index`. Those queries now return their diagnostics (`queries::parse_checked`).
+/// `item_index`. Those queries now return their diagnostics (`index::parse_checked`).
 #[test]
 fn a_self_referencing_header_next_to_a_syntax_error_does_not_panic() {
     let lab = "lab home { domain = \"example.com\", git = \"https://github.com/me/lab\" }\n\

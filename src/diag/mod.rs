@@ -340,7 +340,7 @@ fn to_codespan<'a>(db: &'a dyn Db, d: &Diag) -> (Snippets<'a>, Diagnostic<usize>
         let mut snippet = Snippet {
             name: file.path(db),
             source: file.text(db),
-            line_starts: crate::queries::line_starts(db, *file),
+            line_starts: crate::sema::index::line_starts(db, *file),
             text: String::new(),
             segments: Vec::new(),
         };

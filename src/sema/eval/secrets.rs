@@ -8,7 +8,7 @@
 
 use crate::db::SourceFile;
 use crate::diag::Diag;
-use crate::eval::{Evaluator, Value};
+use crate::sema::eval::{Evaluator, Value};
 use crate::syntax::ast::{Expr, ExprKind, Ident, RecordItem, Span};
 
 /// One step of a path into a value tree.

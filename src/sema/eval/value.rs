@@ -22,7 +22,7 @@ pub struct ComponentRef {
     /// arguments are not.
     pub args: std::sync::Arc<IndexMap<String, Value>>,
     /// Its header closed a cycle of headers, so its arguments are unknown (`args` is
-    /// empty); see `model::header_cycle`.
+    /// empty); see `component::header_cycle`.
     pub cyclic: bool,
     /// Its declaration has errors of its own, so some arguments may be missing.
     pub broken: bool,

@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{did_you_mean, Diag};
 use crate::literal::{self, AddrRange, Millicores, NameRule};
-use crate::queries::{self, ItemIndex, ItemRef};
+use crate::sema::index::{self, ItemIndex, ItemRef};
 use crate::syntax::ast::*;
 pub use value::{ComponentRef, Ty, Value};
 
@@ -171,7 +171,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             db,
             lab,
-            index: queries::item_index(db, lab),
+            index: index::item_index(db, lab),
             file,
             module: crate::db::module_name(file.path(db)),
             cluster,
@@ -653,7 +653,7 @@ impl<'a> Evaluator<'a> {
         match id.text.as_str() {
             "cluster" => {
                 if let Some(c) = self.cluster.clone() {
-                    return crate::model::cluster_value(self.db, self.lab, c).clone();
+                    return crate::sema::component::cluster_value(self.db, self.lab, c).clone();
                 }
                 self.error(
                     "E0201",
@@ -673,7 +673,7 @@ impl<'a> Evaluator<'a> {
                 .lbl("`lab` is being declared here");
                 return None;
             }
-            "lab" => return crate::model::lab_value(self.db, self.lab).cloned(),
+            "lab" => return crate::sema::component::lab_value(self.db, self.lab).cloned(),
             _ => {}
         }
         let declared = self.index.is_component(&id.text)
@@ -697,10 +697,11 @@ impl<'a> Evaluator<'a> {
             return self.component_ref(id, via_mesh);
         }
         if self.index.clusters.contains_key(&id.text) {
-            return crate::model::cluster_value(self.db, self.lab, id.text.clone()).clone();
+            return crate::sema::component::cluster_value(self.db, self.lab, id.text.clone())
+                .clone();
         }
         if self.index.pools.contains_key(&id.text) {
-            return crate::model::pool_value(self.db, self.lab, id.text.clone()).clone();
+            return crate::sema::component::pool_value(self.db, self.lab, id.text.clone()).clone();
         }
         let locals = self.scopes.names();
         self.report_unknown_name(id, locals);
@@ -719,11 +720,13 @@ impl<'a> Evaluator<'a> {
         }
         let db = self.db;
         let root = match id.text.as_str() {
-            "lab" if self.context != Context::Lab => crate::model::lab_value(db, self.lab)?,
+            "lab" if self.context != Context::Lab => {
+                crate::sema::component::lab_value(db, self.lab)?
+            }
             // `mesh_peers` is added by `cluster_value`, not stored.
             "cluster" if field.text != "mesh_peers" => {
                 let name = self.cluster.clone()?;
-                &crate::model::cluster_facts(db, self.lab, name)
+                &crate::sema::component::cluster_facts(db, self.lab, name)
                     .as_ref()?
                     .value
             }
@@ -823,9 +826,9 @@ impl<'a> Evaluator<'a> {
         // Also in the header pass: a component's arguments and namespace may be computed
         // from other components (`namespace = server.namespace`). Headers that refer to
         // each other in a cycle get a fallback (see `component_header`).
-        let header = crate::model::component_header(
+        let header = crate::sema::component::component_header(
             self.db,
-            crate::model::CompKey::new(
+            crate::sema::component::CompKey::new(
                 self.db,
                 self.lab,
                 target.file,
@@ -856,7 +859,7 @@ impl<'a> Evaluator<'a> {
 
     fn share_mesh(&self, a: &str, b: &str) -> bool {
         let mesh = |c: &str| -> Option<String> {
-            match crate::model::cluster_value(self.db, self.lab, c.to_string()) {
+            match crate::sema::component::cluster_value(self.db, self.lab, c.to_string()) {
                 Some(Value::Record(r)) => match r.get("mesh") {
                     Some(Value::Str(m)) => Some(m.clone()),
                     _ => None,
@@ -950,13 +953,14 @@ impl<'a> Evaluator<'a> {
                 arg if c.args.contains_key(arg) => c.args.get(arg).cloned(),
                 // The in-cluster DNS name of the component's Service of the same name.
                 "host" => {
-                    let domain =
-                        match crate::model::cluster_value(self.db, self.lab, c.cluster.clone()) {
-                            Some(Value::Record(r)) => {
-                                r.get("dns_domain").and_then(Value::scalar_text)
-                            }
-                            _ => None,
-                        };
+                    let domain = match crate::sema::component::cluster_value(
+                        self.db,
+                        self.lab,
+                        c.cluster.clone(),
+                    ) {
+                        Some(Value::Record(r)) => r.get("dns_domain").and_then(Value::scalar_text),
+                        _ => None,
+                    };
                     Some(Value::Str(format!(
                         "{}.{}.svc.{}",
                         c.name,
@@ -1299,7 +1303,7 @@ impl<'a> Evaluator<'a> {
         let Some(def) = self.record_type(type_name) else {
             return Some(Value::Record(fields));
         };
-        let decl = queries::decl(self.db, &def);
+        let decl = index::decl(self.db, &def);
         let mut out = IndexMap::new();
         let mut ok = true;
         for (k, _) in fields.iter() {
@@ -1858,7 +1862,7 @@ fn human_size(n: usize) -> String {
 /// budgets.
 #[salsa::tracked]
 pub fn component_evaluations(db: &dyn Db, lab: Lab) -> usize {
-    queries::item_index(db, lab)
+    index::item_index(db, lab)
         .components
         .iter()
         .map(|c| c.on.len())

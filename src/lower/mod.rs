@@ -5,13 +5,15 @@
 //! Vendor knowledge never appears here; it arrives through operator definitions (`crds`,
 //! `provides`, `healthy`) evaluated from `.lab` files.
 
+pub mod lab_checks;
+
 use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{Db, Lab};
 use crate::diag::{did_you_mean, Diag};
-use crate::eval::Value;
-use crate::model::{self, CompKey, ComponentIr, Crd, HealthCheck};
-use crate::queries::item_index;
+use crate::sema::component::{self, CompKey, ComponentIr, Crd, HealthCheck};
+use crate::sema::eval::Value;
+use crate::sema::index::item_index;
 use crate::syntax::ast::DeclKind;
 use crate::yaml::{map, s, Yaml};
 
@@ -233,10 +235,10 @@ pub struct ClusterIr {
 #[salsa::tracked(returns(ref))]
 pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Option<String>)> {
     let mut out = Vec::new();
-    let lab_crds = model::lab_facts(db, lab)
+    let lab_crds = component::lab_facts(db, lab)
         .iter()
         .flat_map(|f| f.bootstrap_crds.iter());
-    let cluster_crds = model::cluster_facts(db, lab, cluster.clone())
+    let cluster_crds = component::cluster_facts(db, lab, cluster.clone())
         .iter()
         .flat_map(|f| f.bootstrap_crds.iter());
     // CRDs of the bootstrap: the lab's (every cluster) and this cluster's own.
@@ -256,14 +258,14 @@ pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Opti
         if item.kind != DeclKind::Install {
             continue;
         }
-        let Some(op) = crate::queries::decl(db, item).definition.clone() else {
+        let Some(op) = crate::sema::index::decl(db, item).definition.clone() else {
             continue;
         };
         let index = item_index(db, lab);
         let Some(def) = index.definition(&item.module, &op.text) else {
             continue;
         };
-        for stmt in &crate::queries::decl(db, def).body {
+        for stmt in &crate::sema::index::decl(db, def).body {
             if let crate::syntax::ast::Stmt::Crds {
                 api_version, kinds, ..
             } = stmt
@@ -292,7 +294,7 @@ pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db 
     item_index(db, lab)
         .components_on(cluster)
         .filter_map(|item| {
-            model::eval_component(
+            component::eval_component(
                 db,
                 CompKey::new(db, lab, item.file, item.index, cluster.to_string()),
             )
@@ -306,7 +308,7 @@ pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db 
 #[salsa::tracked(returns(ref))]
 pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let index = item_index(db, lab);
-    let lab_rec = match model::lab_value(db, lab) {
+    let lab_rec = match component::lab_value(db, lab) {
         Some(Value::Record(r)) => r.clone(),
         _ => return None,
     };
@@ -396,9 +398,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let mut has_main: IndexSet<String> = IndexSet::new();
     struct Plan<'a> {
         c: &'a ComponentIr,
-        app_resources: Vec<&'a model::Resource>,
+        app_resources: Vec<&'a component::Resource>,
         /// The component's own custom resources (its chart installs their CRDs).
-        config_resources: Vec<&'a model::Resource>,
+        config_resources: Vec<&'a component::Resource>,
         /// Other operators whose CRDs the resources in `app/` need, with where.
         crd_providers: Vec<(String, crate::db::SourceFile, crate::syntax::ast::Span)>,
         /// The namespaces this component owns that labc writes a Namespace for: all but
@@ -527,29 +529,29 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     };
 
     // Address checks: requested addresses lie in a pool of this cluster, used once.
-    let pools: Vec<crate::literal::AddrRange> = match model::cluster_facts(db, lab, cluster.clone())
-    {
-        Some(model::ClusterFacts {
-            value: Value::Record(r),
-            ..
-        }) => match r.get("pools") {
-            Some(Value::List(ps)) => ps
-                .iter()
-                .filter_map(|p| match p {
-                    Value::Record(p) => match p.get("addresses") {
-                        Some(Value::Range(range)) => Some(*range),
+    let pools: Vec<crate::literal::AddrRange> =
+        match component::cluster_facts(db, lab, cluster.clone()) {
+            Some(component::ClusterFacts {
+                value: Value::Record(r),
+                ..
+            }) => match r.get("pools") {
+                Some(Value::List(ps)) => ps
+                    .iter()
+                    .filter_map(|p| match p {
+                        Value::Record(p) => match p.get("addresses") {
+                            Some(Value::Range(range)) => Some(*range),
+                            _ => None,
+                        },
                         _ => None,
-                    },
-                    _ => None,
-                })
-                .collect(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
             _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    let mut addresses: IndexMap<std::net::IpAddr, &crate::eval::AddressUse> = IndexMap::new();
+        };
+    let mut addresses: IndexMap<std::net::IpAddr, &crate::sema::eval::AddressUse> = IndexMap::new();
     // An address requested inside a template: also point at what asked for it.
-    let with_site = |d: Diag, a: &crate::eval::AddressUse, what: &str| match a.site {
+    let with_site = |d: Diag, a: &crate::sema::eval::AddressUse, what: &str| match a.site {
         Some((file, span)) => d.secondary(file, span, what.to_string()),
         None => d,
     };
@@ -973,7 +975,7 @@ fn report_missing_capability(
     db: &dyn Db,
     lab: Lab,
     cluster: &str,
-    u: &crate::eval::CapabilityUse,
+    u: &crate::sema::eval::CapabilityUse,
     providers: &IndexMap<(String, String), String>,
 ) {
     let elsewhere: Vec<String> = capability_clusters(db, lab)
@@ -1129,7 +1131,7 @@ fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
 /// refers to the last one with `chartRef` (`chart_ref_kind`), in its own namespace.
 fn chart_source(
     c: &ComponentIr,
-    chart: &model::Chart,
+    chart: &component::Chart,
     interval: &str,
 ) -> Vec<(&'static str, Yaml)> {
     let metadata = map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))]);
@@ -1198,7 +1200,7 @@ fn chart_source(
     }
 }
 
-fn chart_ref_kind(chart: &model::Chart) -> &'static str {
+fn chart_ref_kind(chart: &component::Chart) -> &'static str {
     if chart.oci {
         "OCIRepository"
     } else {
@@ -1206,7 +1208,7 @@ fn chart_ref_kind(chart: &model::Chart) -> &'static str {
     }
 }
 
-fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
+fn helm_release(c: &ComponentIr, chart: &component::Chart, interval: &str) -> Yaml {
     let spec_ref = map(vec![
         ("kind", s(chart_ref_kind(chart))),
         ("name", s(&c.name)),
@@ -1257,7 +1259,7 @@ fn helm_release(c: &ComponentIr, chart: &model::Chart, interval: &str) -> Yaml {
 }
 
 /// A resource as a Kubernetes document: apiVersion, kind, metadata first.
-fn resource_doc(r: &model::Resource) -> Yaml {
+fn resource_doc(r: &component::Resource) -> Yaml {
     let mut body = match r.body.to_yaml() {
         Yaml::Map(m) => m,
         _ => IndexMap::new(),

@@ -279,7 +279,7 @@ pub fn decl<'db>(db: &'db dyn Db, item: &ItemRef) -> &'db Decl {
 /// each with the byte offset it starts at; or where and why it does not parse.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ManifestDocs {
-    pub docs: Vec<(crate::eval::Value, u32)>,
+    pub docs: Vec<(crate::sema::eval::Value, u32)>,
     pub error: Option<(Span, String)>,
 }
 
@@ -316,8 +316,8 @@ pub fn manifest_docs(db: &dyn Db, file: SourceFile) -> ManifestDocs {
 
 /// A parsed YAML value as a language value. Numbers that are not integers keep their
 /// text, so they are written back as they were.
-fn yaml_to_value(v: &serde_yaml::Value) -> crate::eval::Value {
-    use crate::eval::Value;
+fn yaml_to_value(v: &serde_yaml::Value) -> crate::sema::eval::Value {
+    use crate::sema::eval::Value;
     match v {
         serde_yaml::Value::Null => Value::Null,
         serde_yaml::Value::Bool(b) => Value::Bool(*b),

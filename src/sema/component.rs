@@ -7,8 +7,8 @@ use indexmap::IndexMap;
 
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{did_you_mean, Diag};
-use crate::eval::{AddressUse, CapabilityUse, ComponentUse, Evaluator, Ty, Value};
-use crate::queries::{self, item_index, ItemRef};
+use crate::sema::eval::{AddressUse, CapabilityUse, ComponentUse, Evaluator, Ty, Value};
+use crate::sema::index::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
 
 /// A component placed on one cluster: (declaration, cluster).
@@ -271,16 +271,16 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> &Option<LabFacts> {
 }
 
 /// `lab_facts` with the declaration's diagnostics, which `emit::compile` reports (a
-/// cycle of component headers can reach this query; see `queries::parse_checked`).
+/// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>) {
     let index = item_index(db, lab);
     let Some(item) = index.labs.first() else {
         return (None, Vec::new());
     };
-    let decl = queries::decl(db, item);
+    let decl = index::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
-    ev.context = crate::eval::Context::Lab;
+    ev.context = crate::sema::eval::Context::Lab;
     let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
     check_repo_path(&mut ev, decl, fields.get("path"));
     let ok = ev.diags.is_empty();
@@ -345,16 +345,16 @@ pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> &Option<Value> {
 }
 
 /// `pool_value` with the declaration's diagnostics, which `emit::compile` reports (a
-/// cycle of component headers can reach this query; see `queries::parse_checked`).
+/// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>, Vec<Diag>) {
     let index = item_index(db, lab);
     let Some(item) = index.pools.get(&name) else {
         return (None, Vec::new());
     };
-    let decl = queries::decl(db, item);
+    let decl = index::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
-    ev.context = crate::eval::Context::Core;
+    ev.context = crate::sema::eval::Context::Core;
     let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false);
     let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
     if !index.clusters.contains_key(&cluster) {
@@ -386,7 +386,7 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> &Option<ClusterFact
 }
 
 /// `cluster_facts` with the declaration's diagnostics, which `emit::compile` reports (a
-/// cycle of component headers can reach this query; see `queries::parse_checked`).
+/// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn cluster_facts_checked(
     db: &dyn Db,
@@ -397,9 +397,9 @@ pub fn cluster_facts_checked(
     let Some(item) = index.clusters.get(&name) else {
         return (None, Vec::new());
     };
-    let decl = queries::decl(db, item);
+    let decl = index::decl(db, item);
     let mut ev = Evaluator::new(db, lab, item.file, None);
-    ev.context = crate::eval::Context::Core;
+    ev.context = crate::sema::eval::Context::Core;
     let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
     let ok = ev.diags.is_empty();
     let mut rec = IndexMap::new();
@@ -495,7 +495,7 @@ pub struct Header {
 /// of headers (each computed from the other) falls back to `header_cycle`.
 #[salsa::tracked(returns(ref), cycle_result = header_cycle)]
 pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
-    let Some(decl) = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db)))
+    let Some(decl) = index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db)))
     else {
         return Header::default();
     };
@@ -519,7 +519,7 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
 /// The header of a component whose header is computed from itself through references:
 /// only what the declaration says syntactically (its name as namespace, its definition).
 fn header_cycle<'db>(db: &'db dyn Db, _id: salsa::Id, key: CompKey<'db>) -> Header {
-    let decl = queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db)));
+    let decl = index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db)));
     Header {
         namespace: decl
             .as_ref()
@@ -579,7 +579,7 @@ pub struct Capacity {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Consumption {
     pub kind: String,
-    pub provider: crate::eval::ComponentRef,
+    pub provider: crate::sema::eval::ComponentRef,
     pub amount: Value,
     pub file: SourceFile,
     pub span: Span,
@@ -631,7 +631,7 @@ pub struct ComponentIr {
 #[salsa::tracked(returns(ref))]
 pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<ComponentIr> {
     let decl =
-        queries::decl_of(db, queries::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
+        index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
     let lab = *key.lab(db);
     let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
     ev.use_component_share();
@@ -721,7 +721,7 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
             let Some(def) = find_definition(ev, def_name, want) else {
                 return;
             };
-            let def_decl = queries::decl(ev.db, &def);
+            let def_decl = index::decl(ev.db, &def);
             // An operator's settings play the part of a template's parameters.
             let params: Vec<FieldDecl> = if want == DeclKind::Operator {
                 def_decl.settings().cloned().collect()
@@ -1232,7 +1232,7 @@ fn exec(
                             provider.span,
                             format!(
                                 "expected a component, found {}",
-                                crate::eval::value::with_article(other.type_name())
+                                crate::sema::eval::value::with_article(other.type_name())
                             ),
                         )
                         .lbl("not a component");
@@ -1250,7 +1250,7 @@ fn exec(
                 args,
                 span,
             } => {
-                if depth >= crate::eval::MAX_INCLUDE_DEPTH {
+                if depth >= crate::sema::eval::MAX_INCLUDE_DEPTH {
                     ev.error(
                         "E0307",
                         *span,
@@ -1263,7 +1263,7 @@ fn exec(
                 let Some(def) = find_definition(ev, template, DeclKind::Template) else {
                     continue;
                 };
-                let def_decl = queries::decl(ev.db, &def);
+                let def_decl = index::decl(ev.db, &def);
                 if let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) {
                     ev.push_scope(bound);
                     let outer_site = ev.site;
@@ -1322,7 +1322,7 @@ fn include_manifest(
         .help = Some(help);
         return;
     };
-    let parsed = queries::manifest_docs(ev.db, asset);
+    let parsed = index::manifest_docs(ev.db, asset);
     if let Some((at, message)) = &parsed.error {
         ev.diags.push(
             crate::diag::Diag::error(
@@ -1361,7 +1361,10 @@ fn include_manifest(
                 continue;
             }
         };
-        if let Some(leak) = crate::eval::secrets::leaks(None, doc).into_iter().next() {
+        if let Some(leak) = crate::sema::eval::secrets::leaks(None, doc)
+            .into_iter()
+            .next()
+        {
             let secret_doc = api_version == "v1" && kind == "Secret";
             ev.diags.push(manifest_leak(
                 &leak, secret_doc, &name, &wanted, asset, doc_span, ev.file, span,
@@ -1452,7 +1455,7 @@ fn manifest_object(
             return Err(bad(
                 format!(
                     "has a `metadata.namespace` that is {}, not a string",
-                    crate::eval::value::with_article(other.type_name())
+                    crate::sema::eval::value::with_article(other.type_name())
                 ),
                 None,
             ))
@@ -1508,7 +1511,7 @@ fn invalid_field(field: &str, value: &str, reason: &str) -> String {
 /// E0304 for the first plaintext secret of a manifest document (one document, one error).
 #[allow(clippy::too_many_arguments)]
 fn manifest_leak(
-    leak: &crate::eval::secrets::Leak,
+    leak: &crate::sema::eval::secrets::Leak,
     secret_doc: bool,
     name: &str,
     wanted: &str,
@@ -1517,7 +1520,7 @@ fn manifest_leak(
     file: SourceFile,
     span: Span,
 ) -> crate::diag::Diag {
-    use crate::eval::secrets::{Rule, Seg};
+    use crate::sema::eval::secrets::{Rule, Seg};
     let top_secret_data = secret_doc
         && matches!(leak.rule, Rule::Key | Rule::SecretData)
         && matches!(leak.path.first(), Some(Seg::Key(k)) if k == "data" || k == "stringData");
@@ -1572,7 +1575,7 @@ fn eval_amount(ev: &mut Evaluator, e: &Expr) -> Option<Value> {
                 e.span,
                 format!(
                     "expected a count or a quantity, found {}",
-                    crate::eval::value::with_article(other.type_name())
+                    crate::sema::eval::value::with_article(other.type_name())
                 ),
             )
             .lbl("not an amount");

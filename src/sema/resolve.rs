@@ -7,14 +7,14 @@
 
 use crate::db::{Db, Lab};
 use crate::diag::did_you_mean;
-use crate::eval::{Evaluator, BUILTIN_FUNCTIONS};
-use crate::queries::{self, item_index, DeclKey};
+use crate::sema::eval::{Evaluator, BUILTIN_FUNCTIONS};
+use crate::sema::index::{self, item_index, DeclKey};
 use crate::syntax::ast::*;
 
 /// Check the names used in one definition.
 #[salsa::tracked(returns(copy))]
 pub fn check_definition<'db>(db: &'db dyn Db, lab: Lab, key: DeclKey<'db>) {
-    let Some(decl) = queries::decl_of(db, key) else {
+    let Some(decl) = index::decl_of(db, key) else {
         return;
     };
     if !decl.kind.is_definition() {

@@ -6,9 +6,9 @@ use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
 use crate::diag::Diag;
-use crate::eval::Value;
-use crate::model;
-use crate::queries::{self, item_index};
+use crate::sema::component;
+use crate::sema::eval::Value;
+use crate::sema::index::{self, item_index};
 
 /// Checks that need every cluster at once: overlapping pools and CIDRs, mesh conflicts,
 /// components placed on unknown clusters, a missing `lab`.
@@ -42,7 +42,7 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
     for c in &index.components {
         for on in &c.on {
             if !index.clusters.contains_key(on) {
-                let decl = queries::decl(db, c);
+                let decl = index::decl(db, c);
                 let span = decl
                     .on
                     .iter()
@@ -79,14 +79,14 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
     );
     let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
     for (name, item) in &index.clusters {
-        let Some(model::ClusterFacts {
+        let Some(component::ClusterFacts {
             value: Value::Record(r),
             ..
-        }) = model::cluster_facts(db, lab, name.clone())
+        }) = component::cluster_facts(db, lab, name.clone())
         else {
             continue;
         };
-        let decl = queries::decl(db, item);
+        let decl = index::decl(db, item);
         let field_span = |f: &str| {
             decl.body
                 .iter()
@@ -129,11 +129,11 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
         }
     }
     for (name, item) in &index.pools {
-        let Some(Value::Record(r)) = model::pool_value(db, lab, name.clone()) else {
+        let Some(Value::Record(r)) = component::pool_value(db, lab, name.clone()) else {
             continue;
         };
         if let Some(Value::Range(range)) = r.get("addresses") {
-            let decl = queries::decl(db, item);
+            let decl = index::decl(db, item);
             nets.push(Net {
                 what: format!("pool `{name}`"),
                 file: item.file,
@@ -206,8 +206,9 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
 pub fn capacity_checks(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     // (cluster, component, kind) -> capacity
-    let mut capacities: IndexMap<(String, String, String), &model::Capacity> = IndexMap::new();
-    let mut uses: IndexMap<(String, String, String), Vec<&model::Consumption>> = IndexMap::new();
+    let mut capacities: IndexMap<(String, String, String), &component::Capacity> = IndexMap::new();
+    let mut uses: IndexMap<(String, String, String), Vec<&component::Consumption>> =
+        IndexMap::new();
     for cluster in index.clusters.keys() {
         for c in crate::lower::components_on(db, lab, cluster) {
             for cap in &c.out.capacities {
