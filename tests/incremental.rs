@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use labc::sema::component::CompKey;
 use labc::db::{LabDb, SourceFile};
+use labc::sema::component::CompKey;
 use salsa::plumbing::AsId as _;
 use salsa::Setter as _;
 

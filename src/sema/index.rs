@@ -34,12 +34,6 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> &FileAst {
     &parse_checked(db, file).0
 }
 
-/// Byte offsets of line starts, for rendering diagnostics.
-#[salsa::tracked(returns(ref))]
-pub fn line_starts(db: &dyn Db, file: SourceFile) -> Vec<usize> {
-    codespan_reporting::files::line_starts(file.text(db)).collect()
-}
-
 /// Where a declaration is: its file, position in the file, kind, name and module.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ItemRef {
