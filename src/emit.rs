@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use crate::db::{Db, Lab};
 use crate::diag::Diag;
 use crate::lower::{cluster_ir, ClusterIr};
-use crate::sema::component;
+use crate::sema::facts;
 use crate::sema::index::{self, item_index};
 use crate::yaml::{self, map, s, Yaml};
 
@@ -210,13 +210,13 @@ fn report_declaration_facts(db: &dyn Db, lab: Lab) {
         diags.extend(&index::parse_checked(db, f).1);
     }
     if !index.labs.is_empty() {
-        diags.extend(&component::lab_facts_checked(db, lab).1);
+        diags.extend(&facts::lab_facts_checked(db, lab).1);
     }
     for name in index.clusters.keys() {
-        diags.extend(&component::cluster_facts_checked(db, lab, name.clone()).1);
+        diags.extend(&facts::cluster_facts_checked(db, lab, name.clone()).1);
     }
     for name in index.pools.keys() {
-        diags.extend(&component::pool_value_checked(db, lab, name.clone()).1);
+        diags.extend(&facts::pool_value_checked(db, lab, name.clone()).1);
     }
     for d in diags {
         d.clone().emit(db);
@@ -241,7 +241,7 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
             }
         }
     }
-    component::lab_value(db, lab);
+    facts::lab_value(db, lab);
     crate::lower::lab_checks::lab_checks(db, lab);
     crate::lower::lab_checks::capacity_checks(db, lab);
     let mut files = IndexMap::new();

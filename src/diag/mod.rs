@@ -131,3 +131,13 @@ pub fn sort_and_dedup(db: &dyn Db, diags: Vec<Diag>) -> Vec<Diag> {
     });
     diags
 }
+
+/// `s` for a message: control characters escaped and cut to a readable length, so a
+/// hostile value cannot break or flood the rendered diagnostic.
+pub fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(64).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 64 {
+        out.push('…');
+    }
+    out
+}

@@ -6,9 +6,9 @@ use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
 use crate::diag::Diag;
-use crate::sema::component;
 use crate::sema::eval::Value;
 use crate::sema::index::{self, item_index};
+use crate::sema::{component_ir, facts};
 
 /// Checks that need every cluster at once: overlapping pools and CIDRs, mesh conflicts,
 /// components placed on unknown clusters, a missing `lab`.
@@ -79,10 +79,10 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
     );
     let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
     for (name, item) in &index.clusters {
-        let Some(component::ClusterFacts {
+        let Some(facts::ClusterFacts {
             value: Value::Record(r),
             ..
-        }) = component::cluster_facts(db, lab, name.clone())
+        }) = facts::cluster_facts(db, lab, name.clone())
         else {
             continue;
         };
@@ -129,7 +129,7 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
         }
     }
     for (name, item) in &index.pools {
-        let Some(Value::Record(r)) = component::pool_value(db, lab, name.clone()) else {
+        let Some(Value::Record(r)) = facts::pool_value(db, lab, name.clone()) else {
             continue;
         };
         if let Some(Value::Range(range)) = r.get("addresses") {
@@ -206,11 +206,12 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
 pub fn capacity_checks(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     // (cluster, component, kind) -> capacity
-    let mut capacities: IndexMap<(String, String, String), &component::Capacity> = IndexMap::new();
-    let mut uses: IndexMap<(String, String, String), Vec<&component::Consumption>> =
+    let mut capacities: IndexMap<(String, String, String), &component_ir::Capacity> =
+        IndexMap::new();
+    let mut uses: IndexMap<(String, String, String), Vec<&component_ir::Consumption>> =
         IndexMap::new();
     for cluster in index.clusters.keys() {
-        for c in crate::lower::components_on(db, lab, cluster) {
+        for c in crate::sema::component::components_on(db, lab, cluster) {
             for cap in &c.out.capacities {
                 capacities.insert((cluster.clone(), c.name.clone(), cap.kind.clone()), cap);
             }

@@ -11,42 +11,14 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{Db, Lab};
 use crate::diag::{did_you_mean, Diag};
-use crate::sema::component::{self, CompKey, ComponentIr, Crd, HealthCheck};
+use crate::sema::component::components_on;
+use crate::sema::component_ir;
+use crate::sema::component_ir::{ComponentIr, HealthCheck};
 use crate::sema::eval::Value;
+use crate::sema::facts::{self, crds_on_cluster};
 use crate::sema::index::item_index;
-use crate::syntax::ast::DeclKind;
+use crate::sema::kube::{core_kind, object_file, SYSTEM_NAMESPACES};
 use crate::yaml::{map, s, Yaml};
-
-/// Namespaces that exist on every cluster; nobody creates or owns them.
-pub const SYSTEM_NAMESPACES: &[&str] = &[
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "default",
-    "flux-system",
-];
-
-/// Core Kubernetes API groups/versions: their kinds need no CRD.
-const CORE_API_VERSIONS: &[&str] = &[
-    "v1",
-    "apps/v1",
-    "batch/v1",
-    "policy/v1",
-    "networking.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1",
-    "storage.k8s.io/v1",
-    "scheduling.k8s.io/v1",
-    "autoscaling/v2",
-    "coordination.k8s.io/v1",
-    "discovery.k8s.io/v1",
-    "admissionregistration.k8s.io/v1",
-    "apiextensions.k8s.io/v1",
-    "node.k8s.io/v1",
-];
-
-pub fn core_kind(api_version: &str, _kind: &str) -> bool {
-    CORE_API_VERSIONS.contains(&api_version)
-}
 
 // ---------------------------------------------------------------------------
 // Validated parts of output paths and object identities
@@ -56,150 +28,6 @@ pub fn core_kind(api_version: &str, _kind: &str) -> bool {
 // is a grammar identifier, the component a checked DNS-1123 label (`component_name_problem`),
 // and the file is made from a checked kind (`object_file`). So no path built here can be
 // absolute, contain `..`, a hidden or empty segment, or name a file labc writes itself.
-
-/// A kind is at most this long (Kubernetes allows 63 characters in a kind's plural name).
-const KIND_LIMIT: usize = 63;
-
-/// The API group of kustomize's own build files (`Kustomization`, `Component`): they are
-/// instructions for kustomize, not objects a cluster can hold, and labc writes them.
-pub const KUSTOMIZE_CONFIG_GROUP: &str = "kustomize.config.k8s.io";
-
-/// Entries labc writes under `clusters/<cluster>/` itself: a component's folder and Flux
-/// Kustomization named like one would replace Flux's own bootstrap.
-pub const RESERVED_COMPONENT_NAMES: &[&str] = &["flux-system"];
-
-/// The file name labc writes in every Kustomization folder, which objects cannot use.
-const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
-
-/// `s` for a message: control characters escaped and cut to a readable length, so a
-/// hostile value cannot break or flood the rendered diagnostic.
-pub fn shown(s: &str) -> String {
-    let mut out: String = s.chars().take(64).flat_map(char::escape_debug).collect();
-    if s.chars().count() > 64 {
-        out.push('…');
-    }
-    out
-}
-
-/// Why `kind` is not a Kubernetes kind (an ASCII letter, then ASCII letters and digits, at
-/// most 63 characters), or `None` when it is one. The kind becomes a file name.
-pub fn kind_problem(kind: &str) -> Option<String> {
-    let Some(first) = kind.chars().next() else {
-        return Some("it is empty".into());
-    };
-    let len = kind.chars().count();
-    if len > KIND_LIMIT {
-        return Some(format!(
-            "it is {len} characters long, the limit is {KIND_LIMIT}"
-        ));
-    }
-    if !first.is_ascii_alphabetic() {
-        return Some(format!(
-            "it starts with `{}`; a kind starts with a letter",
-            first.escape_debug()
-        ));
-    }
-    kind.chars().find(|c| !c.is_ascii_alphanumeric()).map(|c| {
-        format!(
-            "it contains `{}`; a kind has only ASCII letters and digits",
-            c.escape_debug()
-        )
-    })
-}
-
-/// Why `api_version` is not `group/version` or `version` (the group a DNS-1123 subdomain,
-/// the version a DNS-1123 label), or `None` when it is valid.
-pub fn api_version_problem(api_version: &str) -> Option<String> {
-    use crate::literal::{name_problem, NameRule};
-    if api_version.is_empty() {
-        return Some("it is empty".into());
-    }
-    let (group, version) = match api_version.split_once('/') {
-        Some((g, v)) => (Some(g), v),
-        None => (None, api_version),
-    };
-    if version.contains('/') {
-        return Some(
-            "it has more than one `/`; an API version is `group/version` or `version`".into(),
-        );
-    }
-    if let Some(group) = group {
-        if group.is_empty() {
-            return Some("its group (before `/`) is empty".into());
-        }
-        if let Some(reason) = name_problem(group, NameRule::Subdomain) {
-            return Some(format!(
-                "its group `{}` is not a DNS subdomain: {reason}",
-                shown(group)
-            ));
-        }
-    }
-    if version.is_empty() {
-        return Some("its version (after `/`) is empty".into());
-    }
-    name_problem(version, NameRule::Label).map(|reason| {
-        format!(
-            "its version `{}` is not a DNS label: {reason}",
-            shown(version)
-        )
-    })
-}
-
-/// The API group of an API version: `apps/v1` -> `apps`, `v1` -> `` (the core group).
-pub fn api_group(api_version: &str) -> &str {
-    api_version.split_once('/').map_or("", |(g, _)| g)
-}
-
-/// Whether objects of this API version cannot be resources: kustomize's build files
-/// (`kustomize.config.k8s.io`) are written by labc, one per folder.
-pub fn is_kustomize_config(api_version: &str) -> bool {
-    api_group(api_version) == KUSTOMIZE_CONFIG_GROUP
-}
-
-/// The file of a Kustomization folder that holds the objects of this kind: one file per
-/// kind, `<kind in lowercase>.yaml` (generated and declared objects of one kind share it).
-/// A kind whose file would be the folder's `kustomization.yaml` (a Flux `Kustomization`)
-/// gets its group in the name instead, `kustomization.<group>.yaml`. Kinds have no dots,
-/// so such a name never meets another kind's file.
-pub fn object_file(api_version: &str, kind: &str) -> String {
-    let plain = format!("{}.yaml", kind.to_ascii_lowercase());
-    if plain != KUSTOMIZATION_FILE {
-        return plain;
-    }
-    let group = match api_group(api_version) {
-        "" => "core",
-        g => g,
-    };
-    format!("{}.{group}.yaml", kind.to_ascii_lowercase())
-}
-
-/// The error for a component's name that cannot be used, or `None`: the name is its
-/// namespace (by default), HelmRelease, Flux Kustomizations and output folder, so it must
-/// be a DNS-1123 label and not a name labc writes itself. Reported at `span`, the name.
-pub fn component_name_problem(
-    name: &str,
-    file: crate::db::SourceFile,
-    span: crate::syntax::ast::Span,
-) -> Option<Diag> {
-    use crate::literal::{check_k8s_name, NameRule};
-    if let Err(err) = check_k8s_name(name, NameRule::Label) {
-        return Some(
-            Diag::error("E0305", file, span, err.message)
-                .label("not a valid component name")
-                .note("a component's name is the name of its namespace, Flux Kustomization and output folder, so it is a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters")
-                .help_opt(err.help),
-        );
-    }
-    if RESERVED_COMPONENT_NAMES.contains(&name) {
-        return Some(
-            Diag::error("E0508", file, span, format!("a component cannot be named `{name}`"))
-                .label("reserved for Flux's own bootstrap")
-                .note(format!("labc writes `clusters/<cluster>/{name}/` and the Kustomization `{name}` for Flux itself"))
-                .help("choose another name"),
-        );
-    }
-    None
-}
 
 /// One Flux Kustomization and the files under its path.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,84 +59,12 @@ pub struct ClusterIr {
     pub kustomizations: Vec<KustomizationIr>,
 }
 
-/// CRDs available on a cluster: (CRD, installing component or `None` for bootstrap).
-#[salsa::tracked(returns(ref))]
-pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Option<String>)> {
-    let mut out = Vec::new();
-    let lab_crds = component::lab_facts(db, lab)
-        .iter()
-        .flat_map(|f| f.bootstrap_crds.iter());
-    let cluster_crds = component::cluster_facts(db, lab, cluster.clone())
-        .iter()
-        .flat_map(|f| f.bootstrap_crds.iter());
-    // CRDs of the bootstrap: the lab's (every cluster) and this cluster's own.
-    for (api_version, kind, cluster_scoped) in lab_crds.chain(cluster_crds) {
-        out.push((
-            Crd {
-                api_version: api_version.clone(),
-                kind: kind.clone(),
-                cluster_scoped: *cluster_scoped,
-            },
-            None,
-        ));
-    }
-    // Only operators install CRDs; reading just their `crds` keeps tenants' edits from
-    // re-running this query.
-    for item in item_index(db, lab).components_on(&cluster) {
-        if item.kind != DeclKind::Install {
-            continue;
-        }
-        let Some(op) = crate::sema::index::decl(db, item).definition.clone() else {
-            continue;
-        };
-        let index = item_index(db, lab);
-        let Some(def) = index.definition(&item.module, &op.text) else {
-            continue;
-        };
-        for stmt in &crate::sema::index::decl(db, def).body {
-            if let crate::syntax::ast::Stmt::Crds {
-                api_version, kinds, ..
-            } = stmt
-            {
-                let Some(av) = api_version.as_plain_str() else {
-                    continue;
-                };
-                for k in kinds {
-                    out.push((
-                        Crd {
-                            api_version: av.clone(),
-                            kind: k.kind.text.clone(),
-                            cluster_scoped: k.cluster_scoped,
-                        },
-                        Some(item.name.clone()),
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The evaluated components placed on a cluster, in declaration order.
-pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db ComponentIr> {
-    item_index(db, lab)
-        .components_on(cluster)
-        .filter_map(|item| {
-            component::eval_component(
-                db,
-                CompKey::new(db, lab, item.file, item.index, cluster.to_string()),
-            )
-            .as_ref()
-        })
-        .collect()
-}
-
 /// Lower one cluster. Reports per-cluster checks; returns `None` when the lab has no
 /// valid `lab` declaration.
 #[salsa::tracked(returns(ref))]
 pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let index = item_index(db, lab);
-    let lab_rec = match component::lab_value(db, lab) {
+    let lab_rec = match facts::lab_value(db, lab) {
         Some(Value::Record(r)) => r.clone(),
         _ => return None,
     };
@@ -398,9 +154,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let mut has_main: IndexSet<String> = IndexSet::new();
     struct Plan<'a> {
         c: &'a ComponentIr,
-        app_resources: Vec<&'a component::Resource>,
+        app_resources: Vec<&'a component_ir::Resource>,
         /// The component's own custom resources (its chart installs their CRDs).
-        config_resources: Vec<&'a component::Resource>,
+        config_resources: Vec<&'a component_ir::Resource>,
         /// Other operators whose CRDs the resources in `app/` need, with where.
         crd_providers: Vec<(String, crate::db::SourceFile, crate::syntax::ast::Span)>,
         /// The namespaces this component owns that labc writes a Namespace for: all but
@@ -529,26 +285,26 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     };
 
     // Address checks: requested addresses lie in a pool of this cluster, used once.
-    let pools: Vec<crate::literal::AddrRange> =
-        match component::cluster_facts(db, lab, cluster.clone()) {
-            Some(component::ClusterFacts {
-                value: Value::Record(r),
-                ..
-            }) => match r.get("pools") {
-                Some(Value::List(ps)) => ps
-                    .iter()
-                    .filter_map(|p| match p {
-                        Value::Record(p) => match p.get("addresses") {
-                            Some(Value::Range(range)) => Some(*range),
-                            _ => None,
-                        },
+    let pools: Vec<crate::literal::AddrRange> = match facts::cluster_facts(db, lab, cluster.clone())
+    {
+        Some(facts::ClusterFacts {
+            value: Value::Record(r),
+            ..
+        }) => match r.get("pools") {
+            Some(Value::List(ps)) => ps
+                .iter()
+                .filter_map(|p| match p {
+                    Value::Record(p) => match p.get("addresses") {
+                        Some(Value::Range(range)) => Some(*range),
                         _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
+                    },
+                    _ => None,
+                })
+                .collect(),
             _ => Vec::new(),
-        };
+        },
+        _ => Vec::new(),
+    };
     let mut addresses: IndexMap<std::net::IpAddr, &crate::sema::eval::AddressUse> = IndexMap::new();
     // An address requested inside a template: also point at what asked for it.
     let with_site = |d: Diag, a: &crate::sema::eval::AddressUse, what: &str| match a.site {
@@ -1131,7 +887,7 @@ fn check_cycles(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr]) {
 /// refers to the last one with `chartRef` (`chart_ref_kind`), in its own namespace.
 fn chart_source(
     c: &ComponentIr,
-    chart: &component::Chart,
+    chart: &component_ir::Chart,
     interval: &str,
 ) -> Vec<(&'static str, Yaml)> {
     let metadata = map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))]);
@@ -1200,7 +956,7 @@ fn chart_source(
     }
 }
 
-fn chart_ref_kind(chart: &component::Chart) -> &'static str {
+fn chart_ref_kind(chart: &component_ir::Chart) -> &'static str {
     if chart.oci {
         "OCIRepository"
     } else {
@@ -1208,7 +964,7 @@ fn chart_ref_kind(chart: &component::Chart) -> &'static str {
     }
 }
 
-fn helm_release(c: &ComponentIr, chart: &component::Chart, interval: &str) -> Yaml {
+fn helm_release(c: &ComponentIr, chart: &component_ir::Chart, interval: &str) -> Yaml {
     let spec_ref = map(vec![
         ("kind", s(chart_ref_kind(chart))),
         ("name", s(&c.name)),
@@ -1259,7 +1015,7 @@ fn helm_release(c: &ComponentIr, chart: &component::Chart, interval: &str) -> Ya
 }
 
 /// A resource as a Kubernetes document: apiVersion, kind, metadata first.
-fn resource_doc(r: &component::Resource) -> Yaml {
+fn resource_doc(r: &component_ir::Resource) -> Yaml {
     let mut body = match r.body.to_yaml() {
         Yaml::Map(m) => m,
         _ => IndexMap::new(),
@@ -1282,82 +1038,4 @@ fn resource_doc(r: &component::Resource) -> Yaml {
     doc.insert("metadata".to_string(), Yaml::Map(meta));
     doc.extend(body);
     Yaml::Map(doc)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kinds_are_identifiers() {
-        for ok in [
-            "ConfigMap",
-            "HelmRelease",
-            "VMServiceScrape",
-            "v1Thing",
-            "A",
-        ] {
-            assert_eq!(kind_problem(ok), None, "{ok}");
-        }
-        for bad in [
-            "",
-            "../../../../victim",
-            "a/b",
-            "Config-Map",
-            "_x",
-            "1Kind",
-            "Café",
-            ".hidden",
-        ] {
-            assert!(kind_problem(bad).is_some(), "{bad:?}");
-        }
-        assert!(kind_problem(&"K".repeat(63)).is_none());
-        assert!(kind_problem(&"K".repeat(64)).is_some());
-    }
-
-    #[test]
-    fn api_versions_are_group_and_version() {
-        for ok in [
-            "v1",
-            "apps/v1",
-            "networking.k8s.io/v1",
-            "helm.toolkit.fluxcd.io/v2beta1",
-        ] {
-            assert_eq!(api_version_problem(ok), None, "{ok}");
-        }
-        for bad in [
-            "",
-            "/v1",
-            "apps/",
-            "apps/v1/x",
-            "Apps/v1",
-            "apps/V1",
-            "../v1",
-            "a..b/v1",
-            "v1 ",
-        ] {
-            assert!(api_version_problem(bad).is_some(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn object_files_never_take_the_kustomization_file() {
-        assert_eq!(object_file("v1", "ConfigMap"), "configmap.yaml");
-        assert_eq!(
-            object_file("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
-            "kustomization.kustomize.toolkit.fluxcd.io.yaml"
-        );
-        assert_eq!(
-            object_file("v1", "Kustomization"),
-            "kustomization.core.yaml"
-        );
-        assert!(is_kustomize_config("kustomize.config.k8s.io/v1beta1"));
-        assert!(!is_kustomize_config("kustomize.toolkit.fluxcd.io/v1"));
-    }
-
-    #[test]
-    fn shown_escapes_and_cuts() {
-        assert_eq!(shown("a\nb"), "a\\nb");
-        assert_eq!(shown(&"x".repeat(100)).chars().count(), 65);
-    }
 }

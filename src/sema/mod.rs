@@ -1,7 +1,12 @@
-//! Meaning: the item index, name resolution, the evaluator and the declaration facts and
-//! components it computes, per declaration and cluster.
+//! Meaning: the item index, name resolution, the evaluator, and what it computes per
+//! declaration and cluster (declaration facts, components and their IR, manifests),
+//! checked against Kubernetes core knowledge (`kube`).
 
 pub mod component;
+pub mod component_ir;
 pub mod eval;
+pub mod facts;
 pub mod index;
+pub mod kube;
+pub mod manifest;
 pub mod resolve;

@@ -653,7 +653,7 @@ impl<'a> Evaluator<'a> {
         match id.text.as_str() {
             "cluster" => {
                 if let Some(c) = self.cluster.clone() {
-                    return crate::sema::component::cluster_value(self.db, self.lab, c).clone();
+                    return crate::sema::facts::cluster_value(self.db, self.lab, c).clone();
                 }
                 self.error(
                     "E0201",
@@ -673,7 +673,7 @@ impl<'a> Evaluator<'a> {
                 .lbl("`lab` is being declared here");
                 return None;
             }
-            "lab" => return crate::sema::component::lab_value(self.db, self.lab).cloned(),
+            "lab" => return crate::sema::facts::lab_value(self.db, self.lab).cloned(),
             _ => {}
         }
         let declared = self.index.is_component(&id.text)
@@ -697,11 +697,10 @@ impl<'a> Evaluator<'a> {
             return self.component_ref(id, via_mesh);
         }
         if self.index.clusters.contains_key(&id.text) {
-            return crate::sema::component::cluster_value(self.db, self.lab, id.text.clone())
-                .clone();
+            return crate::sema::facts::cluster_value(self.db, self.lab, id.text.clone()).clone();
         }
         if self.index.pools.contains_key(&id.text) {
-            return crate::sema::component::pool_value(self.db, self.lab, id.text.clone()).clone();
+            return crate::sema::facts::pool_value(self.db, self.lab, id.text.clone()).clone();
         }
         let locals = self.scopes.names();
         self.report_unknown_name(id, locals);
@@ -720,13 +719,11 @@ impl<'a> Evaluator<'a> {
         }
         let db = self.db;
         let root = match id.text.as_str() {
-            "lab" if self.context != Context::Lab => {
-                crate::sema::component::lab_value(db, self.lab)?
-            }
+            "lab" if self.context != Context::Lab => crate::sema::facts::lab_value(db, self.lab)?,
             // `mesh_peers` is added by `cluster_value`, not stored.
             "cluster" if field.text != "mesh_peers" => {
                 let name = self.cluster.clone()?;
-                &crate::sema::component::cluster_facts(db, self.lab, name)
+                &crate::sema::facts::cluster_facts(db, self.lab, name)
                     .as_ref()?
                     .value
             }
@@ -859,7 +856,7 @@ impl<'a> Evaluator<'a> {
 
     fn share_mesh(&self, a: &str, b: &str) -> bool {
         let mesh = |c: &str| -> Option<String> {
-            match crate::sema::component::cluster_value(self.db, self.lab, c.to_string()) {
+            match crate::sema::facts::cluster_value(self.db, self.lab, c.to_string()) {
                 Some(Value::Record(r)) => match r.get("mesh") {
                     Some(Value::Str(m)) => Some(m.clone()),
                     _ => None,
@@ -953,7 +950,7 @@ impl<'a> Evaluator<'a> {
                 arg if c.args.contains_key(arg) => c.args.get(arg).cloned(),
                 // The in-cluster DNS name of the component's Service of the same name.
                 "host" => {
-                    let domain = match crate::sema::component::cluster_value(
+                    let domain = match crate::sema::facts::cluster_value(
                         self.db,
                         self.lab,
                         c.cluster.clone(),

@@ -1,0 +1,102 @@
+//! What evaluating a component gives: its chart, values, resources, health checks,
+//! capabilities, capacity and CRDs (`ComponentIr`), the input of lowering.
+
+use indexmap::IndexMap;
+
+use super::eval::{AddressUse, CapabilityUse, ComponentUse, Value};
+use crate::db::SourceFile;
+use crate::syntax::ast::DeclKind;
+use crate::syntax::ast::Span;
+
+/// A chart source, as `oci(...)` or `helm(...)` describe it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Chart {
+    pub oci: bool,
+    pub url: String,
+    /// The chart name in a Helm repository (`None` for OCI, where the URL names it).
+    pub chart: Option<String>,
+    pub version: String,
+}
+
+/// A health check Flux should wait for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HealthCheck {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// A resource a component creates, evaluated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub body: Value,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A countable resource a component offers: `capacity connections = 200`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Capacity {
+    pub kind: String,
+    pub amount: Value,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A use of another component's capacity: `consumes connections of server = 60`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Consumption {
+    pub kind: String,
+    pub provider: crate::sema::eval::ComponentRef,
+    pub amount: Value,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A CRD an operator installs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Crd {
+    pub api_version: String,
+    pub kind: String,
+    pub cluster_scoped: bool,
+}
+
+/// The evaluated component on one cluster: the input of lowering.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ComponentOut {
+    pub namespace: Option<String>,
+    /// Label -> (value, where it is set).
+    pub namespace_labels: IndexMap<String, (String, SourceFile, Span)>,
+    /// The bound arguments of an install or instance.
+    pub args: IndexMap<String, Value>,
+    pub chart: Option<Chart>,
+    pub chart_span: Option<(SourceFile, Span)>,
+    pub values: Option<Value>,
+    pub health: Vec<HealthCheck>,
+    pub timeout: Option<crate::literal::Duration>,
+    pub provides: Vec<(String, String, SourceFile, Span)>,
+    pub crds: Vec<Crd>,
+    pub capacities: Vec<Capacity>,
+    pub consumptions: Vec<Consumption>,
+    pub resources: Vec<Resource>,
+    pub component_uses: Vec<ComponentUse>,
+    pub capability_uses: Vec<CapabilityUse>,
+    pub address_uses: Vec<AddressUse>,
+}
+
+/// A component evaluated on one cluster (diagnostics are accumulated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentIr {
+    pub name: String,
+    pub kind: DeclKind,
+    pub file: SourceFile,
+    pub name_span: Span,
+    pub namespace: String,
+    pub out: ComponentOut,
+    pub ok: bool,
+}

@@ -1,0 +1,520 @@
+//! Declaration facts: the evaluated `lab`, cluster and pool declarations (checked against
+//! their core schemas), mesh peers, and the CRDs each cluster has.
+
+use indexmap::IndexMap;
+
+use super::component_ir::Crd;
+use super::eval::{Evaluator, Ty, Value};
+use super::index::{self, item_index};
+use crate::db::{Db, Lab};
+use crate::diag::{did_you_mean, Diag};
+use crate::syntax::ast::*;
+
+/// Typed fields of a core declaration: name, type, required.
+type Schema = &'static [(&'static str, &'static str, bool)];
+
+const LAB_SCHEMA: Schema = &[
+    ("domain", "string", true),
+    ("git", "url", true),
+    ("branch", "string", false),
+    ("path", "string", false),
+    ("interval", "duration", false),
+    ("vars", "any", false),
+];
+
+const CLUSTER_SCHEMA: Schema = &[
+    ("id", "int", true),
+    ("api", "string", true),
+    ("api_port", "port", false),
+    ("pods", "cidr", true),
+    ("services", "cidr", true),
+    ("dns_domain", "string", false),
+    ("nodes", "list<Node>", false),
+    ("bgp", "Bgp", false),
+    ("mesh", "name", false),
+    ("vars", "any", false),
+];
+
+const POOL_SCHEMA: Schema = &[("addresses", "range", true)];
+
+/// Core record types used by the cluster schema.
+fn core_record(name: &str) -> Option<Schema> {
+    match name {
+        "Node" => Some(&[("name", "name", true), ("address", "ip", true)]),
+        "Bgp" => Some(&[
+            ("asn", "asn", true),
+            ("peer", "ip", true),
+            ("peer_asn", "asn", true),
+        ]),
+        _ => None,
+    }
+}
+
+fn schema_ty(t: &str) -> Ty {
+    if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
+        return Ty::List(Box::new(schema_ty(inner)));
+    }
+    Ty::builtin(t).unwrap_or_else(|| Ty::Record(t.to_string()))
+}
+
+/// Evaluate a value against a core schema type (which may be a core record).
+fn eval_schema_value(ev: &mut Evaluator, e: &Expr, t: &str) -> Option<Value> {
+    match schema_ty(t) {
+        Ty::Record(name) => {
+            let v = ev.eval(e, &Ty::Any)?;
+            check_core_record(ev, &name, v, e)
+        }
+        Ty::List(inner) => match *inner {
+            Ty::Record(name) => {
+                let v = ev.eval(e, &Ty::Any)?;
+                let Value::List(items) = v else {
+                    ev.error(
+                        "E0301",
+                        e.span,
+                        format!("expected list<{name}>, found {}", v.type_name()),
+                    );
+                    return None;
+                };
+                let mut out = Vec::new();
+                for it in items {
+                    out.push(check_core_record(ev, &name, it, e)?);
+                }
+                Some(Value::List(out))
+            }
+            inner => ev.eval(e, &Ty::List(Box::new(inner))),
+        },
+        ty => ev.eval(e, &ty),
+    }
+}
+
+fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Option<Value> {
+    let schema = core_record(name).expect("core record");
+    let Value::Record(mut fields) = v else {
+        ev.error(
+            "E0301",
+            e.span,
+            format!("expected a {name} record, found {}", v.type_name()),
+        );
+        return None;
+    };
+    let mut out = IndexMap::new();
+    for k in fields.keys() {
+        if !schema.iter().any(|(n, _, _)| n == k) {
+            let d = ev
+                .error("E0205", e.span, format!("a {name} has no field `{k}`"))
+                .lbl("in this record");
+            d.help = did_you_mean(k, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
+                Some(format!(
+                    "a {name} has: {}",
+                    schema
+                        .iter()
+                        .map(|(n, _, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            });
+            return None;
+        }
+    }
+    for (field, t, required) in schema {
+        match fields.shift_remove(*field) {
+            Some(v) => {
+                let v = ev.coerce(v, &schema_ty(t), e)?;
+                out.insert(field.to_string(), v);
+            }
+            None if *required => {
+                ev.error("E0206", e.span, format!("a {name} needs `{field}`"))
+                    .primary
+                    .message = format!("`{field}` is missing");
+                return None;
+            }
+            None => {}
+        }
+    }
+    Some(Value::Record(out))
+}
+
+/// A CRD a cluster's bootstrap installs: (apiVersion, kind, cluster-scoped).
+pub type BootstrapCrd = (String, String, bool);
+
+/// Evaluate the assignments of a core declaration against its schema.
+fn eval_schema_body(
+    ev: &mut Evaluator,
+    decl: &Decl,
+    schema: Schema,
+    allow_crds: bool,
+) -> (IndexMap<String, Value>, Vec<BootstrapCrd>) {
+    let mut out = IndexMap::new();
+    let mut crds = Vec::new();
+    let mut seen: IndexMap<String, Span> = IndexMap::new();
+    for stmt in &decl.body {
+        match stmt {
+            Stmt::Assign { path, value, span } => {
+                let key = &path[0];
+                let Some((_, t, _)) = schema.iter().find(|(n, _, _)| *n == key.text) else {
+                    let d = ev
+                        .error(
+                            "E0205",
+                            key.span,
+                            format!("a {} has no field `{}`", decl.kind.keyword(), key.text),
+                        )
+                        .lbl("unknown field");
+                    d.help =
+                        did_you_mean(&key.text, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
+                            Some(format!(
+                                "a {} has: {}",
+                                decl.kind.keyword(),
+                                schema
+                                    .iter()
+                                    .map(|(n, _, _)| *n)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        });
+                    continue;
+                };
+                if let Some(prev) = seen.insert(key.text.clone(), *span) {
+                    let file = ev.file;
+                    let d = ev
+                        .error("E0202", key.span, format!("`{}` is set twice", key.text))
+                        .lbl("set again here");
+                    d.secondary.push(crate::diag::Label {
+                        file,
+                        span: prev,
+                        message: "first set here".into(),
+                    });
+                    continue;
+                }
+                if path.len() > 1 {
+                    // `bgp.asn = ...`: evaluate as a record with that one path.
+                    let rec = Expr {
+                        span: *span,
+                        kind: ExprKind::Record {
+                            type_name: None,
+                            items: vec![RecordItem::Field {
+                                path: path[1..].to_vec(),
+                                value: value.clone(),
+                                span: *span,
+                            }],
+                        },
+                    };
+                    if let Some(v) = eval_schema_value(ev, &rec, t) {
+                        out.insert(key.text.clone(), v);
+                    }
+                } else if let Some(v) = eval_schema_value(ev, value, t) {
+                    out.insert(key.text.clone(), v);
+                }
+            }
+            Stmt::Crds {
+                api_version, kinds, ..
+            } if allow_crds => {
+                if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
+                    for k in kinds {
+                        crds.push((av.clone(), k.kind.text.clone(), k.cluster_scoped));
+                    }
+                }
+            }
+            other => {
+                ev.error(
+                    "E0208",
+                    other.span(),
+                    format!("this statement is not allowed in a {}", decl.kind.keyword()),
+                )
+                .lbl("not allowed here")
+                .help = Some(format!(
+                    "a {} takes only field assignments{}",
+                    decl.kind.keyword(),
+                    if allow_crds { " and `crds`" } else { "" }
+                ));
+            }
+        }
+    }
+    let missing: Vec<String> = schema
+        .iter()
+        .filter(|(field, _, required)| *required && !seen.contains_key(*field))
+        .map(|(field, _, _)| format!("`{field}`"))
+        .collect();
+    if !missing.is_empty() {
+        let list = missing.join(", ");
+        ev.error(
+            "E0206",
+            decl.name.span,
+            format!("{} `{}` needs {list}", decl.kind.keyword(), decl.name.text),
+        )
+        .lbl(format!("missing {list}"));
+    }
+    (out, crds)
+}
+
+/// What the `lab` declaration says, evaluated: its record and the CRDs the bootstrap of
+/// every cluster installs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabFacts {
+    pub value: Value,
+    pub bootstrap_crds: Vec<BootstrapCrd>,
+}
+
+/// The lab's facts, or `None` if there is no valid lab declaration.
+pub fn lab_facts(db: &dyn Db, lab: Lab) -> &Option<LabFacts> {
+    &lab_facts_checked(db, lab).0
+}
+
+/// `lab_facts` with the declaration's diagnostics, which `emit::compile` reports (a
+/// cycle of component headers can reach this query; see `index::parse_checked`).
+#[salsa::tracked(returns(ref))]
+pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>) {
+    let index = item_index(db, lab);
+    let Some(item) = index.labs.first() else {
+        return (None, Vec::new());
+    };
+    let decl = index::decl(db, item);
+    let mut ev = Evaluator::new(db, lab, item.file, None);
+    ev.context = crate::sema::eval::Context::Lab;
+    let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
+    check_repo_path(&mut ev, decl, fields.get("path"));
+    let ok = ev.diags.is_empty();
+    fields.insert("name".into(), Value::Str(item.name.clone()));
+    fields
+        .entry("branch".into())
+        .or_insert(Value::Str("main".into()));
+    fields
+        .entry("path".into())
+        .or_insert(Value::Str(String::new()));
+    fields
+        .entry("interval".into())
+        .or_insert(Value::Duration(crate::literal::Duration(3_600_000)));
+    fields.entry("vars".into()).or_insert(Value::Null);
+    let facts = ok.then_some(LabFacts {
+        value: Value::Record(fields),
+        bootstrap_crds: crds,
+    });
+    (facts, ev.diags)
+}
+
+/// `lab.path` becomes part of every Flux `spec.path` (`./<path>/clusters/...`): it must be
+/// a folder inside the repository, plain names joined by `/` (E0302 otherwise). Leading and
+/// trailing slashes are allowed and dropped.
+fn check_repo_path(ev: &mut Evaluator, decl: &Decl, path: Option<&Value>) {
+    let Some(Value::Str(text)) = path else { return };
+    let problem = text
+        .trim_matches('/')
+        .split('/')
+        .find_map(|part| match part {
+            "" if text.trim_matches('/').is_empty() => None,
+            "" => Some("it has an empty folder name (`//`)".to_string()),
+            "." | ".." => Some(format!("`{part}` leaves the folder it names")),
+            p if p.chars().any(|c| c.is_control() || c == '\\') => {
+                Some("it contains a control character or a backslash".to_string())
+            }
+            _ => None,
+        });
+    let Some(problem) = problem else { return };
+    let span = decl.body.iter().find_map(|stmt| match stmt {
+        Stmt::Assign { path, value, .. } if path[0].text == "path" => Some(value.span),
+        _ => None,
+    });
+    let d = ev
+        .error(
+            "E0302",
+            span.unwrap_or(decl.name.span),
+            format!("`path` must be a folder of the repository: {problem}"),
+        )
+        .lbl("not a plain folder path");
+    d.help = Some("name the folder from the repository root, e.g. `path = \"kubernetes\"`".into());
+}
+
+/// The `lab` record (`lab.domain`, ...), or `None` if there is no valid lab declaration.
+pub fn lab_value(db: &dyn Db, lab: Lab) -> Option<&Value> {
+    lab_facts(db, lab).as_ref().map(|f| &f.value)
+}
+
+/// A pool's record: `name`, `cluster`, `addresses`.
+pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> &Option<Value> {
+    &pool_value_checked(db, lab, name).0
+}
+
+/// `pool_value` with the declaration's diagnostics, which `emit::compile` reports (a
+/// cycle of component headers can reach this query; see `index::parse_checked`).
+#[salsa::tracked(returns(ref))]
+pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>, Vec<Diag>) {
+    let index = item_index(db, lab);
+    let Some(item) = index.pools.get(&name) else {
+        return (None, Vec::new());
+    };
+    let decl = index::decl(db, item);
+    let mut ev = Evaluator::new(db, lab, item.file, None);
+    ev.context = crate::sema::eval::Context::Core;
+    let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false);
+    let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
+    if !index.clusters.contains_key(&cluster) {
+        if let Some(on) = decl.on.first() {
+            let d = ev
+                .error("E0201", on.span, format!("unknown cluster `{}`", on.text))
+                .lbl("no such cluster");
+            d.help = did_you_mean(&on.text, index.clusters.keys().map(String::as_str));
+        }
+    }
+    let ok = ev.diags.is_empty();
+    let mut rec = IndexMap::new();
+    rec.insert("name".to_string(), Value::Str(name));
+    rec.insert("cluster".to_string(), Value::Str(cluster));
+    rec.extend(fields.drain(..));
+    (ok.then_some(Value::Record(rec)), ev.diags)
+}
+
+/// What a cluster declares, evaluated: its record and the CRDs its bootstrap installs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterFacts {
+    pub value: Value,
+    pub bootstrap_crds: Vec<BootstrapCrd>,
+}
+
+/// The cluster's facts, or `None` if it is not declared or its declaration has errors.
+pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> &Option<ClusterFacts> {
+    &cluster_facts_checked(db, lab, name).0
+}
+
+/// `cluster_facts` with the declaration's diagnostics, which `emit::compile` reports (a
+/// cycle of component headers can reach this query; see `index::parse_checked`).
+#[salsa::tracked(returns(ref))]
+pub fn cluster_facts_checked(
+    db: &dyn Db,
+    lab: Lab,
+    name: String,
+) -> (Option<ClusterFacts>, Vec<Diag>) {
+    let index = item_index(db, lab);
+    let Some(item) = index.clusters.get(&name) else {
+        return (None, Vec::new());
+    };
+    let decl = index::decl(db, item);
+    let mut ev = Evaluator::new(db, lab, item.file, None);
+    ev.context = crate::sema::eval::Context::Core;
+    let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
+    let ok = ev.diags.is_empty();
+    let mut rec = IndexMap::new();
+    rec.insert("name".to_string(), Value::Str(name.clone()));
+    rec.extend(fields);
+    // Optional fields are present as `null`, so bodies can test `cluster.bgp != null`.
+    for (field, _, _) in CLUSTER_SCHEMA {
+        rec.entry(field.to_string()).or_insert(Value::Null);
+    }
+    if rec.get("dns_domain") == Some(&Value::Null) {
+        rec.shift_remove("dns_domain");
+    }
+    if rec.get("api_port") == Some(&Value::Null) {
+        rec.shift_remove("api_port");
+    }
+    rec.entry("dns_domain".to_string())
+        .or_insert(Value::Str("cluster.local".into()));
+    rec.entry("api_port".to_string())
+        .or_insert(Value::Int(6443));
+    let pools: Vec<Value> = index
+        .pools
+        .values()
+        .filter(|p| p.on.first() == Some(&name))
+        .filter_map(|p| pool_value(db, lab, p.name.clone()).clone())
+        .collect();
+    rec.insert("pools".to_string(), Value::List(pools));
+    let facts = ok.then_some(ClusterFacts {
+        value: Value::Record(rec),
+        bootstrap_crds: crds,
+    });
+    (facts, ev.diags)
+}
+
+/// The records of the other clusters in the same mesh as `name`, in declaration order
+/// (empty when it is in none). Its own query, so that an edit to a cluster outside the
+/// mesh, or one that leaves the peers' records unchanged, re-evaluates no component.
+#[salsa::tracked(returns(ref))]
+pub fn mesh_peers(db: &dyn Db, lab: Lab, name: String) -> Vec<Value> {
+    let mesh_of = |facts: &ClusterFacts| match &facts.value {
+        Value::Record(r) => r.get("mesh").cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let Some(own) = cluster_facts(db, lab, name.clone()) else {
+        return Vec::new();
+    };
+    let mesh = mesh_of(own);
+    if mesh == Value::Null {
+        return Vec::new();
+    }
+    item_index(db, lab)
+        .clusters
+        .keys()
+        .filter(|other| **other != name)
+        .filter_map(|other| cluster_facts(db, lab, other.clone()).as_ref())
+        .filter(|facts| mesh_of(facts) == mesh)
+        .map(|facts| facts.value.clone())
+        .collect()
+}
+
+/// The `cluster` record seen by component bodies: the cluster's own record plus
+/// `mesh_peers`, the records of the other clusters of its mesh.
+pub fn cluster_value(db: &dyn Db, lab: Lab, name: String) -> Option<Value> {
+    let mut value = cluster_facts(db, lab, name.clone()).as_ref()?.value.clone();
+    if let Value::Record(rec) = &mut value {
+        rec.insert(
+            "mesh_peers".to_string(),
+            Value::List(mesh_peers(db, lab, name).clone()),
+        );
+    }
+    Some(value)
+}
+
+/// CRDs available on a cluster: (CRD, installing component or `None` for bootstrap).
+#[salsa::tracked(returns(ref))]
+pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Option<String>)> {
+    let mut out = Vec::new();
+    let lab_crds = lab_facts(db, lab)
+        .iter()
+        .flat_map(|f| f.bootstrap_crds.iter());
+    let cluster_crds = cluster_facts(db, lab, cluster.clone())
+        .iter()
+        .flat_map(|f| f.bootstrap_crds.iter());
+    // CRDs of the bootstrap: the lab's (every cluster) and this cluster's own.
+    for (api_version, kind, cluster_scoped) in lab_crds.chain(cluster_crds) {
+        out.push((
+            Crd {
+                api_version: api_version.clone(),
+                kind: kind.clone(),
+                cluster_scoped: *cluster_scoped,
+            },
+            None,
+        ));
+    }
+    // Only operators install CRDs; reading just their `crds` keeps tenants' edits from
+    // re-running this query.
+    for item in item_index(db, lab).components_on(&cluster) {
+        if item.kind != DeclKind::Install {
+            continue;
+        }
+        let Some(op) = crate::sema::index::decl(db, item).definition.clone() else {
+            continue;
+        };
+        let index = item_index(db, lab);
+        let Some(def) = index.definition(&item.module, &op.text) else {
+            continue;
+        };
+        for stmt in &crate::sema::index::decl(db, def).body {
+            if let crate::syntax::ast::Stmt::Crds {
+                api_version, kinds, ..
+            } = stmt
+            {
+                let Some(av) = api_version.as_plain_str() else {
+                    continue;
+                };
+                for k in kinds {
+                    out.push((
+                        Crd {
+                            api_version: av.clone(),
+                            kind: k.kind.text.clone(),
+                            cluster_scoped: k.cluster_scoped,
+                        },
+                        Some(item.name.clone()),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
