@@ -8,11 +8,12 @@ use indexmap::IndexMap;
 use super::component_ir::{
     Capacity, Chart, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck, Resource,
 };
+use super::facts::DeclarationEnv;
 use super::kube::CORE_CLUSTER_SCOPED;
 use super::manifest::include_manifest;
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::did_you_mean;
-use crate::sema::eval::{Evaluator, Ty, Value};
+use crate::sema::eval::{Env, Evaluator, Header, Ty, Value};
 use crate::sema::index::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
 
@@ -26,23 +27,6 @@ pub struct CompKey<'db> {
     pub cluster: String,
 }
 
-/// What other components need to know about a component: its namespace and definition.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Header {
-    pub namespace: String,
-    pub definition: Option<String>,
-    /// The bound settings or parameters of an install or instance (shared: every
-    /// reference to the component carries them).
-    pub args: std::sync::Arc<IndexMap<String, Value>>,
-    /// This header is the fallback of a cycle: `args` are unknown.
-    pub cyclic: bool,
-    /// The component's own declaration has errors, so some `args` may be missing.
-    pub broken: bool,
-    /// Its header pass went over the evaluation budget (E0307), or read an argument cut
-    /// that way: readers of a missing argument fail silently (one error, not a cascade).
-    pub over_budget: bool,
-}
-
 /// The header of a component: its namespace, definition and bound arguments, from a pass
 /// over its body that skips resources, values and checks. The header of a component it
 /// refers to is computed the same way, so `harbor-db.server.namespace` is known; a cycle
@@ -54,7 +38,13 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
         return Header::default();
     };
     let lab = *key.lab(db);
-    let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
+    let mut ev = Evaluator::new(
+        db,
+        &ComponentEnv,
+        lab,
+        *key.file(db),
+        Some(key.cluster(db).clone()),
+    );
     ev.use_component_share();
     let mut out = ComponentOut::default();
     run_component(&mut ev, decl, &mut out, true);
@@ -94,7 +84,13 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     let decl =
         index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
     let lab = *key.lab(db);
-    let mut ev = Evaluator::new(db, lab, *key.file(db), Some(key.cluster(db).clone()));
+    let mut ev = Evaluator::new(
+        db,
+        &ComponentEnv,
+        lab,
+        *key.file(db),
+        Some(key.cluster(db).clone()),
+    );
     ev.use_component_share();
     let mut out = ComponentOut::default();
     run_component(&mut ev, decl, &mut out, false);
@@ -862,4 +858,27 @@ pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db 
             .as_ref()
         })
         .collect()
+}
+
+/// The evaluator's view of the lab for components: the declaration facts, and the headers
+/// of the components they refer to.
+pub struct ComponentEnv;
+
+impl Env for ComponentEnv {
+    fn lab_value<'db>(&self, db: &'db dyn Db, lab: Lab) -> Option<&'db Value> {
+        DeclarationEnv.lab_value(db, lab)
+    }
+    fn cluster_value(&self, db: &dyn Db, lab: Lab, name: &str) -> Option<Value> {
+        DeclarationEnv.cluster_value(db, lab, name)
+    }
+    fn cluster_record<'db>(&self, db: &'db dyn Db, lab: Lab, name: &str) -> Option<&'db Value> {
+        DeclarationEnv.cluster_record(db, lab, name)
+    }
+    fn pool_value<'db>(&self, db: &'db dyn Db, lab: Lab, name: &str) -> Option<&'db Value> {
+        DeclarationEnv.pool_value(db, lab, name)
+    }
+    fn component_header(&self, db: &dyn Db, lab: Lab, target: &ItemRef, cluster: &str) -> Header {
+        let key = CompKey::new(db, lab, target.file, target.index, cluster.to_string());
+        component_header(db, key).clone()
+    }
 }

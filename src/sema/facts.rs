@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 
 use super::component_ir::Crd;
-use super::eval::{Evaluator, Ty, Value};
-use super::index::{self, item_index};
+use super::eval::{Env, Evaluator, Header, Ty, Value};
+use super::index::{self, item_index, ItemRef};
 use crate::db::{Db, Lab};
 use crate::diag::{did_you_mean, Diag};
 use crate::syntax::ast::*;
@@ -268,7 +268,7 @@ pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>)
         return (None, Vec::new());
     };
     let decl = index::decl(db, item);
-    let mut ev = Evaluator::new(db, lab, item.file, None);
+    let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Lab;
     let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
     check_repo_path(&mut ev, decl, fields.get("path"));
@@ -342,7 +342,7 @@ pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>
         return (None, Vec::new());
     };
     let decl = index::decl(db, item);
-    let mut ev = Evaluator::new(db, lab, item.file, None);
+    let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Core;
     let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false);
     let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
@@ -387,7 +387,7 @@ pub fn cluster_facts_checked(
         return (None, Vec::new());
     };
     let decl = index::decl(db, item);
-    let mut ev = Evaluator::new(db, lab, item.file, None);
+    let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Core;
     let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
     let ok = ev.diags.is_empty();
@@ -517,4 +517,33 @@ pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Opti
         }
     }
     out
+}
+
+/// The evaluator's view of the lab for declarations: `lab`, clusters and pools, read from
+/// the queries above. Lab, cluster and pool declarations cannot refer to components (the
+/// evaluator reports that before asking), so there are no component headers to give.
+pub struct DeclarationEnv;
+
+impl Env for DeclarationEnv {
+    fn lab_value<'db>(&self, db: &'db dyn Db, lab: Lab) -> Option<&'db Value> {
+        lab_value(db, lab)
+    }
+    fn cluster_value(&self, db: &dyn Db, lab: Lab, name: &str) -> Option<Value> {
+        cluster_value(db, lab, name.to_string())
+    }
+    fn cluster_record<'db>(&self, db: &'db dyn Db, lab: Lab, name: &str) -> Option<&'db Value> {
+        cluster_facts(db, lab, name.to_string())
+            .as_ref()
+            .map(|f| &f.value)
+    }
+    fn pool_value<'db>(&self, db: &'db dyn Db, lab: Lab, name: &str) -> Option<&'db Value> {
+        pool_value(db, lab, name.to_string()).as_ref()
+    }
+    fn component_header(&self, _: &dyn Db, _: Lab, target: &ItemRef, _: &str) -> Header {
+        Header {
+            namespace: target.name.clone(),
+            broken: true,
+            ..Header::default()
+        }
+    }
 }

@@ -20,7 +20,13 @@ pub fn check_definition<'db>(db: &'db dyn Db, lab: Lab, key: DeclKey<'db>) {
     if !decl.kind.is_definition() {
         return;
     }
-    let mut ev = Evaluator::new(db, lab, *key.file(db), None);
+    let mut ev = Evaluator::new(
+        db,
+        &crate::sema::component::ComponentEnv,
+        lab,
+        *key.file(db),
+        None,
+    );
     let mut r = Resolver {
         ev: &mut ev,
         scopes: vec![vec![

@@ -5,6 +5,8 @@
 //! bounds the work per component. Type checking happens here too: every value is checked
 //! against the type expected where it is written, and literals are interpreted by it.
 
+pub mod env;
+pub mod plaintext;
 pub mod secrets;
 pub mod value;
 
@@ -17,6 +19,7 @@ use crate::diag::{did_you_mean, Diag};
 use crate::literal::{self, AddrRange, Millicores, NameRule};
 use crate::sema::index::{self, ItemIndex, ItemRef};
 use crate::syntax::ast::*;
+pub use env::{Env, Header};
 pub use value::{ComponentRef, Ty, Value};
 
 /// Most expressions one component may evaluate (a guard against runaway `for` nesting).
@@ -131,6 +134,8 @@ impl Scopes {
 /// The evaluation context of one component (or cluster, pool, lab) on one cluster.
 pub struct Evaluator<'a> {
     pub db: &'a dyn Db,
+    /// The declarations this evaluation may read (see `env`).
+    env: &'a dyn Env,
     pub lab: Lab,
     pub index: &'a ItemIndex,
     /// The file whose spans are being evaluated (switches inside templates).
@@ -167,9 +172,16 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(db: &'a dyn Db, lab: Lab, file: SourceFile, cluster: Option<String>) -> Self {
+    pub fn new(
+        db: &'a dyn Db,
+        env: &'a dyn Env,
+        lab: Lab,
+        file: SourceFile,
+        cluster: Option<String>,
+    ) -> Self {
         Evaluator {
             db,
+            env,
             lab,
             index: index::item_index(db, lab),
             file,
@@ -653,7 +665,7 @@ impl<'a> Evaluator<'a> {
         match id.text.as_str() {
             "cluster" => {
                 if let Some(c) = self.cluster.clone() {
-                    return crate::sema::facts::cluster_value(self.db, self.lab, c).clone();
+                    return self.env.cluster_value(self.db, self.lab, &c);
                 }
                 self.error(
                     "E0201",
@@ -673,7 +685,7 @@ impl<'a> Evaluator<'a> {
                 .lbl("`lab` is being declared here");
                 return None;
             }
-            "lab" => return crate::sema::facts::lab_value(self.db, self.lab).cloned(),
+            "lab" => return self.env.lab_value(self.db, self.lab).cloned(),
             _ => {}
         }
         let declared = self.index.is_component(&id.text)
@@ -697,10 +709,10 @@ impl<'a> Evaluator<'a> {
             return self.component_ref(id, via_mesh);
         }
         if self.index.clusters.contains_key(&id.text) {
-            return crate::sema::facts::cluster_value(self.db, self.lab, id.text.clone()).clone();
+            return self.env.cluster_value(self.db, self.lab, &id.text);
         }
         if self.index.pools.contains_key(&id.text) {
-            return crate::sema::facts::pool_value(self.db, self.lab, id.text.clone()).clone();
+            return self.env.pool_value(self.db, self.lab, &id.text).cloned();
         }
         let locals = self.scopes.names();
         self.report_unknown_name(id, locals);
@@ -719,13 +731,11 @@ impl<'a> Evaluator<'a> {
         }
         let db = self.db;
         let root = match id.text.as_str() {
-            "lab" if self.context != Context::Lab => crate::sema::facts::lab_value(db, self.lab)?,
+            "lab" if self.context != Context::Lab => self.env.lab_value(db, self.lab)?,
             // `mesh_peers` is added by `cluster_value`, not stored.
             "cluster" if field.text != "mesh_peers" => {
                 let name = self.cluster.clone()?;
-                &crate::sema::facts::cluster_facts(db, self.lab, name)
-                    .as_ref()?
-                    .value
+                self.env.cluster_record(db, self.lab, &name)?
             }
             _ => return None,
         };
@@ -823,17 +833,9 @@ impl<'a> Evaluator<'a> {
         // Also in the header pass: a component's arguments and namespace may be computed
         // from other components (`namespace = server.namespace`). Headers that refer to
         // each other in a cycle get a fallback (see `component_header`).
-        let header = crate::sema::component::component_header(
-            self.db,
-            crate::sema::component::CompKey::new(
-                self.db,
-                self.lab,
-                target.file,
-                target.index,
-                target_cluster.clone(),
-            ),
-        )
-        .clone();
+        let header = self
+            .env
+            .component_header(self.db, self.lab, &target, &target_cluster);
         if same_cluster && !via_mesh {
             self.component_uses.push(ComponentUse {
                 name: target.name.clone(),
@@ -856,7 +858,7 @@ impl<'a> Evaluator<'a> {
 
     fn share_mesh(&self, a: &str, b: &str) -> bool {
         let mesh = |c: &str| -> Option<String> {
-            match crate::sema::facts::cluster_value(self.db, self.lab, c.to_string()) {
+            match self.env.cluster_record(self.db, self.lab, c) {
                 Some(Value::Record(r)) => match r.get("mesh") {
                     Some(Value::Str(m)) => Some(m.clone()),
                     _ => None,
@@ -950,11 +952,7 @@ impl<'a> Evaluator<'a> {
                 arg if c.args.contains_key(arg) => c.args.get(arg).cloned(),
                 // The in-cluster DNS name of the component's Service of the same name.
                 "host" => {
-                    let domain = match crate::sema::facts::cluster_value(
-                        self.db,
-                        self.lab,
-                        c.cluster.clone(),
-                    ) {
+                    let domain = match self.env.cluster_record(self.db, self.lab, &c.cluster) {
                         Some(Value::Record(r)) => r.get("dns_domain").and_then(Value::scalar_text),
                         _ => None,
                     };
