@@ -49,7 +49,6 @@ fn file_named(db: &LabDb, lab: labc::db::Lab, path: &str) -> SourceFile {
         .expect("file exists")
 }
 
-#[test]
 fn editing_a_tenant_reruns_only_what_depends_on_it() {
     let (mut db, log) = db_with_log();
     let lab = db.load(lab_files());
@@ -119,7 +118,6 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
     assert!(executed(&db, &log).is_empty());
 }
 
-#[test]
 fn editing_a_cluster_reevaluates_its_components_only() {
     let (mut db, log) = db_with_log();
     let lab = db.load(lab_files());
@@ -152,7 +150,6 @@ fn editing_a_cluster_reevaluates_its_components_only() {
 
 /// The same on the example lab, some fifty components on two clusters: a tenant's edit
 /// re-evaluates that tenant only and re-emits its cluster only.
-#[test]
 fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
     let (mut db, log) = db_with_log();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
@@ -186,3 +183,9 @@ fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
         "only infra's tree is re-emitted"
     );
 }
+
+tests!(
+    editing_a_tenant_reruns_only_what_depends_on_it,
+    editing_a_cluster_reevaluates_its_components_only,
+    editing_a_tenant_of_the_example_lab_reruns_only_that_tenant,
+);

@@ -120,7 +120,6 @@ fn flux_graphs(objects: &[Object]) -> BTreeMap<String, BTreeMap<String, Vec<Stri
     graphs
 }
 
-#[test]
 fn every_depends_on_resolves_and_no_cluster_has_a_cycle() {
     let objects = build_lab();
     let graphs = flux_graphs(&objects);
@@ -257,7 +256,6 @@ fn summary(objects: &[Object]) -> String {
     out
 }
 
-#[test]
 fn summary_of_the_example_lab() {
     let objects = build_lab();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab");
@@ -268,7 +266,6 @@ fn summary_of_the_example_lab() {
 
 /// `docs/lab-tour.md` leads from every component to its `.lab` file and output: it must
 /// name every emitted component (as `` `name` ``) and every file of `lab/`.
-#[test]
 fn the_lab_tour_names_every_component_and_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tour = std::fs::read_to_string(root.join("docs/lab-tour.md")).expect("docs/lab-tour.md");
@@ -331,7 +328,6 @@ fn text_at(v: &Value, path: &[&str]) -> String {
 /// The catalog's facts (sections 2 and 6), read back from the emitted objects: placement
 /// of every component and tenant, chart versions, addresses and ASNs. The summary
 /// snapshot shows changes; this test says which of them would contradict the catalog.
-#[test]
 fn the_catalog_facts_hold_in_the_output() {
     let (objects, paths) = build_lab_files();
     let on = |cluster: &str, component: &str| {
@@ -503,3 +499,10 @@ fn the_catalog_facts_hold_in_the_output() {
         );
     }
 }
+
+tests!(
+    every_depends_on_resolves_and_no_cluster_has_a_cycle,
+    summary_of_the_example_lab,
+    the_lab_tour_names_every_component_and_file,
+    the_catalog_facts_hold_in_the_output,
+);

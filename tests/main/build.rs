@@ -1,5 +1,6 @@
 //! Emitted trees: one snapshot per case directory under `tests/build/`, plus the
 //! example lab. A snapshot is the whole tree: every file's path and text, in order.
+//! Each case is a test of its own, `build::<case>`.
 
 use std::path::Path;
 
@@ -21,8 +22,8 @@ fn build(dir: &Path) -> (String, String) {
     )
 }
 
-#[test]
-fn build_cases() {
+/// One test per case directory, `build::<case>`.
+fn cases() -> Vec<libtest_mimic::Trial> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/build");
     let mut cases: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -31,18 +32,28 @@ fn build_cases() {
         .filter(|p| p.is_dir())
         .collect();
     cases.sort();
-    assert!(!cases.is_empty());
-    for case in cases {
-        let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let (tree, diags) = build(&case);
-        assert_eq!(diags, "", "case {name} has diagnostics");
-        insta::with_settings!({snapshot_path => &root, prepend_module_to_snapshot => false, omit_expression => true}, {
-            insta::assert_snapshot!(name, tree);
-        });
-    }
+    assert!(!cases.is_empty(), "no cases in {}", root.display());
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            let root = root.clone();
+            crate::case(module_path!(), &name.clone(), move || {
+                build_case(&root, &case, &name);
+                Ok(())
+            })
+        })
+        .collect()
 }
 
-#[test]
+fn build_case(root: &Path, case: &Path, name: &str) {
+    let (tree, diags) = build(case);
+    assert_eq!(diags, "", "case {name} has diagnostics");
+    insta::with_settings!({snapshot_path => root, prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!(name, tree);
+    });
+}
+
 fn example_lab_builds_without_diagnostics_and_deterministically() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
     let (tree, diags) = build(&dir);
@@ -64,7 +75,6 @@ fn example_lab_builds_without_diagnostics_and_deterministically() {
     }
 }
 
-#[test]
 fn write_tree_keeps_foreign_files_and_removes_stale_ones() {
     let tmp = std::env::temp_dir().join(format!("labc-write-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -94,3 +104,9 @@ fn write_tree_keeps_foreign_files_and_removes_stale_ones() {
     assert!(out.join("c/three.yaml").exists());
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+tests!(
+    example_lab_builds_without_diagnostics_and_deterministically,
+    write_tree_keeps_foreign_files_and_removes_stale_ones;
+    cases: cases
+);

@@ -91,7 +91,6 @@ fn mangles(text: &str) -> Vec<(String, String, bool)> {
     out
 }
 
-#[test]
 fn mangled_lab_files_report_errors_without_panicking() {
     for (path, text) in lab_files() {
         for (what, mangled, must_fail) in mangles(&text) {
@@ -103,7 +102,6 @@ fn mangled_lab_files_report_errors_without_panicking() {
     }
 }
 
-#[test]
 fn check_exits_1_on_a_mangled_lab_and_2_on_a_missing_dir() {
     let tmp = std::env::temp_dir().join(format!("labc-mangled-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -148,7 +146,6 @@ fn check_exits_1_on_a_mangled_lab_and_2_on_a_missing_dir() {
 
 /// A small deterministic fuzzer: splice tokens of the lab, the stdlib and the fixtures
 /// into each lab file. Every result must compile to diagnostics without a panic.
-#[test]
 fn spliced_tokens_never_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut corpus = String::new();
@@ -198,7 +195,6 @@ fn spliced_tokens_never_panic() {
 
 /// Editors on Windows start files with a byte-order mark: the lab compiles as without
 /// it, and a diagnostic in such a file still points at the right line and column.
-#[test]
 fn a_byte_order_mark_is_accepted() {
     let plain = lab_files();
     let with_bom: Vec<(String, String)> = plain
@@ -231,7 +227,6 @@ fn a_byte_order_mark_is_accepted() {
 
 /// Bracket-free recursion (issue 7): a 30,000-key path, 30,000 `else if` links and
 /// 10,000 nested `if` expressions each stop with one E0102 and nothing else.
-#[test]
 fn syntax_bombs_stop_with_one_error() {
     let keys = vec!["a"; 30_000].join(".");
     let links = " else if true { namespace = \"b\" }".repeat(30_000);
@@ -266,7 +261,6 @@ fn syntax_bombs_stop_with_one_error() {
 /// module), panicked in salsa ("Fixpoint iteration doesn't support accumulated values"):
 /// the header cycle's fallback met the diagnostics accumulated by `parse` or
 /// `item_index`. Those queries now return their diagnostics (`index::parse_checked`).
-#[test]
 fn a_self_referencing_header_next_to_a_syntax_error_does_not_panic() {
     let lab = "lab home { domain = \"example.com\", git = \"https://github.com/me/lab\" }\n\
                cluster c { id = 1, api = \"c.example.com\", pods = 10.244.0.0/16, services = 10.245.0.0/16 }\n";
@@ -283,3 +277,12 @@ fn a_self_referencing_header_next_to_a_syntax_error_does_not_panic() {
         let _ = labc::diag::render_plain(&db, &diags);
     }
 }
+
+tests!(
+    mangled_lab_files_report_errors_without_panicking,
+    check_exits_1_on_a_mangled_lab_and_2_on_a_missing_dir,
+    spliced_tokens_never_panic,
+    a_byte_order_mark_is_accepted,
+    syntax_bombs_stop_with_one_error,
+    a_self_referencing_header_next_to_a_syntax_error_does_not_panic,
+);

@@ -6,9 +6,12 @@
 //! that all appear in its diagnostics. A case that needs several files (a manifest, two
 //! modules) is a directory `tests/ui/<name>/` whose `lab.lab` starts with that line.
 //!
-//! Update the snapshots with `INSTA_UPDATE=always cargo test --test ui`.
+//! Each fixture is a test of its own, named `ui::<stem>`: `cargo test e0402` runs the
+//! fixtures whose name contains `e0402`. Update their snapshots with
+//! `INSTA_UPDATE=always cargo test --test main ui::`.
 
-use std::panic::{self, AssertUnwindSafe};
+use std::collections::BTreeSet;
+use std::panic;
 use std::path::{Path, PathBuf};
 
 use labc::db::LabDb;
@@ -122,10 +125,8 @@ fn check_fixture(dir: &Path, path: &Path) -> Result<(), String> {
     }
 
     // insta prints its own summary before it panics; keep the panic hook from adding a
-    // backtrace per mismatch. (This binary runs a single test, so the global hook is ours.)
-    let hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let snapshot = panic::catch_unwind(AssertUnwindSafe(|| {
+    // backtrace per mismatch.
+    let snapshot = crate::quietly(|| {
         insta::with_settings!({
             snapshot_path => dir,
             prepend_module_to_snapshot => false,
@@ -133,8 +134,7 @@ fn check_fixture(dir: &Path, path: &Path) -> Result<(), String> {
         }, {
             insta::assert_snapshot!(stem.as_str(), rendered);
         });
-    }));
-    panic::set_hook(hook);
+    });
     if let Err(p) = snapshot {
         let msg = panic_message(&*p);
         problems.push(format!(
@@ -150,23 +150,54 @@ fn check_fixture(dir: &Path, path: &Path) -> Result<(), String> {
     }
 }
 
-#[test]
-fn ui() {
+/// One test per fixture, named by its file stem or directory name.
+fn cases() -> Vec<libtest_mimic::Trial> {
+    let dir = ui_dir();
+    fixtures(&dir)
+        .into_iter()
+        .map(|path| {
+            let name = fixture_name(&path);
+            let dir = dir.clone();
+            crate::case(module_path!(), &name, move || check_fixture(&dir, &path))
+        })
+        .collect()
+}
+
+fn fixture_name(path: &Path) -> String {
+    let name = if path.is_dir() {
+        path.file_name()
+    } else {
+        path.file_stem()
+    };
+    name.unwrap_or_default().to_string_lossy().into_owned()
+}
+
+/// Every registered code has a fixture whose `# expect:` line names it. (That every code
+/// a fixture names is registered is checked per fixture.)
+fn every_code_has_a_fixture() {
     let dir = ui_dir();
     let fixtures = fixtures(&dir);
     assert!(!fixtures.is_empty(), "no fixtures in {}", dir.display());
-    let mut failures = Vec::new();
+    let mut named = BTreeSet::new();
     for path in &fixtures {
-        if let Err(e) = check_fixture(&dir, path) {
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            failures.push(format!("{name}: {e}"));
-        }
+        let main = if path.is_dir() {
+            path.join("lab.lab")
+        } else {
+            path.clone()
+        };
+        let text = std::fs::read_to_string(&main).unwrap_or_default();
+        named.extend(expected_codes(&text).unwrap_or_default());
     }
+    let missing: Vec<&str> = labc::diag::codes::CODES
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| !named.contains(*c))
+        .collect();
     assert!(
-        failures.is_empty(),
-        "{} of {} fixture(s) failed:\n  {}",
-        failures.len(),
-        fixtures.len(),
-        failures.join("\n  ")
+        missing.is_empty(),
+        "no fixture in tests/ui/ expects {missing:?}: add one (`# expect: {}` on its first line)",
+        missing.first().copied().unwrap_or_default()
     );
 }
+
+tests!(every_code_has_a_fixture; cases: cases);

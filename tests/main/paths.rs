@@ -1,7 +1,8 @@
 //! Output paths by construction: for the example lab, every build case and every UI
 //! fixture (even those with errors, whose partial output `build` would not write), each
 //! emitted path is made of plain names, no path is both a file and a folder, and every
-//! `kustomization.yaml` lists existing entries of its own folder, never itself.
+//! `kustomization.yaml` lists existing entries of its own folder, never itself. Each tree
+//! is a test of its own: `paths::lab`, `paths::build::<case>`, `paths::ui::<fixture>`.
 
 use std::path::{Path, PathBuf};
 
@@ -57,36 +58,62 @@ fn dirs(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-#[test]
-fn every_emitted_path_is_made_of_plain_names() {
+/// The trees checked: the example lab, every build case and every UI fixture, each with
+/// its test name and the sources to read.
+fn trees() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut trees: Vec<(String, Vec<(String, String)>)> = vec![(
-        "lab".into(),
-        labc::cli::read_lab(&root.join("lab")).unwrap(),
-    )];
+    let mut trees = vec![("lab".to_string(), root.join("lab"))];
     for case in dirs(&root.join("tests/build"))
         .into_iter()
         .filter(|p| p.is_dir())
     {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        trees.push((name, labc::cli::read_lab(&case).unwrap()));
+        trees.push((format!("build::{name}"), case));
     }
     for fixture in dirs(&root.join("tests/ui")) {
-        let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         if fixture.is_dir() {
-            trees.push((name, labc::cli::read_lab(&fixture).unwrap()));
+            let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+            trees.push((format!("ui::{name}"), fixture));
         } else if fixture.extension().is_some_and(|e| e == "lab") {
-            let text = std::fs::read_to_string(&fixture).unwrap();
-            trees.push((name.clone(), vec![(name, text)]));
+            let stem = fixture.file_stem().unwrap().to_string_lossy().into_owned();
+            trees.push((format!("ui::{stem}"), fixture));
         }
     }
-    let mut problems = Vec::new();
-    let mut emitted_files = 0;
-    for (name, sources) in trees {
-        let files = emitted(sources);
-        emitted_files += files.len();
-        problems.extend(check_tree(&name, &files));
-    }
-    assert!(emitted_files > 100, "only {emitted_files} files emitted");
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    trees
 }
+
+/// The sources of a tree: a directory read as a lab, or one `.lab` file under its name.
+fn sources(path: &Path) -> Vec<(String, String)> {
+    if path.is_dir() {
+        labc::cli::read_lab(path).unwrap()
+    } else {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        vec![(name, std::fs::read_to_string(path).unwrap())]
+    }
+}
+
+/// `paths::lab`, `paths::build::<case>`, `paths::ui::<fixture>`.
+fn cases() -> Vec<libtest_mimic::Trial> {
+    trees()
+        .into_iter()
+        .map(|(name, path)| {
+            let label = path.file_name().unwrap().to_string_lossy().into_owned();
+            let lab = name == "lab";
+            crate::case(module_path!(), &name, move || {
+                let files = emitted(sources(&path));
+                // The checks check something: the example lab alone emits well over 100 files.
+                if lab && files.len() <= 100 {
+                    return Err(format!("only {} files emitted for lab/", files.len()));
+                }
+                let problems = check_tree(&label, &files);
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(problems.join("\n"))
+                }
+            })
+        })
+        .collect()
+}
+
+tests!(; cases: cases);

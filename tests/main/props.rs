@@ -3,8 +3,8 @@
 //!
 //! Each property runs a modest number of cases so `cargo test` stays quick; set
 //! `PROPTEST_CASES=N` for a longer run (`PROPTEST_CASES=5000 cargo test --release --test
-//! props`). A failure is shrunk to a small input and saved under `proptest-regressions/`;
-//! turn it into a fixture in `tests/ui/` or a case in `tests/mangled.rs`.
+//! main props::`). A failure is shrunk to a small input and reported with it; turn it into
+//! a fixture in `tests/ui/` or a case in `tests/main/mangled.rs`.
 
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
@@ -52,7 +52,7 @@ fn example_lab() -> (Vec<(String, String)>, usize) {
 /// A database holding a lab whose files' texts the cases replace. Compiling the example
 /// lab from scratch takes most of a second in a debug build; on one database a case costs
 /// what its change invalidates (salsa computes the same result as from scratch:
-/// `tests/incremental.rs`).
+/// `tests/main/incremental.rs`).
 struct Session {
     db: LabDb,
     lab: Lab,
@@ -160,14 +160,12 @@ fn mutate(text: &str, edits: &[Mutation], tokens: &[String]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-#[test]
 fn parse_never_panics_on_arbitrary_bytes() {
     run(512, prop::collection::vec(any::<u8>(), 0..512), |bytes| {
         labc::syntax::parse::parse_file(&String::from_utf8_lossy(&bytes));
     });
 }
 
-#[test]
 fn check_never_panics_on_arbitrary_bytes() {
     // Mostly printable text around declaration keywords gets past the parser's first
     // item; raw bytes alone mostly do not.
@@ -213,7 +211,6 @@ fn check_never_panics_on_arbitrary_bytes() {
     });
 }
 
-#[test]
 fn check_never_panics_on_mutations_of_the_example_lab() {
     let (files, labs) = example_lab();
     let tokens = stdlib_tokens();
@@ -225,3 +222,9 @@ fn check_never_panics_on_mutations_of_the_example_lab() {
         session.borrow_mut().check_with(index, text);
     });
 }
+
+tests!(
+    parse_never_panics_on_arbitrary_bytes,
+    check_never_panics_on_arbitrary_bytes,
+    check_never_panics_on_mutations_of_the_example_lab,
+);

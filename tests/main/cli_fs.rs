@@ -70,7 +70,6 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
-#[test]
 fn an_out_that_is_a_link_is_written_through_and_stays_a_link() {
     let (t, lab) = setup();
     let target = t.path().join("real-out");
@@ -94,7 +93,6 @@ fn an_out_that_is_a_link_is_written_through_and_stays_a_link() {
     assert!(t.path().join(".real-out.labc-lock").exists());
 }
 
-#[test]
 fn a_dangling_out_link_is_refused() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -105,7 +103,6 @@ fn a_dangling_out_link_is_refused() {
     assert!(!t.path().join("nowhere").exists());
 }
 
-#[test]
 fn links_in_out_are_carried_as_links_never_copied_through() {
     let (t, lab) = setup();
     let outside = t.path().join("outside");
@@ -144,7 +141,6 @@ fn links_in_out_are_carried_as_links_never_copied_through() {
     );
 }
 
-#[test]
 fn a_fifo_in_out_is_refused_not_opened() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -173,7 +169,6 @@ fn hold_lock(parent: &Path, name: &str) -> std::fs::File {
     f
 }
 
-#[test]
 fn a_build_waits_for_the_lock_of_another_build() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -210,7 +205,6 @@ fn a_build_waits_for_the_lock_of_another_build() {
     );
 }
 
-#[test]
 fn concurrent_builds_keep_the_users_files() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -241,7 +235,6 @@ fn concurrent_builds_keep_the_users_files() {
     assert!(left.is_empty(), "{left:?}");
 }
 
-#[test]
 fn a_swap_killed_halfway_is_recovered_by_the_next_build() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -262,7 +255,6 @@ fn a_swap_killed_halfway_is_recovered_by_the_next_build() {
     assert!(!t.path().join(".out.labc-new-4242").exists());
 }
 
-#[test]
 fn leftovers_of_interrupted_builds_are_cleaned() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -279,7 +271,6 @@ fn leftovers_of_interrupted_builds_are_cleaned() {
     assert!(t.path().join(".other.labc-new-19").exists());
 }
 
-#[test]
 fn a_failed_clean_up_of_the_previous_tree_is_a_warning() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -325,7 +316,6 @@ fn set_mode_all(p: &Path) {
     }
 }
 
-#[test]
 fn an_out_overlapping_the_lab_is_refused() {
     let (t, lab) = setup();
     let link = t.path().join("lab-link");
@@ -357,7 +347,6 @@ fn an_out_overlapping_the_lab_is_refused() {
     assert!(!t.path().join(".labc-manifest").exists());
 }
 
-#[test]
 fn directory_links_in_the_lab_are_not_followed() {
     let (_t, lab) = setup();
     symlink(".", lab.join("self")).unwrap();
@@ -369,7 +358,6 @@ fn directory_links_in_the_lab_are_not_followed() {
     assert!(err.contains("self"), "{err}");
 }
 
-#[test]
 fn a_file_link_out_of_the_lab_is_an_error_that_names_it() {
     let (t, lab) = setup();
     let outside = t.path().join("outside.lab");
@@ -385,7 +373,6 @@ fn a_file_link_out_of_the_lab_is_an_error_that_names_it() {
     assert!(err.contains("points outside the lab"), "{err}");
 }
 
-#[test]
 fn a_file_link_inside_the_lab_is_read() {
     let (t, lab) = setup();
     std::fs::create_dir(lab.join("src")).unwrap();
@@ -395,7 +382,6 @@ fn a_file_link_inside_the_lab_is_read() {
     assert!(t.path().join("out/.labc-manifest").exists());
 }
 
-#[test]
 fn a_fifo_in_the_lab_is_skipped_with_a_warning() {
     let (t, lab) = setup();
     mkfifo(&lab.join("x.lab"));
@@ -412,7 +398,6 @@ fn a_fifo_in_the_lab_is_skipped_with_a_warning() {
     build_ok(&lab, &t.path().join("out"));
 }
 
-#[test]
 fn write_tree_refuses_unsafe_paths_and_writes_nothing() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
@@ -438,7 +423,6 @@ fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
 }
 
-#[test]
 fn the_users_directories_are_carried_with_their_modes_even_when_empty() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -462,7 +446,6 @@ fn the_users_directories_are_carried_with_their_modes_even_when_empty() {
     );
 }
 
-#[test]
 fn a_directory_labc_no_longer_writes_is_not_kept_as_the_users() {
     let (t, lab) = setup();
     let out = t.path().join("out");
@@ -483,7 +466,6 @@ fn a_directory_labc_no_longer_writes_is_not_kept_as_the_users() {
 /// The new tree reaches the disk before it replaces OUT: a crash right after the swap must
 /// not leave an OUT of empty files. Observed with strace (the sync calls and the swap are
 /// system calls; nothing else shows them), so the test is skipped where strace is missing.
-#[test]
 fn the_new_tree_is_synced_before_it_replaces_out() {
     if Command::new("strace").arg("-V").output().is_err() {
         eprintln!("strace is not installed: skipping the sync-order check");
@@ -523,3 +505,24 @@ fn the_new_tree_is_synced_before_it_replaces_out() {
         "the new tree was not synced before the swap:\n{calls}"
     );
 }
+
+tests!(
+    an_out_that_is_a_link_is_written_through_and_stays_a_link,
+    a_dangling_out_link_is_refused,
+    links_in_out_are_carried_as_links_never_copied_through,
+    a_fifo_in_out_is_refused_not_opened,
+    a_build_waits_for_the_lock_of_another_build,
+    concurrent_builds_keep_the_users_files,
+    a_swap_killed_halfway_is_recovered_by_the_next_build,
+    leftovers_of_interrupted_builds_are_cleaned,
+    a_failed_clean_up_of_the_previous_tree_is_a_warning,
+    an_out_overlapping_the_lab_is_refused,
+    directory_links_in_the_lab_are_not_followed,
+    a_file_link_out_of_the_lab_is_an_error_that_names_it,
+    a_file_link_inside_the_lab_is_read,
+    a_fifo_in_the_lab_is_skipped_with_a_warning,
+    write_tree_refuses_unsafe_paths_and_writes_nothing,
+    the_users_directories_are_carried_with_their_modes_even_when_empty,
+    a_directory_labc_no_longer_writes_is_not_kept_as_the_users,
+    the_new_tree_is_synced_before_it_replaces_out,
+);

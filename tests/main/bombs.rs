@@ -56,7 +56,6 @@ fn assert_one_e0307(text: &str, marker: &str) {
     );
 }
 
-#[test]
 fn string_concatenation() {
     assert_one_e0307(
         &template_bomb("string", "\"ab\"", |p| format!("{p} + {p}")),
@@ -64,7 +63,6 @@ fn string_concatenation() {
     );
 }
 
-#[test]
 fn string_interpolation() {
     assert_one_e0307(
         &template_bomb("string", "\"ab\"", |p| format!("\"${{{p}}}${{{p}}}\"")),
@@ -72,7 +70,6 @@ fn string_interpolation() {
     );
 }
 
-#[test]
 fn join_of_copies() {
     assert_one_e0307(
         &template_bomb("string", "\"ab\"", |p| format!("join([{p}, {p}], \"\")")),
@@ -80,7 +77,6 @@ fn join_of_copies() {
     );
 }
 
-#[test]
 fn join_with_a_big_separator() {
     // 10,000 copies of a 2 MiB separator: refused before it is built.
     let text = format!(
@@ -90,7 +86,6 @@ fn join_with_a_big_separator() {
     assert_one_e0307(&text, "join(range(10000), p20)");
 }
 
-#[test]
 fn list_concatenation() {
     assert_one_e0307(
         &template_bomb("list<string>", "[\"ab\"]", |p| format!("{p} + {p}")),
@@ -98,7 +93,6 @@ fn list_concatenation() {
     );
 }
 
-#[test]
 fn nested_lists() {
     assert_one_e0307(
         &template_bomb("any", "[\"ab\"]", |p| format!("[{p}, {p}]")),
@@ -106,7 +100,6 @@ fn nested_lists() {
     );
 }
 
-#[test]
 fn records() {
     assert_one_e0307(
         &template_bomb("any", "{ a = \"ab\" }", |p| {
@@ -116,7 +109,6 @@ fn records() {
     );
 }
 
-#[test]
 fn components_doubling_each_other() {
     // Each component's argument is the previous one's twice, through references: every
     // component stays small in evaluations, the values double across them. One E0307,
@@ -133,7 +125,6 @@ fn components_doubling_each_other() {
     assert_one_e0307(&text, "+");
 }
 
-#[test]
 fn many_components_share_the_lab_budget() {
     // 300 instances of a template building a 16 MiB string each: every component gets
     // its share of the lab's budget, so each stops, and the one place is reported once.
@@ -147,7 +138,6 @@ fn many_components_share_the_lab_budget() {
     assert_one_e0307(&text, "+");
 }
 
-#[test]
 fn the_share_is_the_lab_budget_divided() {
     // Pure and deterministic: the shares depend on the number of component evaluations
     // only, never on what the other components built.
@@ -167,7 +157,6 @@ fn the_share_is_the_lab_budget_divided() {
     assert_eq!(component_size_share(20), LAB_SIZE_BUDGET / 20);
 }
 
-#[test]
 fn many_components_share_the_evaluation_budget() {
     // One instance evaluating 20,000 expressions (under the per-component limit) in a lab
     // of 400 components: over its share of the lab's evaluations. One E0307.
@@ -198,7 +187,6 @@ fn long_line_lab(n: usize) -> String {
     )
 }
 
-#[test]
 fn long_lines_render_a_window_around_the_label() {
     // 1,000 errors on one 7 KB line: each rendering shows a window of the line, so the
     // output grows with the number of diagnostics, not with the length of the line.
@@ -243,7 +231,6 @@ fn long_lines_render_a_window_around_the_label() {
     assert!(source.starts_with(&format!("{line_no} │ …")), "{source}");
 }
 
-#[test]
 fn a_label_over_a_whole_long_line_is_cut_too() {
     // A label covering 10,000 bytes of one line (and one over several lines) renders a
     // bounded window.
@@ -275,7 +262,6 @@ fn a_label_over_a_whole_long_line_is_cut_too() {
     assert!(out.contains("one line") && out.contains("several lines"));
 }
 
-#[test]
 fn a_missing_capability_among_many_providers_lists_a_few() {
     // 2,000 tenants each providing a storage class and 2,000 asking for a missing one:
     // each error names a bounded list, not every provider (which also made the errors
@@ -299,3 +285,20 @@ fn a_missing_capability_among_many_providers_lists_a_few() {
     let out = labc::diag::render_plain(&db, &diags);
     assert!(out.len() < 2000 * 1000, "{} bytes", out.len());
 }
+
+tests!(
+    string_concatenation,
+    string_interpolation,
+    join_of_copies,
+    join_with_a_big_separator,
+    list_concatenation,
+    nested_lists,
+    records,
+    components_doubling_each_other,
+    many_components_share_the_lab_budget,
+    the_share_is_the_lab_budget_divided,
+    many_components_share_the_evaluation_budget,
+    long_lines_render_a_window_around_the_label,
+    a_label_over_a_whole_long_line_is_cut_too,
+    a_missing_capability_among_many_providers_lists_a_few,
+);

@@ -71,12 +71,12 @@ fn check_file(name: &str) -> usize {
     checked
 }
 
-#[test]
 fn language_reference_examples_compile() {
     assert!(check_file("docs/language.md") >= 10);
 }
 
-#[test]
 fn readme_examples_compile() {
     check_file("README.md");
 }
+
+tests!(language_reference_examples_compile, readme_examples_compile,);

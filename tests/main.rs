@@ -1,0 +1,122 @@
+//! The integration tests, as one test binary (`cargo test --test main`), run by
+//! libtest-mimic (`harness = false` in Cargo.toml) so that every data case is a test of
+//! its own. Each module of `tests/main/` is one former test file; its tests are named
+//! `module::test`, and the data-driven ones add one test per case:
+//! `ui::e0402-unknown-field` (a `tests/ui/` fixture), `build::minimal` (a `tests/build/`
+//! case), `secrets::clean::…`, `paths::ui::…`. The standard filters apply:
+//! `cargo test e0402` runs the tests whose name contains `e0402`, `cargo test --test main
+//! ui::` the UI fixtures, `cargo test --test main -- --list` lists every test.
+//!
+//! A module registers its test functions with `tests!(a, b, …)` at its end. The functions
+//! stay private, so one left out of the list is dead code, which `cargo clippy
+//! --all-targets -- -D warnings` refuses; likewise a module whose `trials()` is not
+//! called from `main` below.
+
+use std::cell::Cell;
+use std::panic;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// `tests!(a, b, …)` defines the module's `trials()`: its functions `a`, `b`, … (plain
+/// `fn()`s that panic on failure) as the tests `module::a`, `module::b`. With `; cases:
+/// f` it adds the trials `f()` returns (one per data case, made with [`case`]).
+macro_rules! tests {
+    ($($name:ident),* $(,)? $(; cases: $cases:path)?) => {
+        pub(crate) fn trials() -> Vec<libtest_mimic::Trial> {
+            #[allow(unused_mut)]
+            let mut trials = vec![$($crate::trial(module_path!(), stringify!($name), $name)),*];
+            $(trials.extend($cases());)?
+            trials
+        }
+    };
+}
+
+#[path = "main/bombs.rs"]
+mod bombs;
+#[path = "main/build.rs"]
+mod build;
+#[path = "main/cli_fs.rs"]
+mod cli_fs;
+#[path = "main/docs.rs"]
+mod docs;
+#[path = "main/incremental.rs"]
+mod incremental;
+#[path = "main/lab.rs"]
+mod lab;
+#[path = "main/mangled.rs"]
+mod mangled;
+#[path = "main/paths.rs"]
+mod paths;
+#[path = "main/props.rs"]
+mod props;
+#[path = "main/secrets.rs"]
+mod secrets;
+#[path = "main/ui.rs"]
+mod ui;
+
+fn main() {
+    let args = Arguments::from_args();
+    install_panic_hook();
+    let mut trials = Vec::new();
+    trials.extend(bombs::trials());
+    trials.extend(build::trials());
+    #[cfg(unix)]
+    trials.extend(cli_fs::trials());
+    trials.extend(docs::trials());
+    trials.extend(incremental::trials());
+    trials.extend(lab::trials());
+    trials.extend(mangled::trials());
+    trials.extend(paths::trials());
+    trials.extend(props::trials());
+    trials.extend(secrets::trials());
+    trials.extend(ui::trials());
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// The test name of `name` in module `module_path` (`main::ui` -> `ui::name`).
+fn test_name(module_path: &str, name: &str) -> String {
+    let module = module_path.split_once("::").map_or(module_path, |(_, m)| m);
+    format!("{module}::{name}")
+}
+
+/// A test function as a trial; a panic fails it (libtest-mimic catches it).
+fn trial(module_path: &str, name: &str, test: fn()) -> Trial {
+    Trial::test(test_name(module_path, name), move || {
+        test();
+        Ok(())
+    })
+}
+
+/// One data case as a trial named `module::name`; `Err` fails it with that message.
+fn case(
+    module_path: &str,
+    name: &str,
+    test: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Trial {
+    Trial::test(test_name(module_path, name), move || {
+        test().map_err(Failed::from)
+    })
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The default panic hook, except on a thread inside [`quietly`].
+fn install_panic_hook() {
+    let default = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !QUIET.get() {
+            default(info)
+        }
+    }));
+}
+
+/// Run `f`, catching its panic without the panic hook's message (for assertions that
+/// print their own summary, like insta's). Other tests' threads keep theirs.
+fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    QUIET.set(true);
+    let result = panic::catch_unwind(panic::AssertUnwindSafe(f));
+    QUIET.set(false);
+    result
+}
