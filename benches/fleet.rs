@@ -67,11 +67,11 @@ fn main() {
     let mut db = labc::db::LabDb::default();
     let lab = db.load(files);
     let ((count, errors), cold) = time(|| {
-        let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         (out.files.len(), diags.len())
     });
     if errors > 0 {
-        let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         eprintln!(
             "{}",
             labc::diag::render_plain(&db, &diags[..diags.len().min(3)])
@@ -93,12 +93,12 @@ fn main() {
         .text(&db)
         .replace("max_client_conn = 100", "max_client_conn = 120");
     file.set_text(&mut db).to(text);
-    let (_, warm) = time(|| labc::emit::compile_with_diagnostics(&db, lab).1.len());
+    let (_, warm) = time(|| labc::compile::compile_with_diagnostics(&db, lab).1.len());
     println!(
         "after one tenant edit: {:>8.1} ms",
         warm.as_secs_f64() * 1e3
     );
-    let (_, noop) = time(|| labc::emit::compile_with_diagnostics(&db, lab).1.len());
+    let (_, noop) = time(|| labc::compile::compile_with_diagnostics(&db, lab).1.len());
     println!("no-op recompile:      {:>8.1} ms", noop.as_secs_f64() * 1e3);
     // Peak resident memory of the whole run (Linux only; the bench reads it, no test does).
     if let Some(peak) = std::fs::read_to_string("/proc/self/status")

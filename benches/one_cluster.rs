@@ -39,7 +39,7 @@ fn main() {
         let db = labc::db::LabDb::default();
         let lab = db.load(lab(n));
         let start = Instant::now();
-        let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         let elapsed = start.elapsed();
         if !diags.is_empty() {
             eprintln!(

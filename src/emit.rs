@@ -1,5 +1,4 @@
-//! Emission: the Flux IR of each cluster to files (relative path -> YAML text), and the
-//! top-level `compile` query that runs the whole pipeline and the lab-wide checks.
+//! Emission: the Flux IR of each cluster to files (relative path -> YAML text).
 //!
 //! Layout per cluster (paths relative to the output root, which is the repository folder
 //! the lab declares as `path`):
@@ -15,10 +14,7 @@
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
-use crate::diag::Diag;
 use crate::lower::{cluster_ir, ClusterIr};
-use crate::sema::facts;
-use crate::sema::index::{self, item_index};
 use crate::yaml::{self, map, s, Yaml};
 
 /// Whether `path` is a relative path of plain names, as every path `emit_cluster` builds
@@ -193,76 +189,6 @@ fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
             ),
         ]),
     ])
-}
-
-/// The result of compiling a lab: every output file, relative to the output root.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Output {
-    pub files: IndexMap<String, String>,
-}
-
-/// Report the diagnostics of the queries that a cycle of component headers can reach,
-/// which return theirs instead of accumulating them (see `index::parse_checked`).
-fn report_declaration_facts(db: &dyn Db, lab: Lab) {
-    let index = item_index(db, lab);
-    let mut diags: Vec<&crate::diag::Diag> = index.diags.iter().collect();
-    for &f in lab.files(db) {
-        diags.extend(&index::parse_checked(db, f).1);
-    }
-    if !index.labs.is_empty() {
-        diags.extend(&facts::lab_facts_checked(db, lab).1);
-    }
-    for name in index.clusters.keys() {
-        diags.extend(&facts::cluster_facts_checked(db, lab, name.clone()).1);
-    }
-    for name in index.pools.keys() {
-        diags.extend(&facts::pool_value_checked(db, lab, name.clone()).1);
-    }
-    for d in diags {
-        d.clone().emit(db);
-    }
-}
-
-/// Run the whole pipeline: parse, index, check, evaluate, lower and emit every cluster.
-/// Diagnostics are collected with `compile::accumulated::<Diag>`.
-#[salsa::tracked(returns(ref))]
-pub fn compile(db: &dyn Db, lab: Lab) -> Output {
-    let index = item_index(db, lab);
-    report_declaration_facts(db, lab);
-    for &f in lab.files(db) {
-        let ast = index::parse(db, f);
-        for (i, d) in ast.decls.iter().enumerate() {
-            if d.kind.is_definition() {
-                crate::sema::resolve::check_definition(
-                    db,
-                    lab,
-                    index::DeclKey::new(db, f, i as u32),
-                );
-            }
-        }
-    }
-    facts::lab_value(db, lab);
-    crate::lower::lab_checks::lab_checks(db, lab);
-    crate::lower::lab_checks::capacity_checks(db, lab);
-    let mut files = IndexMap::new();
-    for name in index.clusters.keys() {
-        files.extend(
-            emit_cluster(db, lab, name.clone())
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
-    }
-    Output { files }
-}
-
-/// Compile and return the output with the sorted, de-duplicated diagnostics.
-pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
-    let out = compile(db, lab);
-    let diags: Vec<Diag> = compile::accumulated::<Diag>(db, lab)
-        .into_iter()
-        .cloned()
-        .collect();
-    (out, crate::diag::sort_and_dedup(db, diags))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! (path -> YAML text). Only the CLI (`main.rs`, `cli`) touches the file system.
 
 pub mod cli;
+pub mod compile;
 pub mod db;
 pub mod diag;
 pub mod emit;

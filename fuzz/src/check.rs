@@ -69,7 +69,7 @@ impl Session {
                 file.set_text(&mut self.db).to(text);
             }
         }
-        let (_, diags) = labc::emit::compile_with_diagnostics(&self.db, self.lab);
+        let (_, diags) = labc::compile::compile_with_diagnostics(&self.db, self.lab);
         labc::diag::render_plain(&self.db, &diags)
     }
 }

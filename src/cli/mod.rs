@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::compile;
 use crate::db::LabDb;
 use crate::diag::{self, Severity};
-use crate::emit;
 
 pub use tree::write_tree;
 pub use walk::read_lab;
@@ -161,7 +161,7 @@ fn check(
         Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
         None => db.load(sources),
     };
-    let (out, diags) = emit::compile_with_diagnostics(&db, lab);
+    let (out, diags) = compile::compile_with_diagnostics(&db, lab);
     diag::render_stderr(&db, &diags, color);
     let errors = diags
         .iter()

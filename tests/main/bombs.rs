@@ -29,7 +29,7 @@ fn template_bomb(ty: &str, first: &str, step: impl Fn(&str) -> String) -> String
 fn diagnostics(text: &str) -> Vec<(&'static str, String, String)> {
     let db = labc::db::LabDb::default();
     let lab = db.load(vec![("lab.lab".to_string(), text.to_string())]);
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     // Rendering stays cheap too (the label's line is short).
     let _ = labc::diag::render_plain(&db, &diags);
     diags
@@ -193,7 +193,7 @@ fn long_lines_render_a_window_around_the_label() {
     let text = long_line_lab(1000);
     let db = labc::db::LabDb::default();
     let lab = db.load(vec![("lab.lab".to_string(), text.clone())]);
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert_eq!(diags.len(), 1000);
     let out = labc::diag::render_plain(&db, &diags);
     assert!(
@@ -276,7 +276,7 @@ fn a_missing_capability_among_many_providers_lists_a_few() {
     }
     let db = labc::db::LabDb::default();
     let lab = db.load(vec![("lab.lab".to_string(), text)]);
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert_eq!(diags.len(), 2000);
     assert!(diags.iter().all(|d| d.code == "E0402"));
     let help = diags[0].help.as_deref().unwrap_or_default();

@@ -15,7 +15,7 @@ fn render_tree(files: &indexmap::IndexMap<String, String>) -> String {
 fn build(dir: &Path) -> (String, String) {
     let db = labc::db::LabDb::default();
     let lab = db.load(labc::cli::read_lab(dir).expect("case is readable"));
-    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     (
         render_tree(&out.files),
         labc::diag::render_plain(&db, &diags),
@@ -63,7 +63,7 @@ fn example_lab_builds_without_diagnostics_and_deterministically() {
     files.reverse();
     let db = labc::db::LabDb::default();
     let lab = db.load(files);
-    let (out, _) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, _) = labc::compile::compile_with_diagnostics(&db, lab);
     assert_eq!(render_tree(&out.files), tree);
     // Every emitted YAML file parses.
     for (path, text) in &out.files {

@@ -49,7 +49,7 @@ fn check_file(name: &str) -> usize {
         }
         let db = labc::db::LabDb::default();
         let lab = db.load(vec![("example.lab".to_string(), b.text.clone())]);
-        let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         let rendered = labc::diag::render_plain(&db, &diags);
         checked += 1;
         if let Some(code) = mode.strip_prefix("error") {

@@ -52,7 +52,7 @@ fn file_named(db: &LabDb, lab: labc::db::Lab, path: &str) -> SourceFile {
 fn editing_a_tenant_reruns_only_what_depends_on_it() {
     let (mut db, log) = db_with_log();
     let lab = db.load(lab_files());
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty(), "the lab compiles cleanly");
     let first = executed(&db, &log);
     assert!(first.iter().filter(|(n, _)| n == "parse_checked").count() >= 8);
@@ -65,7 +65,7 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
         .replace("default_pool_size = 15", "default_pool_size = 16");
     harbor.set_text(&mut db).to(text);
 
-    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty());
     let pooler = &out.files["clusters/infra/harbor/app/pooler.yaml"];
     assert!(pooler.contains("default_pool_size: '16'"), "{pooler}");
@@ -114,21 +114,21 @@ fn editing_a_tenant_reruns_only_what_depends_on_it() {
     let _ = network;
 
     // No edit: nothing runs.
-    labc::emit::compile_with_diagnostics(&db, lab);
+    labc::compile::compile_with_diagnostics(&db, lab);
     assert!(executed(&db, &log).is_empty());
 }
 
 fn editing_a_cluster_reevaluates_its_components_only() {
     let (mut db, log) = db_with_log();
     let lab = db.load(lab_files());
-    labc::emit::compile_with_diagnostics(&db, lab);
+    labc::compile::compile_with_diagnostics(&db, lab);
     executed(&db, &log);
 
     let network = file_named(&db, lab, "network.lab");
     // Change apps' BGP ASN (same length).
     let text = network.text(&db).replace("asn = 64513", "asn = 64514");
     network.set_text(&mut db).to(text);
-    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty());
     assert!(out.files["clusters/apps/cilium/config/ciliumbgpclusterconfig.yaml"].contains("64514"));
     let second = executed(&db, &log);
@@ -154,7 +154,7 @@ fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
     let (mut db, log) = db_with_log();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
     let lab = db.load(labc::cli::read_lab(&dir).expect("lab/ is readable"));
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty(), "the example lab compiles cleanly");
     executed(&db, &log);
 
@@ -163,7 +163,7 @@ fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
     let edited = text.replace("trivy_storage      = 5Gi", "trivy_storage      = 6Gi");
     assert_ne!(text, &edited, "the edit applies");
     harbor.set_text(&mut db).to(edited);
-    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty());
     assert!(out.files["clusters/infra/harbor/app/helmrelease.yaml"].contains("6Gi"));
 

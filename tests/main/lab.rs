@@ -53,7 +53,7 @@ fn build_lab_files() -> (Vec<Object>, Vec<String>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab");
     let db = labc::db::LabDb::default();
     let lab = db.load(labc::cli::read_lab(&dir).expect("lab/ is readable"));
-    let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert_eq!(
         labc::diag::render_plain(&db, &diags),
         "",

@@ -21,7 +21,7 @@ fn errors_with(path: &str, text: String) -> usize {
     }
     let db = labc::db::LabDb::default();
     let lab = db.load(files);
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     // Rendering must not panic either.
     let _ = labc::diag::render_plain(&db, &diags);
     diags
@@ -204,7 +204,7 @@ fn a_byte_order_mark_is_accepted() {
     let compile = |files: Vec<(String, String)>| {
         let db = labc::db::LabDb::default();
         let lab = db.load(files);
-        let (out, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         (out.files.clone(), labc::diag::render_plain(&db, &diags))
     };
     let (files, rendered) = compile(with_bom);
@@ -250,7 +250,7 @@ fn syntax_bombs_stop_with_one_error() {
         files[0].1 = format!("{text}\n{bomb}");
         let db = labc::db::LabDb::default();
         let lab = db.load(files);
-        let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["E0102"], "{path}: {}", &bomb[..60]);
     }
@@ -272,7 +272,7 @@ fn a_self_referencing_header_next_to_a_syntax_error_does_not_panic() {
         let text = format!("{lab}tenant t on c {{\n  namespace = t.namespace\n}}\n{mistake}");
         let db = labc::db::LabDb::default();
         let files = db.load(vec![("lab.lab".to_string(), text)]);
-        let (_, diags) = labc::emit::compile_with_diagnostics(&db, files);
+        let (_, diags) = labc::compile::compile_with_diagnostics(&db, files);
         assert!(!diags.is_empty(), "{mistake}");
         let _ = labc::diag::render_plain(&db, &diags);
     }

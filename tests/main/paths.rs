@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 fn emitted(sources: Vec<(String, String)>) -> IndexMap<String, String> {
     let db = labc::db::LabDb::default();
     let lab = db.load(sources);
-    let (out, _) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (out, _) = labc::compile::compile_with_diagnostics(&db, lab);
     out.files.clone()
 }
 

@@ -87,7 +87,7 @@ impl Session {
         let (file, original) = self.files[index].clone();
         file.set_text(&mut self.db).to(text);
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let (_, diags) = labc::emit::compile_with_diagnostics(&self.db, self.lab);
+            let (_, diags) = labc::compile::compile_with_diagnostics(&self.db, self.lab);
             labc::diag::render_plain(&self.db, &diags)
         }));
         match result {

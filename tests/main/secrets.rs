@@ -59,7 +59,7 @@ fn markers(sources: &[(String, String)]) -> BTreeMap<(String, usize), usize> {
 fn diagnostics(sources: Vec<(String, String)>) -> Vec<(String, String, usize, String)> {
     let db = LabDb::default();
     let lab = db.load(sources);
-    let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     diags
         .iter()
         .map(|d| {

@@ -95,7 +95,7 @@ fn check_fixture(dir: &Path, path: &Path) -> Result<(), String> {
     let compiled = panic::catch_unwind(|| {
         let db = LabDb::default();
         let lab = db.load(sources.clone());
-        let (_, diags) = labc::emit::compile_with_diagnostics(&db, lab);
+        let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         let rendered = labc::diag::render_plain(&db, &diags);
         let codes: Vec<&'static str> = diags.iter().map(|d| d.code).collect();
         (rendered, codes)
