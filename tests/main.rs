@@ -43,6 +43,8 @@ mod docs;
 mod incremental;
 #[path = "main/lab.rs"]
 mod lab;
+#[path = "main/layers.rs"]
+mod layers;
 #[path = "main/mangled.rs"]
 mod mangled;
 #[path = "main/paths.rs"]
@@ -65,6 +67,7 @@ fn main() {
     trials.extend(docs::trials());
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
+    trials.extend(layers::trials());
     trials.extend(mangled::trials());
     trials.extend(paths::trials());
     trials.extend(props::trials());
