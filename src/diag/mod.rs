@@ -3,15 +3,16 @@
 
 pub mod codes;
 pub mod render;
+pub mod span;
 pub mod suggest;
 
 pub use render::{render_plain, render_stderr};
+pub use span::Span;
 pub use suggest::{did_you_mean, listing, unknown_name_help};
 
 use salsa::Accumulator as _;
 
 use crate::db::{Db, SourceFile};
-use crate::syntax::ast::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {

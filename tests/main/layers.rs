@@ -2,7 +2,7 @@
 //! `src/`: a module imports only modules on its own floor or below, and no two files import
 //! each other in a circle. The floors, bottom first:
 //!
-//! `syntax`, `literal`, `yaml`, `stdlib` < `db` < `diag` < `sema` < `lower` < `emit` <
+//! `literal`, `yaml`, `stdlib` < `db` < `diag` < `syntax` < `sema` < `lower` < `emit` <
 //! `compile` < `cli`.
 //!
 //! Inside a folder, a child file may import its folder's `mod.rs` (`super::Evaluator`),
@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 /// The floor of a top-level module of `src/`.
 fn floor(top: &str) -> Option<usize> {
     const FLOORS: &[&[&str]] = &[
-        &["syntax", "literal", "yaml", "stdlib"],
+        &["literal", "yaml", "stdlib"],
         &["db"],
         &["diag"],
+        &["syntax"],
         &["sema"],
         &["lower"],
         &["emit"],
