@@ -1,9 +1,10 @@
 //! labc: a compiler for `.lab` files, typed multi-cluster GitOps labs, to Flux YAML trees.
 //!
-//! The pipeline (see ARCHITECTURE.md): source files (salsa inputs) -> `index::parse` ->
-//! `index::item_index` -> `model` (evaluation with type checks, per declaration and
-//! cluster) -> `lower::cluster_ir` (Flux IR, per cluster) -> `emit::emit_cluster`
-//! (path -> YAML text). Only the CLI (`main.rs`, `cli`) touches the file system.
+//! The pipeline, one floor per module (see ARCHITECTURE.md, "Layers"): source files (salsa
+//! inputs, `db`) -> `syntax` (parse) -> `sema` (item index, resolution, evaluation with
+//! type checks, per declaration and cluster) -> `lower` (Flux IR and checks, per cluster
+//! and lab) -> `emit` (path -> YAML text) -> `compile` (the driver) -> `cli` (the only
+//! I/O). `diag`, `db`, `literal`, `yaml` and `stdlib` are below everything.
 
 pub mod cli;
 pub mod compile;
