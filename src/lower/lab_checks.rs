@@ -4,18 +4,29 @@
 
 use indexmap::IndexMap;
 
-use crate::db::{Db, Lab};
+use crate::db::{Db, Lab, SourceFile};
 use crate::diag::Diag;
 use crate::sema::eval::Value;
-use crate::sema::index::{self, item_index};
+use crate::sema::index::{self, item_index, ItemIndex};
 use crate::sema::{component_ir, facts};
+use crate::syntax::ast::Span;
 
 /// Checks that need every cluster at once: overlapping pools and CIDRs, mesh conflicts,
 /// components placed on unknown clusters, a missing `lab`.
 #[salsa::tracked(returns(copy))]
 pub fn lab_checks(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
-    // A `lab` declaration with a syntax error is already reported; do not add this one.
+    check_lab_declared(db, lab, index);
+    check_component_clusters(db, index);
+    let (mut nets, meshes) = cluster_networks(db, lab, index);
+    nets.extend(pool_networks(db, lab, index));
+    check_overlaps(db, &nets);
+    check_meshes(db, &meshes);
+}
+
+/// `E0502`: the lab has no `lab` declaration (unless one is written with a syntax
+/// error, which is already reported).
+fn check_lab_declared(db: &dyn Db, lab: Lab, index: &ItemIndex) {
     let written = lab.files(db).iter().any(|f| {
         !f.path(db).starts_with("std/")
             && f.text(db)
@@ -31,7 +42,7 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
             Diag::error(
                 "E0502",
                 file,
-                crate::syntax::ast::Span::new(0, 0),
+                Span::new(0, 0),
                 "this lab has no `lab` declaration",
             )
             .label("expected `lab <name> { domain = ..., git = ... }` in some file")
@@ -39,6 +50,10 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
             .emit(db);
         }
     }
+}
+
+/// `E0201`: a component placed `on` a cluster the lab does not declare.
+fn check_component_clusters(db: &dyn Db, index: &ItemIndex) {
     for c in &index.components {
         for on in &c.on {
             if !index.clusters.contains_key(on) {
@@ -59,25 +74,28 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
             }
         }
     }
-    // Address ranges of every pool and cluster network, to check overlaps pairwise.
-    struct Net {
-        what: String,
-        file: crate::db::SourceFile,
-        span: crate::syntax::ast::Span,
-        range: Option<crate::literal::AddrRange>,
-        net: Option<ipnet::IpNet>,
-        cluster: String,
-    }
+}
+
+/// An address range of a pool or cluster network, to check overlaps pairwise.
+struct Net {
+    what: String,
+    file: SourceFile,
+    span: Span,
+    range: Option<crate::literal::AddrRange>,
+    net: Option<ipnet::IpNet>,
+    cluster: String,
+}
+
+/// A cluster in a mesh: (cluster, id, pod CIDR, file, span of the id).
+type MeshMember = (String, i64, Option<ipnet::IpNet>, SourceFile, Span);
+
+/// Mesh name -> members.
+type Meshes = IndexMap<String, Vec<MeshMember>>;
+
+/// The pod and service CIDRs of every cluster, and the members of every mesh.
+fn cluster_networks(db: &dyn Db, lab: Lab, index: &ItemIndex) -> (Vec<Net>, Meshes) {
     let mut nets: Vec<Net> = Vec::new();
-    // Mesh name -> members: (cluster, id, pod CIDR, file, span of the id).
-    type MeshMember = (
-        String,
-        i64,
-        Option<ipnet::IpNet>,
-        crate::db::SourceFile,
-        crate::syntax::ast::Span,
-    );
-    let mut meshes: IndexMap<String, Vec<MeshMember>> = IndexMap::new();
+    let mut meshes: Meshes = IndexMap::new();
     for (name, item) in &index.clusters {
         let Some(facts::ClusterFacts {
             value: Value::Record(r),
@@ -128,6 +146,12 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
             ));
         }
     }
+    (nets, meshes)
+}
+
+/// The address ranges of every pool.
+fn pool_networks(db: &dyn Db, lab: Lab, index: &ItemIndex) -> Vec<Net> {
+    let mut nets = Vec::new();
     for (name, item) in &index.pools {
         let Some(Value::Record(r)) = facts::pool_value(db, lab, name.clone()) else {
             continue;
@@ -148,6 +172,11 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
             });
         }
     }
+    nets
+}
+
+/// `E0404`: two pools or networks share addresses.
+fn check_overlaps(db: &dyn Db, nets: &[Net]) {
     for (i, a) in nets.iter().enumerate() {
         for b in &nets[i + 1..] {
             let overlap = match (&a.range, &a.net, &b.range, &b.net) {
@@ -169,7 +198,11 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
             }
         }
     }
-    for (mesh, members) in &meshes {
+}
+
+/// `E0406`: two clusters of a mesh with the same id or overlapping pod CIDRs.
+fn check_meshes(db: &dyn Db, meshes: &Meshes) {
+    for (mesh, members) in meshes {
         for (i, a) in members.iter().enumerate() {
             for b in &members[i + 1..] {
                 if a.1 == b.1 {
@@ -200,32 +233,14 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
     }
 }
 
+/// (cluster, component, kind): a provider's capacity of one kind.
+type CapacityKey = (String, String, String);
+
 /// Sum every `consumes` of a provider's capacity, across all clusters (a consumer may
 /// reach a provider `via mesh`), and report capacities that are exceeded.
 #[salsa::tracked(returns(copy))]
 pub fn capacity_checks(db: &dyn Db, lab: Lab) {
-    let index = item_index(db, lab);
-    // (cluster, component, kind) -> capacity
-    let mut capacities: IndexMap<(String, String, String), &component_ir::Capacity> =
-        IndexMap::new();
-    let mut uses: IndexMap<(String, String, String), Vec<&component_ir::Consumption>> =
-        IndexMap::new();
-    for cluster in index.clusters.keys() {
-        for c in crate::sema::component::components_on(db, lab, cluster) {
-            for cap in &c.out.capacities {
-                capacities.insert((cluster.clone(), c.name.clone(), cap.kind.clone()), cap);
-            }
-            for u in &c.out.consumptions {
-                uses.entry((
-                    u.provider.cluster.clone(),
-                    u.provider.name.clone(),
-                    u.kind.clone(),
-                ))
-                .or_default()
-                .push(u);
-            }
-        }
-    }
+    let (capacities, uses) = capacities_and_uses(db, lab);
     for (key, consumers) in &uses {
         let (cluster, provider, kind) = key;
         let Some(cap) = capacities.get(key) else {
@@ -243,68 +258,123 @@ pub fn capacity_checks(db: &dyn Db, lab: Lab) {
             .emit(db);
             continue;
         };
-        let mut total: i128 = 0;
-        let mut comparable = true;
-        for u in consumers {
-            match (&cap.amount, &u.amount) {
-                (Value::Int(_), Value::Int(n)) => total += *n as i128,
-                (Value::Bytes(_), Value::Bytes(b)) => total += b.0,
-                _ => {
-                    comparable = false;
-                    Diag::error(
-                        "E0303",
-                        u.file,
-                        u.span,
-                        format!(
-                            "`{kind}` of `{provider}` is counted in {}, this uses {}",
-                            cap.amount.type_name(),
-                            u.amount.type_name()
-                        ),
-                    )
-                    .label("unit differs from the capacity")
-                    .secondary(cap.file, cap.span, "the capacity is declared here")
-                    .emit(db);
-                }
+        check_capacity(db, provider, kind, cap, consumers);
+    }
+}
+
+/// Capacity -> its declaration.
+type Capacities<'a> = IndexMap<CapacityKey, &'a component_ir::Capacity>;
+
+/// Capacity -> what consumes it.
+type Uses<'a> = IndexMap<CapacityKey, Vec<&'a component_ir::Consumption>>;
+
+/// Every declared capacity, and every consumption grouped by the capacity it uses.
+fn capacities_and_uses(db: &dyn Db, lab: Lab) -> (Capacities<'_>, Uses<'_>) {
+    let index = item_index(db, lab);
+    let mut capacities: Capacities = IndexMap::new();
+    let mut uses: Uses = IndexMap::new();
+    for cluster in index.clusters.keys() {
+        for c in crate::sema::component::components_on(db, lab, cluster) {
+            for cap in &c.out.capacities {
+                capacities.insert((cluster.clone(), c.name.clone(), cap.kind.clone()), cap);
             }
-        }
-        let limit = match &cap.amount {
-            Value::Int(n) => *n as i128,
-            Value::Bytes(b) => b.0,
-            _ => continue,
-        };
-        if comparable && total > limit {
-            let show = |n: i128| match &cap.amount {
-                Value::Bytes(_) => crate::literal::Bytes(n).to_string(),
-                _ => n.to_string(),
-            };
-            let mut d = Diag::error(
-                "E0410",
-                cap.file,
-                cap.span,
-                format!(
-                    "the consumers of `{provider}` need {} {kind}, but it has {}",
-                    show(total),
-                    show(limit)
-                ),
-            )
-            .label(format!("{kind} capacity of `{provider}`: {}", show(limit)));
-            for u in consumers {
-                let amount = match &u.amount {
-                    Value::Int(n) => show(*n as i128),
-                    Value::Bytes(b) => show(b.0),
-                    _ => String::new(),
-                };
-                d = d.secondary(u.file, u.span, format!("uses {amount}"));
+            for u in &c.out.consumptions {
+                uses.entry((
+                    u.provider.cluster.clone(),
+                    u.provider.name.clone(),
+                    u.kind.clone(),
+                ))
+                .or_default()
+                .push(u);
             }
-            d.note(format!(
-                "{} consumer(s), {} in all",
-                consumers.len(),
-                show(total)
-            ))
-            .help(format!(
-                "raise `{provider}`'s {kind} capacity or lower what the consumers use"
-            ))
-            .emit(db);
         }
     }
+    (capacities, uses)
+}
+
+/// Sum the consumers of one capacity: `E0303` for a consumer in another unit, `E0410`
+/// when they need more than the capacity.
+fn check_capacity(
+    db: &dyn Db,
+    provider: &str,
+    kind: &str,
+    cap: &component_ir::Capacity,
+    consumers: &[&component_ir::Consumption],
+) {
+    let mut total: i128 = 0;
+    let mut comparable = true;
+    for u in consumers {
+        match (&cap.amount, &u.amount) {
+            (Value::Int(_), Value::Int(n)) => total += *n as i128,
+            (Value::Bytes(_), Value::Bytes(b)) => total += b.0,
+            _ => {
+                comparable = false;
+                Diag::error(
+                    "E0303",
+                    u.file,
+                    u.span,
+                    format!(
+                        "`{kind}` of `{provider}` is counted in {}, this uses {}",
+                        cap.amount.type_name(),
+                        u.amount.type_name()
+                    ),
+                )
+                .label("unit differs from the capacity")
+                .secondary(cap.file, cap.span, "the capacity is declared here")
+                .emit(db);
+            }
+        }
+    }
+    let limit = match &cap.amount {
+        Value::Int(n) => *n as i128,
+        Value::Bytes(b) => b.0,
+        _ => return,
+    };
+    if comparable && total > limit {
+        report_over_capacity(db, provider, kind, cap, consumers, total, limit);
+    }
+}
+
+/// `E0410`: the consumers of a capacity need more than it has.
+fn report_over_capacity(
+    db: &dyn Db,
+    provider: &str,
+    kind: &str,
+    cap: &component_ir::Capacity,
+    consumers: &[&component_ir::Consumption],
+    total: i128,
+    limit: i128,
+) {
+    let show = |n: i128| match &cap.amount {
+        Value::Bytes(_) => crate::literal::Bytes(n).to_string(),
+        _ => n.to_string(),
+    };
+    let mut d = Diag::error(
+        "E0410",
+        cap.file,
+        cap.span,
+        format!(
+            "the consumers of `{provider}` need {} {kind}, but it has {}",
+            show(total),
+            show(limit)
+        ),
+    )
+    .label(format!("{kind} capacity of `{provider}`: {}", show(limit)));
+    for u in consumers {
+        let amount = match &u.amount {
+            Value::Int(n) => show(*n as i128),
+            Value::Bytes(b) => show(b.0),
+            _ => String::new(),
+        };
+        d = d.secondary(u.file, u.span, format!("uses {amount}"));
+    }
+    d.note(format!(
+        "{} consumer(s), {} in all",
+        consumers.len(),
+        show(total)
+    ))
+    .help(format!(
+        "raise `{provider}`'s {kind} capacity or lower what the consumers use"
+    ))
+    .emit(db);
 }

@@ -1,0 +1,119 @@
+//! The Flux IR of one cluster (`ClusterIr`, `KustomizationIr`) and the plan of each
+//! component that lowering builds it from (`Plan`, `Plans`).
+
+use indexmap::{IndexMap, IndexSet};
+
+use crate::db::{Db, Lab, SourceFile};
+use crate::sema::component_ir::{ComponentIr, HealthCheck, Resource};
+use crate::sema::eval::Value;
+use crate::sema::facts;
+use crate::syntax::ast::Span;
+use crate::yaml::Yaml;
+
+// ---------------------------------------------------------------------------
+// Validated parts of output paths and object identities
+// ---------------------------------------------------------------------------
+//
+// Every output path is `clusters/<cluster>/<component>/<app|config>/<file>`. The cluster
+// is a grammar identifier, the component a checked DNS-1123 label (`component_name_problem`),
+// and the file is made from a checked kind (`object_file`). So no path built here can be
+// absolute, contain `..`, a hidden or empty segment, or name a file labc writes itself.
+
+/// One Flux Kustomization and the files under its path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KustomizationIr {
+    pub name: String,
+    /// The component it belongs to.
+    pub component: String,
+    /// Directory of its manifests, relative to the cluster directory (`podinfo/app`).
+    pub dir: String,
+    pub depends_on: Vec<String>,
+    /// Where the lab makes each dependency (a reference or a capability use), for
+    /// diagnostics such as cycles. Not emitted.
+    pub reasons: Reasons,
+    pub health_checks: Vec<HealthCheck>,
+    pub timeout: String,
+    /// File name -> documents, in emission order.
+    pub files: IndexMap<String, Vec<Yaml>>,
+}
+
+/// Everything Flux needs for one cluster.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ClusterIr {
+    pub name: String,
+    /// Repository folder the output is committed to (`kubernetes`), may be empty.
+    pub repo_path: String,
+    pub git_url: String,
+    pub branch: String,
+    pub interval: String,
+    pub kustomizations: Vec<KustomizationIr>,
+}
+
+/// The cluster's IR without Kustomizations: its git source from the `lab` declaration,
+/// or `None` when the lab has no valid one.
+pub(super) fn cluster_header(db: &dyn Db, lab: Lab, cluster: &str) -> Option<ClusterIr> {
+    let lab_rec = match facts::lab_value(db, lab) {
+        Some(Value::Record(r)) => r,
+        _ => return None,
+    };
+    let text = |k: &str| {
+        lab_rec
+            .get(k)
+            .and_then(Value::scalar_text)
+            .unwrap_or_default()
+    };
+    Some(ClusterIr {
+        name: cluster.to_string(),
+        repo_path: text("path").trim_matches('/').to_string(),
+        git_url: text("git"),
+        branch: text("branch"),
+        interval: text("interval"),
+        kustomizations: Vec::new(),
+    })
+}
+
+/// Capability (kind, value) -> the first component on the cluster that provides it.
+pub(super) type Providers = IndexMap<(String, String), String>;
+
+/// Namespace -> the component that creates it.
+pub(super) type NamespaceOwners = IndexMap<String, String>;
+
+/// Namespace -> the labels of its generated Namespace object.
+pub(super) type NamespaceLabels = IndexMap<String, IndexMap<String, String>>;
+
+/// A Kustomization's dependency -> where the lab makes it.
+pub(super) type Reasons = IndexMap<String, (SourceFile, Span)>;
+
+/// How one component is lowered: which of its resources go to `app/` and which wait in
+/// `config/`, what it depends on for CRDs, which Namespaces labc writes for it.
+pub(super) struct Plan<'a> {
+    pub c: &'a ComponentIr,
+    pub app_resources: Vec<&'a Resource>,
+    /// The component's own custom resources (its chart installs their CRDs).
+    pub config_resources: Vec<&'a Resource>,
+    /// Other operators whose CRDs the resources in `app/` need, with where.
+    pub crd_providers: Vec<(String, SourceFile, Span)>,
+    /// The namespaces this component owns that labc writes a Namespace for: all but
+    /// the ones it declares itself (`resource "v1" Namespace ...`), which replace the
+    /// generated one.
+    pub generated_namespaces: Vec<&'a str>,
+}
+
+/// The plans of a cluster's valid components, in declaration order, and which of them
+/// have a main (`app/`) and a config Kustomization.
+pub(super) struct Plans<'a> {
+    pub plans: Vec<Plan<'a>>,
+    pub has_main: IndexSet<String>,
+    pub has_config: IndexSet<String>,
+}
+
+impl Plans<'_> {
+    /// The Kustomization that is a component's "ready" point (config when it has one).
+    pub fn ready(&self, name: &str) -> String {
+        if self.has_config.contains(name) {
+            format!("{name}-config")
+        } else {
+            name.to_string()
+        }
+    }
+}
