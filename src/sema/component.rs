@@ -6,13 +6,15 @@
 use indexmap::IndexMap;
 
 use super::component_ir::{
-    Capacity, Chart, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck, Resource,
+    Capacity, Chart, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck,
 };
+use super::definition::{bind_params, find_definition};
 use super::facts::DeclarationEnv;
 use super::kube::CORE_CLUSTER_SCOPED;
 use super::manifest::include_manifest;
+use super::resource::{eval_amount, eval_resource};
 use crate::db::{Db, Lab, SourceFile};
-use crate::diag::did_you_mean;
+use crate::diag::unknown_name_help;
 use crate::sema::eval::{Env, Evaluator, Header, Ty, Value};
 use crate::sema::index::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
@@ -149,257 +151,88 @@ fn run_component(ev: &mut Evaluator, decl: &Decl, out: &mut ComponentOut, header
     match decl.kind {
         DeclKind::Tenant => {
             ev.push_scope(name_frame);
-            exec(ev, &decl.body, out, DeclKind::Tenant, false, 0, header_only);
+            exec(
+                ev,
+                &decl.body,
+                out,
+                Pass::body(DeclKind::Tenant, header_only),
+            );
             ev.pop_scope();
         }
         DeclKind::Install | DeclKind::Instance => {
-            let Some(def_name) = &decl.definition else {
-                return;
-            };
-            let want = if decl.kind == DeclKind::Install {
-                DeclKind::Operator
-            } else {
-                DeclKind::Template
-            };
-            let Some(def) = find_definition(ev, def_name, want) else {
-                return;
-            };
-            let def_decl = index::decl(ev.db, &def);
-            // An operator's settings play the part of a template's parameters.
-            let params: Vec<FieldDecl> = if want == DeclKind::Operator {
-                def_decl.settings().cloned().collect()
-            } else {
-                def_decl.params.clone()
-            };
-            let mut args = Vec::new();
-            for s in &decl.body {
-                match s {
-                    Stmt::Assign { path, value, span } => args.push(RecordItem::Field {
-                        path: path.clone(),
-                        value: value.clone(),
-                        span: *span,
-                    }),
-                    other => {
-                        ev.error(
-                            "E0208",
-                            other.span(),
-                            format!(
-                                "an {} body takes only arguments (`name = value`)",
-                                decl.kind.keyword()
-                            ),
-                        )
-                        .lbl("not an argument");
-                    }
-                }
-            }
-            ev.push_scope(name_frame);
-            ev.site = Some((ev.file, decl.name.span));
-            let bound = bind_params(ev, &params, &def, &args, def_name);
-            if let Some(bound) = bound {
-                out.args = bound.clone();
-                ev.push_scope(bound);
-                ev.in_file(def.file, |ev| {
-                    exec(ev, &def_decl.body, out, want, false, 0, header_only)
-                });
-                ev.pop_scope();
-            }
-            ev.pop_scope();
+            run_instance(ev, decl, name_frame, out, header_only)
         }
         _ => {}
     }
 }
 
-/// Find an operator or template by name, reporting unknown/unimported/wrong-kind names.
-fn find_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) -> Option<ItemRef> {
-    if let Some(d) = ev.index.definition(&ev.module, &name.text) {
-        if d.kind == want {
-            return Some(d.clone());
-        }
-        let d = d.clone();
-        let hint = match want {
-            DeclKind::Operator => {
-                "operators are installed with `install`; templates with `instance` or `include`"
-            }
-            _ => "templates are used with `instance` or `include`; operators with `install`",
-        };
-        let diag = ev
-            .error(
-                "E0207",
-                name.span,
-                format!(
-                    "`{}` is {} {}, not {} {}",
-                    name.text,
-                    article(d.kind),
-                    d.kind.keyword(),
-                    article(want),
-                    want.keyword()
-                ),
-            )
-            .lbl(format!("expected {} {}", article(want), want.keyword()));
-        diag.secondary.push(crate::diag::Label {
-            file: d.file,
-            span: d.name_span,
-            message: format!("`{}` is declared here", name.text),
-        });
-        diag.help = Some(hint.into());
-        return None;
-    }
-    if let Some(d) = ev.index.definition_elsewhere(&name.text).cloned() {
-        let module = d.module.clone();
-        let diag = ev
-            .error(
-                "E0204",
-                name.span,
-                format!(
-                    "`{}` is defined in module `{module}`, which this file does not use",
-                    name.text
-                ),
-            )
-            .lbl("not imported");
-        diag.secondary.push(crate::diag::Label {
-            file: d.file,
-            span: d.name_span,
-            message: "defined here".into(),
-        });
-        diag.help = Some(format!("add `use {module}` at the top of this file"));
-        return None;
-    }
-    let candidates: Vec<String> = ev
-        .index
-        .visible_definitions(&ev.module)
-        .map(String::from)
-        .collect();
-    let help = did_you_mean(&name.text, candidates.iter().map(String::as_str));
-    let d = ev
-        .error(
-            "E0201",
-            name.span,
-            format!("unknown {} `{}`", want.keyword(), name.text),
-        )
-        .lbl(format!("no {} with this name", want.keyword()));
-    d.help = help;
-    None
-}
-
-fn article(k: DeclKind) -> &'static str {
-    match k {
-        DeclKind::Operator | DeclKind::Install | DeclKind::Instance => "an",
-        _ => "a",
-    }
-}
-
-/// Bind arguments (evaluated in the caller's file) to parameters (declared in `def`).
-fn bind_params(
+/// Evaluate an install or instance: bind its arguments to the operator's settings or the
+/// template's parameters, then run the definition's body with them.
+fn run_instance(
     ev: &mut Evaluator,
-    params: &[FieldDecl],
-    def: &ItemRef,
-    args: &[RecordItem],
-    call_site: &Ident,
-) -> Option<IndexMap<String, Value>> {
-    let mut bound = IndexMap::new();
-    let mut ok = true;
-    let mut given: IndexMap<String, (&Expr, Span)> = IndexMap::new();
-    for a in args {
-        let RecordItem::Field { path, value, span } = a else {
-            ev.error(
-                "E0208",
-                call_site.span,
-                "arguments are `name = value` pairs",
-            )
-            .lbl("not an argument");
-            ok = false;
-            continue;
-        };
-        let key = &path[0];
-        if path.len() > 1 {
-            ev.error("E0205", key.span, "arguments are single names, not paths")
-                .help = Some(format!("write `{} = {{ ... }}`", key.text));
-            ok = false;
-            continue;
-        }
-        if !params.iter().any(|p| p.name.text == key.text) {
-            let names: Vec<&str> = params.iter().map(|p| p.name.text.as_str()).collect();
-            let help = did_you_mean(&key.text, names.iter().copied()).or_else(|| {
-                Some(if names.is_empty() {
-                    format!("`{}` takes no arguments", def.name)
-                } else {
-                    format!("`{}` takes: {}", def.name, names.join(", "))
-                })
-            });
-            let d = ev
-                .error(
-                    "E0205",
-                    key.span,
-                    format!("`{}` has no parameter `{}`", def.name, key.text),
+    decl: &Decl,
+    name_frame: IndexMap<String, Value>,
+    out: &mut ComponentOut,
+    header_only: bool,
+) {
+    let Some(def_name) = &decl.definition else {
+        return;
+    };
+    let want = if decl.kind == DeclKind::Install {
+        DeclKind::Operator
+    } else {
+        DeclKind::Template
+    };
+    let Some(def) = find_definition(ev, def_name, want) else {
+        return;
+    };
+    let def_decl = index::decl(ev.db, &def);
+    // An operator's settings play the part of a template's parameters.
+    let params: Vec<FieldDecl> = if want == DeclKind::Operator {
+        def_decl.settings().cloned().collect()
+    } else {
+        def_decl.params.clone()
+    };
+    let args = instance_args(ev, decl);
+    ev.push_scope(name_frame);
+    ev.site = Some((ev.file, decl.name.span));
+    let bound = bind_params(ev, &params, &def, &args, def_name);
+    if let Some(bound) = bound {
+        out.args = bound.clone();
+        ev.push_scope(bound);
+        ev.in_file(def.file, |ev| {
+            exec(ev, &def_decl.body, out, Pass::body(want, header_only))
+        });
+        ev.pop_scope();
+    }
+    ev.pop_scope();
+}
+
+/// The arguments of an install or instance body, whose statements are all `name = value`
+/// (E0208 for any other).
+fn instance_args(ev: &mut Evaluator, decl: &Decl) -> Vec<RecordItem> {
+    let mut args = Vec::new();
+    for s in &decl.body {
+        match s {
+            Stmt::Assign { path, value, span } => args.push(RecordItem::Field {
+                path: path.clone(),
+                value: value.clone(),
+                span: *span,
+            }),
+            other => {
+                ev.error(
+                    "E0208",
+                    other.span(),
+                    format!(
+                        "an {} body takes only arguments (`name = value`)",
+                        decl.kind.keyword()
+                    ),
                 )
-                .lbl("unknown parameter");
-            d.secondary.push(crate::diag::Label {
-                file: def.file,
-                span: def.name_span,
-                message: format!("`{}` is defined here", def.name),
-            });
-            d.help = help;
-            ok = false;
-            continue;
-        }
-        given.insert(key.text.clone(), (value, *span));
-    }
-    for p in params {
-        let ty = ev.in_file(def.file, |ev| ev.resolve_type(&p.ty));
-        let v = match given.get(&p.name.text) {
-            Some((e, _)) => {
-                let v = ev.eval(e, &ty);
-                if v.is_none() {
-                    // Point at the parameter's declaration too, when the type is the issue.
-                    if let Some(last) = ev.diags.last_mut() {
-                        if last.code == "E0301" && last.secondary.is_empty() {
-                            last.secondary.push(crate::diag::Label {
-                                file: def.file,
-                                span: p.ty.span(),
-                                message: format!("`{}` is declared as {ty} here", p.name.text),
-                            });
-                        }
-                    }
-                }
-                v
+                .lbl("not an argument");
             }
-            // After a bad argument, defaults that may refer to it are not evaluated, so
-            // one mistake gives one diagnostic.
-            None if !ok => None,
-            None => match &p.default {
-                // Defaults may refer to earlier parameters (`owner: name = database`).
-                Some(d) => {
-                    ev.push_scope(bound.clone());
-                    let v = ev.in_file(def.file, |ev| ev.eval(d, &ty));
-                    ev.pop_scope();
-                    v
-                }
-                None if matches!(ty, Ty::Optional(_)) => Some(Value::Null),
-                None => {
-                    let d = ev
-                        .error(
-                            "E0206",
-                            call_site.span,
-                            format!("`{}` needs a value for `{}`", def.name, p.name.text),
-                        )
-                        .lbl(format!("`{}` is missing", p.name.text));
-                    d.secondary.push(crate::diag::Label {
-                        file: def.file,
-                        span: p.span,
-                        message: "declared here without a default".into(),
-                    });
-                    None
-                }
-            },
-        };
-        match v {
-            Some(v) => {
-                bound.insert(p.name.text.clone(), v);
-            }
-            None => ok = false,
         }
     }
-    ok.then_some(bound)
+    args
 }
 
 const COMPONENT_FIELDS: &[&str] = &[
@@ -411,278 +244,78 @@ const COMPONENT_FIELDS: &[&str] = &[
     "timeout",
 ];
 
-/// Execute body statements of a component, operator or template into `out`.
-fn exec(
-    ev: &mut Evaluator,
-    stmts: &[Stmt],
-    out: &mut ComponentOut,
+/// How a body runs: whose body it is, whether it was included, how deep, and whether
+/// only the header is wanted.
+#[derive(Clone, Copy)]
+struct Pass {
+    /// The kind of declaration the body belongs to (operator, template or tenant).
     ctx: DeclKind,
+    /// The body of a template run by `include`: its `namespace` is not the component's.
     included: bool,
+    /// How many `include`s deep the body runs.
     depth: usize,
+    /// The header pass: only `namespace` assignments run, and the `for` and `if` that
+    /// may hold them.
     header_only: bool,
-) {
+}
+
+impl Pass {
+    /// The pass over the top-level body of a `ctx` (not included).
+    fn body(ctx: DeclKind, header_only: bool) -> Pass {
+        Pass {
+            ctx,
+            included: false,
+            depth: 0,
+            header_only,
+        }
+    }
+}
+
+/// Execute body statements of a component, operator or template into `out`.
+fn exec(ev: &mut Evaluator, stmts: &[Stmt], out: &mut ComponentOut, pass: Pass) {
     for stmt in stmts {
         match stmt {
-            Stmt::Assign { path, value, .. } => {
-                let key = &path[0];
-                match key.text.as_str() {
-                    "namespace" => {
-                        if included {
-                            continue;
-                        }
-                        if let Some(Value::Str(ns)) = ev.eval(value, &Ty::Name) {
-                            out.namespace = Some(ns);
-                        }
-                    }
-                    _ if header_only => {}
-                    "chart" => {
-                        if let Some(Value::Record(r)) = ev.eval(value, &Ty::Any) {
-                            let text = |k: &str| r.get(k).and_then(Value::scalar_text);
-                            if let (Some(source), Some(url), Some(version)) =
-                                (text("source"), text("url"), text("version"))
-                            {
-                                out.chart = Some(Chart {
-                                    oci: source == "oci",
-                                    url,
-                                    chart: text("chart"),
-                                    version,
-                                });
-                                out.chart_span = Some((ev.file, value.span));
-                            } else {
-                                ev.error("E0301", value.span, "expected a chart: oci(url, version) or helm(url, chart, version)");
-                            }
-                        }
-                    }
-                    "values" => {
-                        let mut target =
-                            out.values.take().unwrap_or(Value::Record(IndexMap::new()));
-                        let item = RecordItem::Field {
-                            path: if path.len() > 1 {
-                                path[1..].to_vec()
-                            } else {
-                                Vec::new()
-                            },
-                            value: value.clone(),
-                            span: value.span,
-                        };
-                        if path.len() > 1 {
-                            let items = std::slice::from_ref(&item);
-                            ev.record_items(items, &mut target);
-                            ev.values_written(items, value.span);
-                        } else if let ExprKind::Record { items, .. } = &value.kind {
-                            ev.record_items(items, &mut target);
-                            ev.values_written(items, value.span);
-                        } else {
-                            ev.error(
-                                "E0301",
-                                value.span,
-                                "`values` is a record: values { key = value }",
-                            );
-                        }
-                        out.values = Some(target);
-                    }
-                    "healthy" => {
-                        if let Some(Value::List(items)) =
-                            ev.eval(value, &Ty::List(Box::new(Ty::Any)))
-                        {
-                            for it in items {
-                                let Value::Record(r) = it else {
-                                    ev.error("E0301", value.span, "health checks are deployment(...), daemonset(...), statefulset(...) or health(...)");
-                                    break;
-                                };
-                                let text = |k: &str| r.get(k).and_then(Value::scalar_text);
-                                if let (Some(api_version), Some(kind), Some(name)) =
-                                    (text("apiVersion"), text("kind"), text("name"))
-                                {
-                                    out.health.push(HealthCheck {
-                                        api_version,
-                                        kind,
-                                        name,
-                                        namespace: text("namespace"),
-                                    });
-                                }
-                            }
-                        }
-                    }
-                    "timeout" => {
-                        if let Some(Value::Duration(d)) = ev.eval(value, &Ty::Duration) {
-                            out.timeout = Some(d);
-                        }
-                    }
-                    // Labels of the Namespace labc creates for the component (pod security
-                    // levels, for instance); included templates add theirs.
-                    "namespace_labels" => {
-                        if let Some(Value::Record(labels)) =
-                            ev.eval(value, &Ty::Map(Box::new(Ty::Str)))
-                        {
-                            // Labels are written into a Namespace: a sink like any body.
-                            let items = match &value.kind {
-                                ExprKind::Record { items, .. } => items.as_slice(),
-                                _ => &[],
-                            };
-                            let tree = Value::Record(labels.clone());
-                            ev.report_leaks(Some(("v1", "Namespace")), &tree, items, value.span);
-                            for (k, v) in labels {
-                                if let Some(text) = v.scalar_text() {
-                                    out.namespace_labels.insert(k, (text, ev.file, value.span));
-                                }
-                            }
-                        }
-                    }
-                    other => {
-                        let d = ev
-                            .error(
-                                "E0205",
-                                key.span,
-                                format!("a {} has no field `{other}`", ctx.keyword()),
-                            )
-                            .lbl("unknown field");
-                        d.help =
-                            did_you_mean(other, COMPONENT_FIELDS.iter().copied()).or_else(|| {
-                                Some(format!(
-                                    "fields are: {}; Helm values go in `values {{ ... }}`",
-                                    COMPONENT_FIELDS.join(", ")
-                                ))
-                            });
-                    }
-                }
-            }
+            Stmt::Assign { path, value, .. } => assign_field(ev, path, value, out, pass),
             // `for` and `if` run in the header pass too: a `namespace` inside them is
             // part of the header.
             Stmt::For {
                 var, iter, body, ..
-            } => {
-                let Some(items) = ev.eval_list(iter) else {
-                    continue;
-                };
-                for it in items {
-                    ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
-                    exec(ev, body, out, ctx, included, depth, header_only);
-                    ev.pop_scope();
-                }
-            }
+            } => exec_for(ev, var, iter, body, out, pass),
             Stmt::If {
                 cond,
                 then,
                 otherwise,
                 ..
             } => match ev.eval(cond, &Ty::Bool) {
-                Some(Value::Bool(true)) => exec(ev, then, out, ctx, included, depth, header_only),
-                Some(_) => exec(ev, otherwise, out, ctx, included, depth, header_only),
+                Some(Value::Bool(true)) => exec(ev, then, out, pass),
+                Some(_) => exec(ev, otherwise, out, pass),
                 None => {}
             },
-            _ if header_only => {}
-            Stmt::Settings { span, .. } => {
-                if ctx != DeclKind::Operator {
-                    ev.error(
-                        "E0208",
-                        *span,
-                        format!("`settings` is not allowed in a {}", ctx.keyword()),
-                    )
-                    .lbl("not allowed here")
-                    .help = Some("only operators have settings; templates take parameters".into());
-                }
-            }
+            _ if pass.header_only => {}
+            Stmt::Settings { span, .. } => check_settings_allowed(ev, *span, pass.ctx),
             Stmt::Crds {
                 api_version,
                 kinds,
                 span,
-            } => {
-                if ctx != DeclKind::Operator || included {
-                    ev.error(
-                        "E0208",
-                        *span,
-                        format!("`crds` is not allowed in a {}", ctx.keyword()),
-                    )
-                    .lbl("not allowed here")
-                    .help = Some(
-                        "CRDs are installed by operators (or by a cluster's bootstrap)".into(),
-                    );
-                    continue;
-                }
-                if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
-                    for k in kinds {
-                        out.crds.push(Crd {
-                            api_version: av.clone(),
-                            kind: k.kind.text.clone(),
-                            cluster_scoped: k.cluster_scoped,
-                        });
-                    }
-                }
-            }
+            } => declare_crds(ev, api_version, kinds, *span, out, pass),
             Stmt::Provides {
                 capability,
                 value,
                 span,
-            } => {
-                if let Some(v) = ev.eval(value, &Ty::Str) {
-                    out.provides.push((
-                        capability.text.clone(),
-                        v.scalar_text().unwrap_or_default(),
-                        ev.file,
-                        *span,
-                    ));
-                }
-            }
+            } => provide_capability(ev, capability, value, *span, out),
             Stmt::Manifest { path, span } => {
                 if let Some(Value::Str(p)) = ev.eval(path, &Ty::Str) {
                     include_manifest(ev, &p, path.span, *span, out);
                 }
             }
-            Stmt::Require { cond, message, .. } => {
-                if let Some(Value::Bool(false)) = ev.eval(cond, &Ty::Bool) {
-                    let text = match ev.eval(message, &Ty::Str) {
-                        Some(Value::Str(t)) => t,
-                        _ => continue,
-                    };
-                    ev.error("E0308", cond.span, text)
-                        .lbl("this requirement is not met");
-                }
-            }
-            Stmt::Capacity { kind, amount, span } => {
-                if let Some(amount) = eval_amount(ev, amount) {
-                    let (file, span) = ev.site.unwrap_or((ev.file, *span));
-                    out.capacities.push(Capacity {
-                        kind: kind.text.clone(),
-                        amount,
-                        file,
-                        span,
-                    });
-                }
-            }
+            Stmt::Require { cond, message, .. } => check_requirement(ev, cond, message),
+            Stmt::Capacity { kind, amount, span } => declare_capacity(ev, kind, amount, *span, out),
             Stmt::Consumes {
                 kind,
                 provider,
                 amount,
                 span,
-            } => {
-                let provider_value = ev.eval(provider, &Ty::Any);
-                let amount = eval_amount(ev, amount);
-                match (provider_value, amount) {
-                    (Some(Value::Component(p)), Some(amount)) => {
-                        let (file, span) = ev.site.unwrap_or((ev.file, *span));
-                        out.consumptions.push(Consumption {
-                            kind: kind.text.clone(),
-                            provider: p,
-                            amount,
-                            file,
-                            span,
-                        })
-                    }
-                    (Some(other), _) => {
-                        ev.error(
-                            "E0301",
-                            provider.span,
-                            format!(
-                                "expected a component, found {}",
-                                crate::sema::eval::value::with_article(other.type_name())
-                            ),
-                        )
-                        .lbl("not a component");
-                    }
-                    _ => {}
-                }
-            }
+            } => consume_capacity(ev, kind, provider, amount, *span, out),
             Stmt::Resource(r) => {
                 if let Some(res) = eval_resource(ev, r) {
                     out.resources.push(res);
@@ -692,158 +325,361 @@ fn exec(
                 template,
                 args,
                 span,
-            } => {
-                if depth >= crate::sema::eval::MAX_INCLUDE_DEPTH {
-                    ev.error(
-                        "E0307",
-                        *span,
-                        "templates include each other more than 16 levels deep",
-                    )
-                    .lbl("included again here")
-                    .help = Some("a template that includes itself (directly or through others) never ends; break the loop".into());
-                    continue;
-                }
-                let Some(def) = find_definition(ev, template, DeclKind::Template) else {
-                    continue;
-                };
-                let def_decl = index::decl(ev.db, &def);
-                if let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) {
-                    ev.push_scope(bound);
-                    let outer_site = ev.site;
-                    if outer_site.is_none() {
-                        ev.site = Some((
-                            ev.file,
-                            Span {
-                                start: span.start,
-                                end: template.span.end,
-                            },
-                        ));
-                    }
-                    ev.in_file(def.file, |ev| {
-                        exec(
-                            ev,
-                            &def_decl.body,
-                            out,
-                            DeclKind::Template,
-                            true,
-                            depth + 1,
-                            header_only,
-                        )
-                    });
-                    ev.site = outer_site;
-                    ev.pop_scope();
-                }
-            }
+            } => include_template(ev, template, args, *span, out, pass),
         }
     }
 }
 
-/// An amount of capacity: a count or a quantity.
-fn eval_amount(ev: &mut Evaluator, e: &Expr) -> Option<Value> {
-    match ev.eval(e, &Ty::Any)? {
-        v @ (Value::Int(_) | Value::Bytes(_)) => Some(v),
-        Value::Unit(s) => match crate::literal::parse_bytes(&s) {
-            Ok(b) => Some(Value::Bytes(b)),
-            Err(err) => {
-                ev.error("E0302", e.span, err.message).lbl("not a quantity");
-                None
+/// `for x in list { ... }`: the body once per item, with `x` bound to it.
+fn exec_for(
+    ev: &mut Evaluator,
+    var: &Ident,
+    iter: &Expr,
+    body: &[Stmt],
+    out: &mut ComponentOut,
+    pass: Pass,
+) {
+    let Some(items) = ev.eval_list(iter) else {
+        return;
+    };
+    for it in items {
+        ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
+        exec(ev, body, out, pass);
+        ev.pop_scope();
+    }
+}
+
+/// `field = value`: one of the component fields (`COMPONENT_FIELDS`); in the header pass
+/// only `namespace`, which an included template does not set.
+fn assign_field(
+    ev: &mut Evaluator,
+    path: &KeyPath,
+    value: &Expr,
+    out: &mut ComponentOut,
+    pass: Pass,
+) {
+    let key = &path[0];
+    match key.text.as_str() {
+        "namespace" => {
+            if !pass.included {
+                set_namespace(ev, value, out);
             }
-        },
-        other => {
+        }
+        _ if pass.header_only => {}
+        "chart" => set_chart(ev, value, out),
+        "values" => set_values(ev, path, value, out),
+        "healthy" => set_health_checks(ev, value, out),
+        "timeout" => set_timeout(ev, value, out),
+        "namespace_labels" => set_namespace_labels(ev, value, out),
+        other => report_unknown_field(ev, key, other, pass.ctx),
+    }
+}
+
+/// `namespace = "..."`: the namespace of the component.
+fn set_namespace(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
+    if let Some(Value::Str(ns)) = ev.eval(value, &Ty::Name) {
+        out.namespace = Some(ns);
+    }
+}
+
+/// `chart = oci(...)` or `helm(...)`: the Helm chart the component installs.
+fn set_chart(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
+    if let Some(Value::Record(r)) = ev.eval(value, &Ty::Any) {
+        let text = |k: &str| r.get(k).and_then(Value::scalar_text);
+        if let (Some(source), Some(url), Some(version)) =
+            (text("source"), text("url"), text("version"))
+        {
+            out.chart = Some(Chart {
+                oci: source == "oci",
+                url,
+                chart: text("chart"),
+                version,
+            });
+            out.chart_span = Some((ev.file, value.span));
+        } else {
             ev.error(
                 "E0301",
-                e.span,
+                value.span,
+                "expected a chart: oci(url, version) or helm(url, chart, version)",
+            );
+        }
+    }
+}
+
+/// `values { ... }` or `values.a.b = ...`: Helm values, merged into those set so far.
+fn set_values(ev: &mut Evaluator, path: &KeyPath, value: &Expr, out: &mut ComponentOut) {
+    let mut target = out.values.take().unwrap_or(Value::Record(IndexMap::new()));
+    let item = RecordItem::Field {
+        path: if path.len() > 1 {
+            path[1..].to_vec()
+        } else {
+            Vec::new()
+        },
+        value: value.clone(),
+        span: value.span,
+    };
+    if path.len() > 1 {
+        let items = std::slice::from_ref(&item);
+        ev.record_items(items, &mut target);
+        ev.values_written(items, value.span);
+    } else if let ExprKind::Record { items, .. } = &value.kind {
+        ev.record_items(items, &mut target);
+        ev.values_written(items, value.span);
+    } else {
+        ev.error(
+            "E0301",
+            value.span,
+            "`values` is a record: values { key = value }",
+        );
+    }
+    out.values = Some(target);
+}
+
+/// `healthy = [deployment(...), ...]`: the objects Flux waits for.
+fn set_health_checks(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
+    let Some(Value::List(items)) = ev.eval(value, &Ty::List(Box::new(Ty::Any))) else {
+        return;
+    };
+    for it in items {
+        let Value::Record(r) = it else {
+            ev.error("E0301", value.span, "health checks are deployment(...), daemonset(...), statefulset(...) or health(...)");
+            break;
+        };
+        let text = |k: &str| r.get(k).and_then(Value::scalar_text);
+        if let (Some(api_version), Some(kind), Some(name)) =
+            (text("apiVersion"), text("kind"), text("name"))
+        {
+            out.health.push(HealthCheck {
+                api_version,
+                kind,
+                name,
+                namespace: text("namespace"),
+            });
+        }
+    }
+}
+
+/// `timeout = 5m`: how long Flux waits for the component.
+fn set_timeout(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
+    if let Some(Value::Duration(d)) = ev.eval(value, &Ty::Duration) {
+        out.timeout = Some(d);
+    }
+}
+
+/// `namespace_labels { ... }`: labels of the Namespace labc creates for the component
+/// (pod security levels, for instance); included templates add theirs.
+fn set_namespace_labels(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
+    let Some(Value::Record(labels)) = ev.eval(value, &Ty::Map(Box::new(Ty::Str))) else {
+        return;
+    };
+    // Labels are written into a Namespace: a sink like any body.
+    let items = match &value.kind {
+        ExprKind::Record { items, .. } => items.as_slice(),
+        _ => &[],
+    };
+    let tree = Value::Record(labels.clone());
+    ev.report_leaks(Some(("v1", "Namespace")), &tree, items, value.span);
+    for (k, v) in labels {
+        if let Some(text) = v.scalar_text() {
+            out.namespace_labels.insert(k, (text, ev.file, value.span));
+        }
+    }
+}
+
+/// E0205: an assignment to a field components do not have.
+fn report_unknown_field(ev: &mut Evaluator, key: &Ident, other: &str, ctx: DeclKind) {
+    let d = ev
+        .error(
+            "E0205",
+            key.span,
+            format!("a {} has no field `{other}`", ctx.keyword()),
+        )
+        .lbl("unknown field");
+    d.help = unknown_name_help(other, COMPONENT_FIELDS.iter().copied(), |fields| {
+        Some(format!(
+            "fields are: {}; Helm values go in `values {{ ... }}`",
+            fields.join(", ")
+        ))
+    });
+}
+
+/// `settings { ... }` is an operator's: E0208 anywhere else.
+fn check_settings_allowed(ev: &mut Evaluator, span: Span, ctx: DeclKind) {
+    if ctx != DeclKind::Operator {
+        ev.error(
+            "E0208",
+            span,
+            format!("`settings` is not allowed in a {}", ctx.keyword()),
+        )
+        .lbl("not allowed here")
+        .help = Some("only operators have settings; templates take parameters".into());
+    }
+}
+
+/// `crds "group/version" { Kind, ... }`: the CRDs an operator installs (E0208 in anything
+/// else, an included template too).
+fn declare_crds(
+    ev: &mut Evaluator,
+    api_version: &Expr,
+    kinds: &[CrdKind],
+    span: Span,
+    out: &mut ComponentOut,
+    pass: Pass,
+) {
+    if pass.ctx != DeclKind::Operator || pass.included {
+        ev.error(
+            "E0208",
+            span,
+            format!("`crds` is not allowed in a {}", pass.ctx.keyword()),
+        )
+        .lbl("not allowed here")
+        .help = Some("CRDs are installed by operators (or by a cluster's bootstrap)".into());
+        return;
+    }
+    if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
+        for k in kinds {
+            out.crds.push(Crd {
+                api_version: av.clone(),
+                kind: k.kind.text.clone(),
+                cluster_scoped: k.cluster_scoped,
+            });
+        }
+    }
+}
+
+/// `provides capability "value"`: a capability the component provides.
+fn provide_capability(
+    ev: &mut Evaluator,
+    capability: &Ident,
+    value: &Expr,
+    span: Span,
+    out: &mut ComponentOut,
+) {
+    if let Some(v) = ev.eval(value, &Ty::Str) {
+        out.provides.push((
+            capability.text.clone(),
+            v.scalar_text().unwrap_or_default(),
+            ev.file,
+            span,
+        ));
+    }
+}
+
+/// `require cond, "message"`: E0308 with the message when the condition is false.
+fn check_requirement(ev: &mut Evaluator, cond: &Expr, message: &Expr) {
+    if let Some(Value::Bool(false)) = ev.eval(cond, &Ty::Bool) {
+        let text = match ev.eval(message, &Ty::Str) {
+            Some(Value::Str(t)) => t,
+            _ => return,
+        };
+        ev.error("E0308", cond.span, text)
+            .lbl("this requirement is not met");
+    }
+}
+
+/// `capacity kind = amount`: how much of `kind` the component offers its consumers.
+fn declare_capacity(
+    ev: &mut Evaluator,
+    kind: &Ident,
+    amount: &Expr,
+    span: Span,
+    out: &mut ComponentOut,
+) {
+    if let Some(amount) = eval_amount(ev, amount) {
+        let (file, span) = ev.site.unwrap_or((ev.file, span));
+        out.capacities.push(Capacity {
+            kind: kind.text.clone(),
+            amount,
+            file,
+            span,
+        });
+    }
+}
+
+/// `consumes kind of provider = amount`: capacity the component takes from another one.
+fn consume_capacity(
+    ev: &mut Evaluator,
+    kind: &Ident,
+    provider: &Expr,
+    amount: &Expr,
+    span: Span,
+    out: &mut ComponentOut,
+) {
+    let provider_value = ev.eval(provider, &Ty::Any);
+    let amount = eval_amount(ev, amount);
+    match (provider_value, amount) {
+        (Some(Value::Component(p)), Some(amount)) => {
+            let (file, span) = ev.site.unwrap_or((ev.file, span));
+            out.consumptions.push(Consumption {
+                kind: kind.text.clone(),
+                provider: p,
+                amount,
+                file,
+                span,
+            })
+        }
+        (Some(other), _) => {
+            ev.error(
+                "E0301",
+                provider.span,
                 format!(
-                    "expected a count or a quantity, found {}",
+                    "expected a component, found {}",
                     crate::sema::eval::value::with_article(other.type_name())
                 ),
             )
-            .lbl("not an amount");
-            None
+            .lbl("not a component");
         }
+        _ => {}
     }
 }
 
-/// Check a resource's kind and apiVersion, which name its output file and identity;
-/// `false` after reporting what is wrong.
-fn check_resource_type(ev: &mut Evaluator, r: &ResourceStmt, api_version: &str) -> bool {
-    use crate::diag::shown;
-    let kind = &r.kind.text;
-    if let Some(reason) = crate::sema::kube::kind_problem(kind) {
+/// `include template { args }`: run the template's body with its parameters bound, as
+/// part of this component (E0307 past `MAX_INCLUDE_DEPTH` includes).
+fn include_template(
+    ev: &mut Evaluator,
+    template: &Ident,
+    args: &[RecordItem],
+    span: Span,
+    out: &mut ComponentOut,
+    pass: Pass,
+) {
+    if pass.depth >= crate::sema::eval::MAX_INCLUDE_DEPTH {
         ev.error(
-            "E0505",
-            r.kind.span,
-            format!("`{}` is not a valid kind: {reason}", shown(kind)),
+            "E0307",
+            span,
+            "templates include each other more than 16 levels deep",
         )
-        .lbl("not a Kubernetes kind")
-        .help =
-            Some("a kind is an ASCII letter, then ASCII letters and digits (`ConfigMap`)".into());
-        return false;
+        .lbl("included again here")
+        .help = Some("a template that includes itself (directly or through others) never ends; break the loop".into());
+        return;
     }
-    if let Some(reason) = crate::sema::kube::api_version_problem(api_version) {
-        let d = ev
-            .error(
-                "E0506",
-                r.api_version.span,
-                format!(
-                    "`{}` is not a valid API version: {reason}",
-                    shown(api_version)
-                ),
-            )
-            .lbl("not an API version");
-        d.help = Some("an API version is `group/version` (`apps/v1`) or `version` (`v1`)".into());
-        return false;
-    }
-    if crate::sema::kube::is_kustomize_config(api_version) {
-        let d = ev
-            .error(
-                "E0507",
-                r.api_version.span.to(r.kind.span),
-                format!(
-                    "`{api_version}` `{kind}` is kustomize configuration, not a Kubernetes object"
-                ),
-            )
-            .lbl("not an object labc can write");
-        d.help = Some("labc writes the kustomization.yaml of every folder itself; declare the objects it would list".into());
-        return false;
-    }
-    true
-}
-
-fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
-    let api_version = match ev.eval(&r.api_version, &Ty::Str)? {
-        Value::Str(s) => s,
-        _ => return None,
+    let Some(def) = find_definition(ev, template, DeclKind::Template) else {
+        return;
     };
-    if !check_resource_type(ev, r, &api_version) {
-        return None;
+    let def_decl = index::decl(ev.db, &def);
+    let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) else {
+        return;
+    };
+    ev.push_scope(bound);
+    let outer_site = ev.site;
+    if outer_site.is_none() {
+        ev.site = Some((
+            ev.file,
+            Span {
+                start: span.start,
+                end: template.span.end,
+            },
+        ));
     }
-    let name = match ev.eval(&r.name, &Ty::Name)? {
-        Value::Str(s) => s,
-        _ => return None,
+    let inner = Pass {
+        ctx: DeclKind::Template,
+        included: true,
+        depth: pass.depth + 1,
+        header_only: pass.header_only,
     };
-    // `in null` means the component's namespace (so templates can take an optional one).
-    let namespace = match &r.namespace {
-        Some(ns) => match ev.eval(ns, &Ty::Optional(Box::new(Ty::Name)))? {
-            Value::Str(s) => Some(s),
-            _ => None,
-        },
-        None => None,
-    };
-    let mut body = Value::Record(IndexMap::new());
-    ev.record_items(&r.body, &mut body)?;
-    let span = r.kind.span.to(r.name.span);
-    ev.report_leaks(Some((&api_version, &r.kind.text)), &body, &r.body, span);
-    Some(Resource {
-        api_version,
-        kind: r.kind.text.clone(),
-        name,
-        namespace,
-        body,
-        file: ev.file,
-        // Kind and name: what a diagnostic about the object should underline.
-        span: r.kind.span.to(r.name.span),
-    })
+    ev.in_file(def.file, |ev| exec(ev, &def_decl.body, out, inner));
+    ev.site = outer_site;
+    ev.pop_scope();
 }
 
 /// The evaluated components placed on a cluster, in declaration order.

@@ -7,7 +7,7 @@ use super::component_ir::Crd;
 use super::eval::{Env, Evaluator, Header, Ty, Value};
 use super::index::{self, item_index, ItemRef};
 use crate::db::{Db, Lab};
-use crate::diag::{did_you_mean, Diag};
+use crate::diag::{did_you_mean, listing, unknown_name_help, Diag};
 use crate::syntax::ast::*;
 
 /// Typed fields of a core declaration: name, type, required.
@@ -103,15 +103,8 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
             let d = ev
                 .error("E0205", e.span, format!("a {name} has no field `{k}`"))
                 .lbl("in this record");
-            d.help = did_you_mean(k, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
-                Some(format!(
-                    "a {name} has: {}",
-                    schema
-                        .iter()
-                        .map(|(n, _, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+            d.help = unknown_name_help(k, schema.iter().map(|(n, _, _)| *n), |known| {
+                listing(&format!("a {name} has"), known)
             });
             return None;
         }
@@ -144,66 +137,12 @@ fn eval_schema_body(
     schema: Schema,
     allow_crds: bool,
 ) -> (IndexMap<String, Value>, Vec<BootstrapCrd>) {
-    let mut out = IndexMap::new();
+    let mut fields = Fields::default();
     let mut crds = Vec::new();
-    let mut seen: IndexMap<String, Span> = IndexMap::new();
     for stmt in &decl.body {
         match stmt {
             Stmt::Assign { path, value, span } => {
-                let key = &path[0];
-                let Some((_, t, _)) = schema.iter().find(|(n, _, _)| *n == key.text) else {
-                    let d = ev
-                        .error(
-                            "E0205",
-                            key.span,
-                            format!("a {} has no field `{}`", decl.kind.keyword(), key.text),
-                        )
-                        .lbl("unknown field");
-                    d.help =
-                        did_you_mean(&key.text, schema.iter().map(|(n, _, _)| *n)).or_else(|| {
-                            Some(format!(
-                                "a {} has: {}",
-                                decl.kind.keyword(),
-                                schema
-                                    .iter()
-                                    .map(|(n, _, _)| *n)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ))
-                        });
-                    continue;
-                };
-                if let Some(prev) = seen.insert(key.text.clone(), *span) {
-                    let file = ev.file;
-                    let d = ev
-                        .error("E0202", key.span, format!("`{}` is set twice", key.text))
-                        .lbl("set again here");
-                    d.secondary.push(crate::diag::Label {
-                        file,
-                        span: prev,
-                        message: "first set here".into(),
-                    });
-                    continue;
-                }
-                if path.len() > 1 {
-                    // `bgp.asn = ...`: evaluate as a record with that one path.
-                    let rec = Expr {
-                        span: *span,
-                        kind: ExprKind::Record {
-                            type_name: None,
-                            items: vec![RecordItem::Field {
-                                path: path[1..].to_vec(),
-                                value: value.clone(),
-                                span: *span,
-                            }],
-                        },
-                    };
-                    if let Some(v) = eval_schema_value(ev, &rec, t) {
-                        out.insert(key.text.clone(), v);
-                    }
-                } else if let Some(v) = eval_schema_value(ev, value, t) {
-                    out.insert(key.text.clone(), v);
-                }
+                assign_schema_field(ev, decl, schema, path, value, *span, &mut fields)
             }
             Stmt::Crds {
                 api_version, kinds, ..
@@ -214,21 +153,101 @@ fn eval_schema_body(
                     }
                 }
             }
-            other => {
-                ev.error(
-                    "E0208",
-                    other.span(),
-                    format!("this statement is not allowed in a {}", decl.kind.keyword()),
-                )
-                .lbl("not allowed here")
-                .help = Some(format!(
-                    "a {} takes only field assignments{}",
-                    decl.kind.keyword(),
-                    if allow_crds { " and `crds`" } else { "" }
-                ));
-            }
+            other => report_not_allowed(ev, decl, other, allow_crds),
         }
     }
+    report_missing_fields(ev, decl, schema, &fields.seen);
+    (fields.values, crds)
+}
+
+/// The fields of a core declaration evaluated so far: their values, and where each is set.
+#[derive(Default)]
+struct Fields {
+    values: IndexMap<String, Value>,
+    seen: IndexMap<String, Span>,
+}
+
+/// `field = value` (or `field.path = value`) in a core declaration, into `fields`: the
+/// field must be in the schema (E0205) and set once (E0202).
+fn assign_schema_field(
+    ev: &mut Evaluator,
+    decl: &Decl,
+    schema: Schema,
+    path: &KeyPath,
+    value: &Expr,
+    span: Span,
+    fields: &mut Fields,
+) {
+    let key = &path[0];
+    let Some((_, t, _)) = schema.iter().find(|(n, _, _)| *n == key.text) else {
+        let d = ev
+            .error(
+                "E0205",
+                key.span,
+                format!("a {} has no field `{}`", decl.kind.keyword(), key.text),
+            )
+            .lbl("unknown field");
+        d.help = unknown_name_help(&key.text, schema.iter().map(|(n, _, _)| *n), |known| {
+            listing(&format!("a {} has", decl.kind.keyword()), known)
+        });
+        return;
+    };
+    if let Some(prev) = fields.seen.insert(key.text.clone(), span) {
+        let file = ev.file;
+        let d = ev
+            .error("E0202", key.span, format!("`{}` is set twice", key.text))
+            .lbl("set again here");
+        d.secondary.push(crate::diag::Label {
+            file,
+            span: prev,
+            message: "first set here".into(),
+        });
+        return;
+    }
+    if path.len() > 1 {
+        // `bgp.asn = ...`: evaluate as a record with that one path.
+        let rec = Expr {
+            span,
+            kind: ExprKind::Record {
+                type_name: None,
+                items: vec![RecordItem::Field {
+                    path: path[1..].to_vec(),
+                    value: value.clone(),
+                    span,
+                }],
+            },
+        };
+        if let Some(v) = eval_schema_value(ev, &rec, t) {
+            fields.values.insert(key.text.clone(), v);
+        }
+    } else if let Some(v) = eval_schema_value(ev, value, t) {
+        fields.values.insert(key.text.clone(), v);
+    }
+}
+
+/// E0208: a statement other than an assignment (or `crds`, where allowed) in a core
+/// declaration.
+fn report_not_allowed(ev: &mut Evaluator, decl: &Decl, stmt: &Stmt, allow_crds: bool) {
+    ev.error(
+        "E0208",
+        stmt.span(),
+        format!("this statement is not allowed in a {}", decl.kind.keyword()),
+    )
+    .lbl("not allowed here")
+    .help = Some(format!(
+        "a {} takes only field assignments{}",
+        decl.kind.keyword(),
+        if allow_crds { " and `crds`" } else { "" }
+    ));
+}
+
+/// E0206: the required fields of the schema that the declaration does not set.
+fn report_missing_fields(
+    ev: &mut Evaluator,
+    decl: &Decl,
+    schema: Schema,
+    seen: &IndexMap<String, Span>,
+) {
     let missing: Vec<String> = schema
         .iter()
         .filter(|(field, _, required)| *required && !seen.contains_key(*field))
@@ -243,7 +262,6 @@ fn eval_schema_body(
         )
         .lbl(format!("missing {list}"));
     }
-    (out, crds)
 }
 
 /// What the `lab` declaration says, evaluated: its record and the CRDs the bootstrap of

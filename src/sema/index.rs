@@ -154,26 +154,7 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
     for &file in lab.files(db) {
         let module = module_name(file.path(db));
         let ast = parse(db, file);
-        for u in &ast.uses {
-            if index.uses.contains_key(&u.path.text) {
-                index
-                    .uses
-                    .get_mut(&module)
-                    .expect("module registered")
-                    .insert(u.path.text.clone());
-            } else {
-                let known: Vec<&str> = index.uses.keys().map(String::as_str).collect();
-                let d = Diag::error(
-                    "E0203",
-                    file,
-                    u.path.span,
-                    format!("there is no module `{}`", u.path.text),
-                )
-                .label("unknown module")
-                .help_opt(did_you_mean(&u.path.text, known));
-                index.diags.push(d);
-            }
-        }
+        add_uses(&mut index, file, &module, ast);
         for (i, decl) in ast.decls.iter().enumerate() {
             let item = ItemRef {
                 file,
@@ -185,63 +166,101 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
                 on: decl.on.iter().map(|o| o.text.clone()).collect(),
             };
             collect_capabilities(&decl.body, &mut index.capability_kinds);
-            let slot = match decl.kind {
-                DeclKind::Lab => {
-                    if let Some(first) = index.labs.first() {
-                        duplicates.push((first.clone(), item.clone()));
-                    }
-                    index.labs.push(item);
-                    continue;
-                }
-                DeclKind::Cluster => index.clusters.entry(item.name.clone()),
-                DeclKind::Pool => index.pools.entry(item.name.clone()),
-                DeclKind::Type | DeclKind::Operator | DeclKind::Template => index
-                    .definitions
-                    .get_mut(&module)
-                    .expect("module registered")
-                    .entry(item.name.clone()),
-                DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
-                    // Components must be unique per cluster, not globally. Only the
-                    // earlier components of the same name are compared (a scan of all
-                    // components here made the index quadratic in their number).
-                    let same_name = index.component_names.get(&item.name).into_iter().flatten();
-                    for &j in same_name {
-                        let other = &index.components[j];
-                        if other.on.iter().any(|o| item.on.contains(o)) {
-                            duplicates.push((other.clone(), item.clone()));
-                        }
-                    }
-                    index
-                        .component_names
-                        .entry(item.name.clone())
-                        .or_default()
-                        .push(index.components.len());
-                    index.components.push(item);
-                    continue;
-                }
-            };
-            match slot {
-                indexmap::map::Entry::Occupied(e) => duplicates.push((e.get().clone(), item)),
-                indexmap::map::Entry::Vacant(v) => {
-                    v.insert(item);
-                }
-            }
+            add_item(&mut index, item, &mut duplicates);
         }
     }
     for (first, second) in duplicates {
-        let what = second.kind.keyword();
-        let d = Diag::error(
-            "E0202",
-            second.file,
-            second.name_span,
-            format!("{what} `{}` is declared twice", second.name),
-        )
-        .label("declared again here")
-        .secondary(first.file, first.name_span, "first declared here")
-        .help("rename one of them or remove the duplicate");
-        index.diags.push(d);
+        index.diags.push(duplicate_diag(&first, &second));
     }
     index
+}
+
+/// The modules `file` (of `module`) uses, into `index.uses`; E0203 for one that is not
+/// a module of the lab.
+fn add_uses(index: &mut ItemIndex, file: SourceFile, module: &str, ast: &FileAst) {
+    for u in &ast.uses {
+        if index.uses.contains_key(&u.path.text) {
+            index
+                .uses
+                .get_mut(module)
+                .expect("module registered")
+                .insert(u.path.text.clone());
+        } else {
+            let known: Vec<&str> = index.uses.keys().map(String::as_str).collect();
+            let d = Diag::error(
+                "E0203",
+                file,
+                u.path.span,
+                format!("there is no module `{}`", u.path.text),
+            )
+            .label("unknown module")
+            .help_opt(did_you_mean(&u.path.text, known));
+            index.diags.push(d);
+        }
+    }
+}
+
+/// A declaration into its category of the index; one whose name is taken goes into
+/// `duplicates`, after the declaration that took it.
+fn add_item(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(ItemRef, ItemRef)>) {
+    let slot = match item.kind {
+        DeclKind::Lab => {
+            if let Some(first) = index.labs.first() {
+                duplicates.push((first.clone(), item.clone()));
+            }
+            index.labs.push(item);
+            return;
+        }
+        DeclKind::Cluster => index.clusters.entry(item.name.clone()),
+        DeclKind::Pool => index.pools.entry(item.name.clone()),
+        DeclKind::Type | DeclKind::Operator | DeclKind::Template => index
+            .definitions
+            .get_mut(&item.module)
+            .expect("module registered")
+            .entry(item.name.clone()),
+        DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
+            return add_component(index, item, duplicates)
+        }
+    };
+    match slot {
+        indexmap::map::Entry::Occupied(e) => duplicates.push((e.get().clone(), item)),
+        indexmap::map::Entry::Vacant(v) => {
+            v.insert(item);
+        }
+    }
+}
+
+/// A component into the index. Components must be unique per cluster, not globally.
+/// Only the earlier components of the same name are compared (a scan of all components
+/// here made the index quadratic in their number).
+fn add_component(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(ItemRef, ItemRef)>) {
+    let same_name = index.component_names.get(&item.name).into_iter().flatten();
+    for &j in same_name {
+        let other = &index.components[j];
+        if other.on.iter().any(|o| item.on.contains(o)) {
+            duplicates.push((other.clone(), item.clone()));
+        }
+    }
+    index
+        .component_names
+        .entry(item.name.clone())
+        .or_default()
+        .push(index.components.len());
+    index.components.push(item);
+}
+
+/// E0202: `second` is declared with the name of `first`.
+fn duplicate_diag(first: &ItemRef, second: &ItemRef) -> Diag {
+    let what = second.kind.keyword();
+    Diag::error(
+        "E0202",
+        second.file,
+        second.name_span,
+        format!("{what} `{}` is declared twice", second.name),
+    )
+    .label("declared again here")
+    .secondary(first.file, first.name_span, "first declared here")
+    .help("rename one of them or remove the duplicate")
 }
 
 /// One declaration, by file and position.

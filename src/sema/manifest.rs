@@ -7,7 +7,7 @@ use super::component_ir::{ComponentOut, Resource};
 use super::eval::{Evaluator, Value};
 use super::kube::{is_rbac_object, rbac_name_problem};
 use crate::db::{Db, SourceFile};
-use crate::diag::did_you_mean;
+use crate::diag::unknown_name_help;
 use crate::syntax::ast::*;
 
 /// The documents of a hand-written manifest (an asset of the lab directory), as values,
@@ -91,22 +91,7 @@ pub fn include_manifest(
     span: Span,
     out: &mut ComponentOut,
 ) {
-    let here = ev.file.path(ev.db).clone();
-    let dir = here.rsplit_once('/').map_or("", |(d, _)| d);
-    let wanted = normalize_path(&format!("{dir}/{rel}"));
-    let assets = ev.lab.assets(ev.db);
-    let Some(&asset) = assets.iter().find(|a| *a.path(ev.db) == wanted) else {
-        let paths: Vec<&str> = assets.iter().map(|a| a.path(ev.db).as_str()).collect();
-        let help = did_you_mean(&wanted, paths.iter().copied()).unwrap_or_else(|| {
-            "manifests are .yaml or .yml files in the lab directory, named relative to the including file".into()
-        });
-        ev.error(
-            "E0503",
-            path_span,
-            format!("there is no manifest `{wanted}` in the lab"),
-        )
-        .lbl("no such file")
-        .help = Some(help);
+    let Some((wanted, asset)) = find_manifest(ev, rel, path_span) else {
         return;
     };
     let parsed = manifest_docs(ev.db, asset);
@@ -124,53 +109,93 @@ pub fn include_manifest(
         return;
     }
     for (doc, at) in &parsed.docs {
-        let doc_span = Span::new(*at as usize, *at as usize + 1);
-        let problem = |what: &str| {
-            crate::diag::Diag::error(
-                "E0504",
-                asset,
-                doc_span,
-                format!("a document of `{wanted}` {what}"),
-            )
-            .label("this document")
-            .secondary(ev.file, span, "included here")
-        };
-        let Value::Record(fields) = doc else {
-            ev.diags.push(problem("is not a mapping"));
-            continue;
-        };
-        let (api_version, kind, name, namespace) = match manifest_object(fields) {
-            Ok(head) => head,
-            Err((code, what, help)) => {
-                let mut d = problem(&what).help_opt(help);
-                d.code = code;
-                ev.diags.push(d);
-                continue;
-            }
-        };
-        if let Some(leak) = crate::sema::eval::secrets::leaks(None, doc)
-            .into_iter()
-            .next()
-        {
-            let secret_doc = api_version == "v1" && kind == "Secret";
-            ev.diags.push(manifest_leak(
-                &leak, secret_doc, &name, &wanted, asset, doc_span, ev.file, span,
-            ));
-            continue;
+        if let Some(r) = manifest_resource(ev, doc, *at, &wanted, asset, span) {
+            out.resources.push(r);
         }
-        let mut body = fields.clone();
-        body.shift_remove("apiVersion");
-        body.shift_remove("kind");
-        out.resources.push(Resource {
-            api_version,
-            kind,
-            name,
-            namespace,
-            body: Value::Record(body),
-            file: ev.file,
-            span,
-        });
     }
+}
+
+/// The lab path of the manifest `rel` names and its asset, or E0503 when the lab has no
+/// such file.
+fn find_manifest(ev: &mut Evaluator, rel: &str, path_span: Span) -> Option<(String, SourceFile)> {
+    let here = ev.file.path(ev.db).clone();
+    let dir = here.rsplit_once('/').map_or("", |(d, _)| d);
+    let wanted = normalize_path(&format!("{dir}/{rel}"));
+    let assets = ev.lab.assets(ev.db);
+    let Some(&asset) = assets.iter().find(|a| *a.path(ev.db) == wanted) else {
+        let paths = assets.iter().map(|a| a.path(ev.db).as_str());
+        let help = unknown_name_help(&wanted, paths, |_| {
+            Some("manifests are .yaml or .yml files in the lab directory, named relative to the including file".into())
+        });
+        ev.error(
+            "E0503",
+            path_span,
+            format!("there is no manifest `{wanted}` in the lab"),
+        )
+        .lbl("no such file")
+        .help = help;
+        return None;
+    };
+    Some((wanted, asset))
+}
+
+/// The object of one document of the manifest `wanted` (starting at byte `at` of
+/// `asset`, included at `span`), or `None` after reporting why it is not one (E0504,
+/// E0507, E0304).
+fn manifest_resource(
+    ev: &mut Evaluator,
+    doc: &Value,
+    at: u32,
+    wanted: &str,
+    asset: SourceFile,
+    span: Span,
+) -> Option<Resource> {
+    let doc_span = Span::new(at as usize, at as usize + 1);
+    let problem = |what: &str| {
+        crate::diag::Diag::error(
+            "E0504",
+            asset,
+            doc_span,
+            format!("a document of `{wanted}` {what}"),
+        )
+        .label("this document")
+        .secondary(ev.file, span, "included here")
+    };
+    let Value::Record(fields) = doc else {
+        ev.diags.push(problem("is not a mapping"));
+        return None;
+    };
+    let (api_version, kind, name, namespace) = match manifest_object(fields) {
+        Ok(head) => head,
+        Err((code, what, help)) => {
+            let mut d = problem(&what).help_opt(help);
+            d.code = code;
+            ev.diags.push(d);
+            return None;
+        }
+    };
+    if let Some(leak) = crate::sema::eval::secrets::leaks(None, doc)
+        .into_iter()
+        .next()
+    {
+        let secret_doc = api_version == "v1" && kind == "Secret";
+        ev.diags.push(manifest_leak(
+            &leak, secret_doc, &name, wanted, asset, doc_span, ev.file, span,
+        ));
+        return None;
+    }
+    let mut body = fields.clone();
+    body.shift_remove("apiVersion");
+    body.shift_remove("kind");
+    Some(Resource {
+        api_version,
+        kind,
+        name,
+        namespace,
+        body: Value::Record(body),
+        file: ev.file,
+        span,
+    })
 }
 
 /// What identifies a manifest document as an object: (apiVersion, kind, name, namespace),

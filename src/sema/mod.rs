@@ -4,9 +4,11 @@
 
 pub mod component;
 pub mod component_ir;
+pub mod definition;
 pub mod eval;
 pub mod facts;
 pub mod index;
 pub mod kube;
 pub mod manifest;
 pub mod resolve;
+pub mod resource;

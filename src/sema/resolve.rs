@@ -6,7 +6,7 @@
 //! de-duplicated when they are collected.
 
 use crate::db::{Db, Lab};
-use crate::diag::did_you_mean;
+use crate::diag::{did_you_mean, unknown_name_help};
 use crate::sema::eval::{Evaluator, BUILTIN_FUNCTIONS};
 use crate::sema::index::{self, item_index, DeclKey};
 use crate::syntax::ast::*;
@@ -111,31 +111,7 @@ impl Resolver<'_, '_> {
                     self.items(&r.body);
                 }
                 Stmt::Include { template, args, .. } => {
-                    let module = self.ev.module.clone();
-                    let index = item_index(self.ev.db, self.ev.lab);
-                    match index.definition(&module, &template.text) {
-                        Some(d) if d.kind == DeclKind::Template => {}
-                        Some(_) => {} // reported with context when instantiated (E0207)
-                        None => {
-                            let help = did_you_mean(
-                                &template.text,
-                                index.visible_definitions(&module).collect::<Vec<_>>(),
-                            );
-                            let d = self
-                                .ev
-                                .error(
-                                    "E0201",
-                                    template.span,
-                                    format!("unknown template `{}`", template.text),
-                                )
-                                .lbl("no template with this name");
-                            d.help = help.or_else(|| {
-                                index.definition_elsewhere(&template.text).map(|d| {
-                                    format!("add `use {}` at the top of this file", d.module)
-                                })
-                            });
-                        }
-                    }
+                    self.include_target(template);
                     self.items(args);
                 }
                 Stmt::For {
@@ -155,6 +131,55 @@ impl Resolver<'_, '_> {
                     self.stmts(otherwise);
                 }
             }
+        }
+    }
+
+    /// The template an `include` names: E0201 when no visible definition has that name
+    /// (one of another kind is reported with context when instantiated, E0207).
+    fn include_target(&mut self, template: &Ident) {
+        let module = self.ev.module.clone();
+        let index = item_index(self.ev.db, self.ev.lab);
+        match index.definition(&module, &template.text) {
+            Some(d) if d.kind == DeclKind::Template => {}
+            Some(_) => {} // reported with context when instantiated (E0207)
+            None => {
+                let help =
+                    unknown_name_help(&template.text, index.visible_definitions(&module), |_| {
+                        index
+                            .definition_elsewhere(&template.text)
+                            .map(|d| format!("add `use {}` at the top of this file", d.module))
+                    });
+                let d = self
+                    .ev
+                    .error(
+                        "E0201",
+                        template.span,
+                        format!("unknown template `{}`", template.text),
+                    )
+                    .lbl("no template with this name");
+                d.help = help;
+            }
+        }
+    }
+
+    /// The type of a typed record (`Backup { ... }`): E0201 unless it is a visible record
+    /// type.
+    fn record_type(&mut self, t: &Ident) {
+        let module = self.ev.module.clone();
+        let index = item_index(self.ev.db, self.ev.lab);
+        if index
+            .definition(&module, &t.text)
+            .is_none_or(|d| d.kind != DeclKind::Type)
+        {
+            let help = did_you_mean(
+                &t.text,
+                index.visible_definitions(&module).collect::<Vec<_>>(),
+            );
+            let d = self
+                .ev
+                .error("E0201", t.span, format!("unknown record type `{}`", t.text))
+                .lbl("not a record type");
+            d.help = help;
         }
     }
 
@@ -236,22 +261,7 @@ impl Resolver<'_, '_> {
             }
             ExprKind::Record { type_name, items } => {
                 if let Some(t) = type_name {
-                    let module = self.ev.module.clone();
-                    let index = item_index(self.ev.db, self.ev.lab);
-                    if index
-                        .definition(&module, &t.text)
-                        .is_none_or(|d| d.kind != DeclKind::Type)
-                    {
-                        let help = did_you_mean(
-                            &t.text,
-                            index.visible_definitions(&module).collect::<Vec<_>>(),
-                        );
-                        let d = self
-                            .ev
-                            .error("E0201", t.span, format!("unknown record type `{}`", t.text))
-                            .lbl("not a record type");
-                        d.help = help;
-                    }
+                    self.record_type(t);
                 }
                 self.items(items)
             }
