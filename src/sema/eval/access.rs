@@ -2,7 +2,7 @@
 //! parts of ranges, CIDRs, URLs and versions) and `base[index]`.
 
 use super::{value, ComponentRef, Evaluator, Value};
-use crate::diag::did_you_mean;
+use crate::diag::{listing, unknown_name_help};
 use crate::syntax::ast::{Ident, Span};
 
 /// The field `name` of a value that is not a component, if it has one.
@@ -124,8 +124,8 @@ impl Evaluator<'_> {
                 "`{}` has errors of its own (reported separately); fix them and its arguments can be read",
                 c.name
             )),
-            _ => did_you_mean(name, candidates.iter().map(String::as_str)).or_else(|| {
-                (!candidates.is_empty()).then(|| format!("it has: {}", candidates.join(", ")))
+            _ => unknown_name_help(name, candidates.iter().map(String::as_str), |k| {
+                listing("it has", k)
             }),
         };
         let message = match base {
@@ -187,11 +187,8 @@ impl Evaluator<'_> {
                             format!("no field `{key}` in this record"),
                         )
                         .lbl("unknown field");
-                    d.help = did_you_mean(key, r.keys().map(String::as_str)).or_else(|| {
-                        Some(format!(
-                            "the record has: {}",
-                            r.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ))
+                    d.help = unknown_name_help(key, r.keys().map(String::as_str), |k| {
+                        Some(format!("the record has: {}", k.join(", ")))
                     });
                     None
                 }

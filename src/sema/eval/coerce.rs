@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{secrets, value, CapabilityUse, Evaluator, Ty, Value};
-use crate::diag::did_you_mean;
+use crate::diag::unknown_name_help;
 use crate::literal::{self, Millicores, NameRule};
 use crate::sema::index::{self, ItemRef};
 use crate::syntax::ast::*;
@@ -79,13 +79,13 @@ impl Evaluator<'_> {
                 .visible_definitions(&self.module)
                 .map(String::from),
         );
-        let help = did_you_mean(&id.text, candidates.iter().map(String::as_str));
+        let help = unknown_name_help(&id.text, candidates.iter().map(String::as_str), |_| {
+            Some("types are builtins (int, quantity, ip, ...), record types, operator or template names, or capability kinds named by a `provides`".into())
+        });
         let d = self
             .error("E0201", id.span, format!("unknown type `{}`", id.text))
             .lbl("not a type");
-        d.help = help.or_else(|| {
-            Some("types are builtins (int, quantity, ip, ...), record types, operator or template names, or capability kinds named by a `provides`".into())
-        });
+        d.help = help;
     }
 
     /// Find a record type's declaration from the current module.
@@ -410,9 +410,10 @@ impl Evaluator<'_> {
         let mut ok = true;
         for (k, _) in fields.iter() {
             if !params.iter().any(|f| &f.name.text == k) {
-                let names: Vec<&str> = params.iter().map(|f| f.name.text.as_str()).collect();
-                let help = did_you_mean(k, names.iter().copied())
-                    .unwrap_or_else(|| format!("`{type_name}` has: {}", names.join(", ")));
+                let names = params.iter().map(|f| f.name.text.as_str());
+                let help = unknown_name_help(k, names, |names| {
+                    Some(format!("`{type_name}` has: {}", names.join(", ")))
+                });
                 let d = self
                     .error("E0205", e.span, format!("`{type_name}` has no field `{k}`"))
                     .lbl("in this record");
@@ -421,7 +422,7 @@ impl Evaluator<'_> {
                     span: def.name_span,
                     message: format!("`{type_name}` is declared here"),
                 });
-                d.help = Some(help);
+                d.help = help;
                 ok = false;
             }
         }
