@@ -14,6 +14,7 @@ use crate::sema::index::item_index;
 use crate::syntax::ast::Span;
 
 use super::ir::{ClusterIr, Plans, Providers};
+use crate::diag::codes;
 
 // ---- missing CRDs and capabilities ----
 
@@ -37,7 +38,7 @@ pub(super) fn report_missing_crd(
         .cloned()
         .collect();
     let mut d = Diag::error(
-        "E0403",
+        codes::E0403,
         r.file,
         r.span,
         format!(
@@ -109,7 +110,7 @@ pub(super) fn report_missing_capability(
         .map(|(_, v)| v.as_str())
         .take(MAX_SUGGESTED);
     let mut d = Diag::error(
-        "E0402",
+        codes::E0402,
         u.file,
         u.span,
         format!(
@@ -192,7 +193,7 @@ pub(super) fn check_addresses(db: &dyn Db, lab: Lab, cluster: &str, components: 
             }
             if let Some(first) = addresses.get(&a.ip) {
                 let d = Diag::error(
-                    "E0409",
+                    codes::E0409,
                     a.file,
                     a.span,
                     format!("{} is used twice on cluster `{cluster}`", a.ip),
@@ -216,7 +217,7 @@ fn report_outside_pools(
     pools: &[crate::literal::AddrRange],
 ) {
     let mut d = Diag::error(
-        "E0405",
+        codes::E0405,
         a.file,
         a.span,
         format!(
@@ -260,7 +261,7 @@ pub(super) fn check_kustomization_names(
             continue;
         };
         Diag::error(
-            "E0508",
+            codes::E0508,
             c.file,
             c.name_span,
             format!("the name `{}` is taken by the config Kustomization of `{owner}`", c.name),
@@ -409,7 +410,7 @@ pub(super) fn check_duplicate_objects(
         };
         let twice = || {
             Diag::error(
-                "E0408",
+                codes::E0408,
                 r.file,
                 r.span,
                 format!(
@@ -509,7 +510,7 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
         return;
     };
     let mut d = Diag::error(
-        "E0407",
+        codes::E0407,
         first.file,
         first.name_span,
         format!(

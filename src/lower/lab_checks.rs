@@ -5,6 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab, SourceFile};
+use crate::diag::codes;
 use crate::diag::Diag;
 use crate::sema::eval::Value;
 use crate::sema::index::{self, item_index, ItemIndex};
@@ -40,7 +41,7 @@ fn check_lab_declared(db: &dyn Db, lab: Lab, index: &ItemIndex) {
             .find(|f| !f.path(db).starts_with("std/"))
         {
             Diag::error(
-                "E0502",
+                codes::E0502,
                 file,
                 Span::new(0, 0),
                 "this lab has no `lab` declaration",
@@ -64,13 +65,18 @@ fn check_component_clusters(db: &dyn Db, index: &ItemIndex) {
                     .find(|o| &o.text == on)
                     .map(|o| o.span)
                     .unwrap_or(c.name_span);
-                Diag::error("E0201", c.file, span, format!("unknown cluster `{on}`"))
-                    .label("no such cluster")
-                    .help_opt(crate::diag::did_you_mean(
-                        on,
-                        index.clusters.keys().map(String::as_str),
-                    ))
-                    .emit(db);
+                Diag::error(
+                    codes::E0201,
+                    c.file,
+                    span,
+                    format!("unknown cluster `{on}`"),
+                )
+                .label("no such cluster")
+                .help_opt(crate::diag::did_you_mean(
+                    on,
+                    index.clusters.keys().map(String::as_str),
+                ))
+                .emit(db);
             }
         }
     }
@@ -190,7 +196,7 @@ fn check_overlaps(db: &dyn Db, nets: &[Net]) {
                 _ => false,
             };
             if overlap {
-                Diag::error("E0404", b.file, b.span, format!("{} overlaps {}", b.what, a.what))
+                Diag::error(codes::E0404, b.file, b.span, format!("{} overlaps {}", b.what, a.what))
                     .label("overlapping addresses")
                     .secondary(a.file, a.span, format!("{} is here", a.what))
                     .help("give each pool and network its own addresses; the lab's clusters share one network")
@@ -207,7 +213,7 @@ fn check_meshes(db: &dyn Db, meshes: &Meshes) {
             for b in &members[i + 1..] {
                 if a.1 == b.1 {
                     Diag::error(
-                        "E0406",
+                        codes::E0406,
                         b.3,
                         b.4,
                         format!(
@@ -222,7 +228,7 @@ fn check_meshes(db: &dyn Db, meshes: &Meshes) {
                 }
                 if let (Some(x), Some(y)) = (a.2, b.2) {
                     if x.contains(&y.network()) || y.contains(&x.network()) {
-                        Diag::error("E0406", b.3, b.4, format!("clusters `{}` and `{}` in mesh `{mesh}` have overlapping pod CIDRs", a.0, b.0))
+                        Diag::error(codes::E0406, b.3, b.4, format!("clusters `{}` and `{}` in mesh `{mesh}` have overlapping pod CIDRs", a.0, b.0))
                             .label(format!("pods {y}"))
                             .secondary(a.3, a.4, format!("pods {x}"))
                             .emit(db);
@@ -246,7 +252,7 @@ pub fn capacity_checks(db: &dyn Db, lab: Lab) {
         let Some(cap) = capacities.get(key) else {
             let u = consumers[0];
             Diag::error(
-                "E0410",
+                codes::E0410,
                 u.file,
                 u.span,
                 format!("`{provider}` on cluster `{cluster}` declares no `{kind}` capacity"),
@@ -310,7 +316,7 @@ fn check_capacity(
             _ => {
                 comparable = false;
                 Diag::error(
-                    "E0303",
+                    codes::E0303,
                     u.file,
                     u.span,
                     format!(
@@ -350,7 +356,7 @@ fn report_over_capacity(
         _ => n.to_string(),
     };
     let mut d = Diag::error(
-        "E0410",
+        codes::E0410,
         cap.file,
         cap.span,
         format!(

@@ -11,6 +11,7 @@ use crate::syntax::ast::Span;
 use crate::yaml::{map, s, Yaml};
 
 use super::ir::{NamespaceLabels, NamespaceOwners};
+use crate::diag::codes;
 
 /// Namespace owners: the first component (in declaration order) whose namespace it
 /// is; for a namespace only resources are put in (`in "monitoring"`), the first
@@ -71,7 +72,7 @@ pub(super) fn namespace_labels(db: &dyn Db, components: &[&ComponentIr]) -> Name
             match label_origin.get(&key) {
                 Some((first, ffile, fspan)) if first != value => {
                     Diag::error(
-                        "E0501",
+                        codes::E0501,
                         *file,
                         *span,
                         format!(

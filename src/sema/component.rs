@@ -14,6 +14,7 @@ use super::kube::CORE_CLUSTER_SCOPED;
 use super::manifest::include_manifest;
 use super::resource::{eval_amount, eval_resource};
 use crate::db::{Db, Lab, SourceFile};
+use crate::diag::codes;
 use crate::diag::unknown_name_help;
 use crate::sema::eval::{Env, Evaluator, Header, Ty, Value};
 use crate::sema::index::{self, item_index, ItemRef};
@@ -221,7 +222,7 @@ fn instance_args(ev: &mut Evaluator, decl: &Decl) -> Vec<RecordItem> {
             }),
             other => {
                 ev.error(
-                    "E0208",
+                    codes::E0208,
                     other.span(),
                     format!(
                         "an {} body takes only arguments (`name = value`)",
@@ -398,7 +399,7 @@ fn set_chart(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
             out.chart_span = Some((ev.file, value.span));
         } else {
             ev.error(
-                "E0301",
+                codes::E0301,
                 value.span,
                 "expected a chart: oci(url, version) or helm(url, chart, version)",
             );
@@ -427,7 +428,7 @@ fn set_values(ev: &mut Evaluator, path: &KeyPath, value: &Expr, out: &mut Compon
         ev.values_written(items, value.span);
     } else {
         ev.error(
-            "E0301",
+            codes::E0301,
             value.span,
             "`values` is a record: values { key = value }",
         );
@@ -442,7 +443,7 @@ fn set_health_checks(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
     };
     for it in items {
         let Value::Record(r) = it else {
-            ev.error("E0301", value.span, "health checks are deployment(...), daemonset(...), statefulset(...) or health(...)");
+            ev.error(codes::E0301, value.span, "health checks are deployment(...), daemonset(...), statefulset(...) or health(...)");
             break;
         };
         let text = |k: &str| r.get(k).and_then(Value::scalar_text);
@@ -490,7 +491,7 @@ fn set_namespace_labels(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut
 fn report_unknown_field(ev: &mut Evaluator, key: &Ident, other: &str, ctx: DeclKind) {
     let d = ev
         .error(
-            "E0205",
+            codes::E0205,
             key.span,
             format!("a {} has no field `{other}`", ctx.keyword()),
         )
@@ -507,7 +508,7 @@ fn report_unknown_field(ev: &mut Evaluator, key: &Ident, other: &str, ctx: DeclK
 fn check_settings_allowed(ev: &mut Evaluator, span: Span, ctx: DeclKind) {
     if ctx != DeclKind::Operator {
         ev.error(
-            "E0208",
+            codes::E0208,
             span,
             format!("`settings` is not allowed in a {}", ctx.keyword()),
         )
@@ -528,7 +529,7 @@ fn declare_crds(
 ) {
     if pass.ctx != DeclKind::Operator || pass.included {
         ev.error(
-            "E0208",
+            codes::E0208,
             span,
             format!("`crds` is not allowed in a {}", pass.ctx.keyword()),
         )
@@ -572,7 +573,7 @@ fn check_requirement(ev: &mut Evaluator, cond: &Expr, message: &Expr) {
             Some(Value::Str(t)) => t,
             _ => return,
         };
-        ev.error("E0308", cond.span, text)
+        ev.error(codes::E0308, cond.span, text)
             .lbl("this requirement is not met");
     }
 }
@@ -620,7 +621,7 @@ fn consume_capacity(
         }
         (Some(other), _) => {
             ev.error(
-                "E0301",
+                codes::E0301,
                 provider.span,
                 format!(
                     "expected a component, found {}",
@@ -645,7 +646,7 @@ fn include_template(
 ) {
     if pass.depth >= crate::sema::eval::MAX_INCLUDE_DEPTH {
         ev.error(
-            "E0307",
+            codes::E0307,
             span,
             "templates include each other more than 16 levels deep",
         )

@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 
+use crate::diag::codes;
 use crate::diag::{did_you_mean, unknown_name_help};
 use crate::sema::eval::{Evaluator, Ty, Value};
 use crate::sema::index::ItemRef;
@@ -36,7 +37,7 @@ fn report_wrong_kind(ev: &mut Evaluator, name: &Ident, d: &ItemRef, want: DeclKi
     };
     let diag = ev
         .error(
-            "E0207",
+            codes::E0207,
             name.span,
             format!(
                 "`{}` is {} {}, not {} {}",
@@ -61,7 +62,7 @@ fn report_not_imported(ev: &mut Evaluator, name: &Ident, d: &ItemRef) {
     let module = d.module.clone();
     let diag = ev
         .error(
-            "E0204",
+            codes::E0204,
             name.span,
             format!(
                 "`{}` is defined in module `{module}`, which this file does not use",
@@ -87,7 +88,7 @@ fn report_unknown_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) {
     let help = did_you_mean(&name.text, candidates.iter().map(String::as_str));
     let d = ev
         .error(
-            "E0201",
+            codes::E0201,
             name.span,
             format!("unknown {} `{}`", want.keyword(), name.text),
         )
@@ -149,7 +150,7 @@ fn given_args<'e>(
     for a in args {
         let RecordItem::Field { path, value, span } = a else {
             ev.error(
-                "E0208",
+                codes::E0208,
                 call_site.span,
                 "arguments are `name = value` pairs",
             )
@@ -159,8 +160,12 @@ fn given_args<'e>(
         };
         let key = &path[0];
         if path.len() > 1 {
-            ev.error("E0205", key.span, "arguments are single names, not paths")
-                .help = Some(format!("write `{} = {{ ... }}`", key.text));
+            ev.error(
+                codes::E0205,
+                key.span,
+                "arguments are single names, not paths",
+            )
+            .help = Some(format!("write `{} = {{ ... }}`", key.text));
             ok = false;
             continue;
         }
@@ -186,7 +191,7 @@ fn report_unknown_parameter(ev: &mut Evaluator, params: &[FieldDecl], def: &Item
     });
     let d = ev
         .error(
-            "E0205",
+            codes::E0205,
             key.span,
             format!("`{}` has no parameter `{}`", def.name, key.text),
         )
@@ -211,7 +216,7 @@ fn eval_argument(
     if v.is_none() {
         // Point at the parameter's declaration too, when the type is the issue.
         if let Some(last) = ev.diags.last_mut() {
-            if last.code == "E0301" && last.secondary.is_empty() {
+            if last.code == codes::E0301 && last.secondary.is_empty() {
                 last.secondary.push(crate::diag::Label {
                     file: def.file,
                     span: p.ty.span(),
@@ -245,7 +250,7 @@ fn default_value(
         None => {
             let d = ev
                 .error(
-                    "E0206",
+                    codes::E0206,
                     call_site.span,
                     format!("`{}` needs a value for `{}`", def.name, p.name.text),
                 )

@@ -7,6 +7,7 @@ use super::component_ir::Crd;
 use super::eval::{Env, Evaluator, Header, Ty, Value};
 use super::index::{self, item_index, ItemRef};
 use crate::db::{Db, Lab};
+use crate::diag::codes;
 use crate::diag::{did_you_mean, listing, unknown_name_help, Diag};
 use crate::syntax::ast::*;
 
@@ -69,7 +70,7 @@ fn eval_schema_value(ev: &mut Evaluator, e: &Expr, t: &str) -> Option<Value> {
                 let v = ev.eval(e, &Ty::Any)?;
                 let Value::List(items) = v else {
                     ev.error(
-                        "E0301",
+                        codes::E0301,
                         e.span,
                         format!("expected list<{name}>, found {}", v.type_name()),
                     );
@@ -91,7 +92,7 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
     let schema = core_record(name).expect("core record");
     let Value::Record(mut fields) = v else {
         ev.error(
-            "E0301",
+            codes::E0301,
             e.span,
             format!("expected a {name} record, found {}", v.type_name()),
         );
@@ -101,7 +102,7 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
     for k in fields.keys() {
         if !schema.iter().any(|(n, _, _)| n == k) {
             let d = ev
-                .error("E0205", e.span, format!("a {name} has no field `{k}`"))
+                .error(codes::E0205, e.span, format!("a {name} has no field `{k}`"))
                 .lbl("in this record");
             d.help = unknown_name_help(k, schema.iter().map(|(n, _, _)| *n), |known| {
                 listing(&format!("a {name} has"), known)
@@ -116,7 +117,7 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
                 out.insert(field.to_string(), v);
             }
             None if *required => {
-                ev.error("E0206", e.span, format!("a {name} needs `{field}`"))
+                ev.error(codes::E0206, e.span, format!("a {name} needs `{field}`"))
                     .primary
                     .message = format!("`{field}` is missing");
                 return None;
@@ -182,7 +183,7 @@ fn assign_schema_field(
     let Some((_, t, _)) = schema.iter().find(|(n, _, _)| *n == key.text) else {
         let d = ev
             .error(
-                "E0205",
+                codes::E0205,
                 key.span,
                 format!("a {} has no field `{}`", decl.kind.keyword(), key.text),
             )
@@ -195,7 +196,11 @@ fn assign_schema_field(
     if let Some(prev) = fields.seen.insert(key.text.clone(), span) {
         let file = ev.file;
         let d = ev
-            .error("E0202", key.span, format!("`{}` is set twice", key.text))
+            .error(
+                codes::E0202,
+                key.span,
+                format!("`{}` is set twice", key.text),
+            )
             .lbl("set again here");
         d.secondary.push(crate::diag::Label {
             file,
@@ -229,7 +234,7 @@ fn assign_schema_field(
 /// declaration.
 fn report_not_allowed(ev: &mut Evaluator, decl: &Decl, stmt: &Stmt, allow_crds: bool) {
     ev.error(
-        "E0208",
+        codes::E0208,
         stmt.span(),
         format!("this statement is not allowed in a {}", decl.kind.keyword()),
     )
@@ -256,7 +261,7 @@ fn report_missing_fields(
     if !missing.is_empty() {
         let list = missing.join(", ");
         ev.error(
-            "E0206",
+            codes::E0206,
             decl.name.span,
             format!("{} `{}` needs {list}", decl.kind.keyword(), decl.name.text),
         )
@@ -277,7 +282,7 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> &Option<LabFacts> {
     &lab_facts_checked(db, lab).0
 }
 
-/// `lab_facts` with the declaration's diagnostics, which `emit::compile` reports (a
+/// `lab_facts` with the declaration's diagnostics, which `compile::compile` reports (a
 /// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>) {
@@ -333,7 +338,7 @@ fn check_repo_path(ev: &mut Evaluator, decl: &Decl, path: Option<&Value>) {
     });
     let d = ev
         .error(
-            "E0302",
+            codes::E0302,
             span.unwrap_or(decl.name.span),
             format!("`path` must be a folder of the repository: {problem}"),
         )
@@ -351,7 +356,7 @@ pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> &Option<Value> {
     &pool_value_checked(db, lab, name).0
 }
 
-/// `pool_value` with the declaration's diagnostics, which `emit::compile` reports (a
+/// `pool_value` with the declaration's diagnostics, which `compile::compile` reports (a
 /// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>, Vec<Diag>) {
@@ -367,7 +372,11 @@ pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>
     if !index.clusters.contains_key(&cluster) {
         if let Some(on) = decl.on.first() {
             let d = ev
-                .error("E0201", on.span, format!("unknown cluster `{}`", on.text))
+                .error(
+                    codes::E0201,
+                    on.span,
+                    format!("unknown cluster `{}`", on.text),
+                )
                 .lbl("no such cluster");
             d.help = did_you_mean(&on.text, index.clusters.keys().map(String::as_str));
         }
@@ -392,7 +401,7 @@ pub fn cluster_facts(db: &dyn Db, lab: Lab, name: String) -> &Option<ClusterFact
     &cluster_facts_checked(db, lab, name).0
 }
 
-/// `cluster_facts` with the declaration's diagnostics, which `emit::compile` reports (a
+/// `cluster_facts` with the declaration's diagnostics, which `compile::compile` reports (a
 /// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn cluster_facts_checked(

@@ -6,6 +6,7 @@
 use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{module_name, Db, Lab, SourceFile};
+use crate::diag::codes;
 use crate::diag::{did_you_mean, Diag};
 use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt};
 
@@ -14,7 +15,7 @@ use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt};
 /// No query that a cycle of component headers can reach may accumulate diagnostics:
 /// salsa panics when the dependencies of a cycle it resolved accumulated any. So the
 /// queries on that path (`parse_checked`, `item_index`, and the declaration facts in
-/// `model`) return their diagnostics, and `emit::compile` reports them.
+/// `sema::facts`) return their diagnostics, and `compile::compile` reports them.
 #[salsa::tracked(returns(ref))]
 pub fn parse_checked(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
     let (ast, errors) = crate::syntax::parse::parse_file(file.text(db));
@@ -65,7 +66,7 @@ pub struct ItemIndex {
     /// Capability kinds named by some `provides` (valid as types).
     pub capability_kinds: IndexSet<String>,
     /// What is wrong with the declarations as a whole (E0202, E0203), reported by
-    /// `emit::compile` (see `parse_checked` for why not here).
+    /// `compile::compile` (see `parse_checked` for why not here).
     pub diags: Vec<Diag>,
 }
 
@@ -188,7 +189,7 @@ fn add_uses(index: &mut ItemIndex, file: SourceFile, module: &str, ast: &FileAst
         } else {
             let known: Vec<&str> = index.uses.keys().map(String::as_str).collect();
             let d = Diag::error(
-                "E0203",
+                codes::E0203,
                 file,
                 u.path.span,
                 format!("there is no module `{}`", u.path.text),
@@ -253,7 +254,7 @@ fn add_component(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(Ite
 fn duplicate_diag(first: &ItemRef, second: &ItemRef) -> Diag {
     let what = second.kind.keyword();
     Diag::error(
-        "E0202",
+        codes::E0202,
         second.file,
         second.name_span,
         format!("{what} `{}` is declared twice", second.name),

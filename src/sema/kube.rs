@@ -2,6 +2,7 @@
 //! are cluster-scoped, system namespaces, names Kubernetes and Flux accept, and where an
 //! object's file goes.
 
+use crate::diag::codes;
 use crate::diag::shown;
 use crate::diag::Diag;
 
@@ -153,7 +154,7 @@ pub fn component_name_problem(
     use crate::literal::{check_k8s_name, NameRule};
     if let Err(err) = check_k8s_name(name, NameRule::Label) {
         return Some(
-            Diag::error("E0305", file, span, err.message)
+            Diag::error(codes::E0305, file, span, err.message)
                 .label("not a valid component name")
                 .note("a component's name is the name of its namespace, Flux Kustomization and output folder, so it is a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters")
                 .help_opt(err.help),
@@ -161,7 +162,7 @@ pub fn component_name_problem(
     }
     if RESERVED_COMPONENT_NAMES.contains(&name) {
         return Some(
-            Diag::error("E0508", file, span, format!("a component cannot be named `{name}`"))
+            Diag::error(codes::E0508, file, span, format!("a component cannot be named `{name}`"))
                 .label("reserved for Flux's own bootstrap")
                 .note(format!("labc writes `clusters/<cluster>/{name}/` and the Kustomization `{name}` for Flux itself"))
                 .help("choose another name"),

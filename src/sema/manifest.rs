@@ -7,6 +7,7 @@ use super::component_ir::{ComponentOut, Resource};
 use super::eval::{Evaluator, Value};
 use super::kube::{is_rbac_object, rbac_name_problem};
 use crate::db::{Db, SourceFile};
+use crate::diag::codes;
 use crate::diag::unknown_name_help;
 use crate::syntax::ast::*;
 
@@ -98,7 +99,7 @@ pub fn include_manifest(
     if let Some((at, message)) = &parsed.error {
         ev.diags.push(
             crate::diag::Diag::error(
-                "E0504",
+                codes::E0504,
                 asset,
                 *at,
                 format!("`{wanted}` is not valid YAML: {message}"),
@@ -128,7 +129,7 @@ fn find_manifest(ev: &mut Evaluator, rel: &str, path_span: Span) -> Option<(Stri
             Some("manifests are .yaml or .yml files in the lab directory, named relative to the including file".into())
         });
         ev.error(
-            "E0503",
+            codes::E0503,
             path_span,
             format!("there is no manifest `{wanted}` in the lab"),
         )
@@ -153,7 +154,7 @@ fn manifest_resource(
     let doc_span = Span::new(at as usize, at as usize + 1);
     let problem = |what: &str| {
         crate::diag::Diag::error(
-            "E0504",
+            codes::E0504,
             asset,
             doc_span,
             format!("a document of `{wanted}` {what}"),
@@ -207,7 +208,7 @@ fn manifest_object(
     fields: &IndexMap<String, Value>,
 ) -> Result<ObjectHead, (&'static str, String, Option<String>)> {
     use crate::literal::{check_k8s_name, NameRule};
-    let bad = |what: String, help: Option<&str>| ("E0504", what, help.map(String::from));
+    let bad = |what: String, help: Option<&str>| (codes::E0504, what, help.map(String::from));
     let text = |v: Option<&Value>| match v {
         Some(Value::Str(s)) => Some(s.clone()),
         _ => None,
@@ -240,7 +241,7 @@ fn manifest_object(
     }
     if crate::sema::kube::is_kustomize_config(&api_version) {
         return Err((
-            "E0507",
+            codes::E0507,
             format!("is a `{api_version}` `{kind}`: kustomize configuration, not a Kubernetes object"),
             Some("labc writes the kustomization.yaml of every folder itself; declare the objects it would list".into()),
         ));
@@ -261,7 +262,7 @@ fn manifest_object(
             Ok(()) => Some(ns.clone()),
             Err(err) => {
                 let what = format!("has an invalid namespace: {}", err.message);
-                return Err(("E0504", what, err.help));
+                return Err((codes::E0504, what, err.help));
             }
         },
         Some(other) => {
@@ -306,11 +307,11 @@ fn manifest_leak(
         && matches!(leak.rule, Rule::Key | Rule::SecretData)
         && matches!(leak.path.first(), Some(Seg::Key(k)) if k == "data" || k == "stringData");
     let d = if top_secret_data {
-        crate::diag::Diag::error("E0304", asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
+        crate::diag::Diag::error(codes::E0304, asset, doc_span, format!("the Secret `{name}` in `{wanted}` holds its values in plaintext"))
             .help("keep the values in the secret store and create the Secret from it (a template with a `secret` parameter)")
     } else {
         let mut d = crate::diag::Diag::error(
-            "E0304",
+            codes::E0304,
             asset,
             doc_span,
             format!("{}, in `{name}` of `{wanted}`", leak.message()),

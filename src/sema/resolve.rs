@@ -6,6 +6,7 @@
 //! de-duplicated when they are collected.
 
 use crate::db::{Db, Lab};
+use crate::diag::codes;
 use crate::diag::{did_you_mean, unknown_name_help};
 use crate::sema::eval::{Evaluator, BUILTIN_FUNCTIONS};
 use crate::sema::index::{self, item_index, DeclKey};
@@ -152,7 +153,7 @@ impl Resolver<'_, '_> {
                 let d = self
                     .ev
                     .error(
-                        "E0201",
+                        codes::E0201,
                         template.span,
                         format!("unknown template `{}`", template.text),
                     )
@@ -177,7 +178,11 @@ impl Resolver<'_, '_> {
             );
             let d = self
                 .ev
-                .error("E0201", t.span, format!("unknown record type `{}`", t.text))
+                .error(
+                    codes::E0201,
+                    t.span,
+                    format!("unknown record type `{}`", t.text),
+                )
                 .lbl("not a record type");
             d.help = help;
         }

@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 
+use crate::diag::codes;
 use crate::sema::component_ir::Resource;
 use crate::sema::eval::{Evaluator, Ty, Value};
 use crate::syntax::ast::*;
@@ -14,13 +15,14 @@ pub fn eval_amount(ev: &mut Evaluator, e: &Expr) -> Option<Value> {
         Value::Unit(s) => match crate::literal::parse_bytes(&s) {
             Ok(b) => Some(Value::Bytes(b)),
             Err(err) => {
-                ev.error("E0302", e.span, err.message).lbl("not a quantity");
+                ev.error(codes::E0302, e.span, err.message)
+                    .lbl("not a quantity");
                 None
             }
         },
         other => {
             ev.error(
-                "E0301",
+                codes::E0301,
                 e.span,
                 format!(
                     "expected a count or a quantity, found {}",
@@ -40,7 +42,7 @@ fn check_resource_type(ev: &mut Evaluator, r: &ResourceStmt, api_version: &str) 
     let kind = &r.kind.text;
     if let Some(reason) = crate::sema::kube::kind_problem(kind) {
         ev.error(
-            "E0505",
+            codes::E0505,
             r.kind.span,
             format!("`{}` is not a valid kind: {reason}", shown(kind)),
         )
@@ -52,7 +54,7 @@ fn check_resource_type(ev: &mut Evaluator, r: &ResourceStmt, api_version: &str) 
     if let Some(reason) = crate::sema::kube::api_version_problem(api_version) {
         let d = ev
             .error(
-                "E0506",
+                codes::E0506,
                 r.api_version.span,
                 format!(
                     "`{}` is not a valid API version: {reason}",
@@ -66,7 +68,7 @@ fn check_resource_type(ev: &mut Evaluator, r: &ResourceStmt, api_version: &str) 
     if crate::sema::kube::is_kustomize_config(api_version) {
         let d = ev
             .error(
-                "E0507",
+                codes::E0507,
                 r.api_version.span.to(r.kind.span),
                 format!(
                     "`{api_version}` `{kind}` is kustomize configuration, not a Kubernetes object"

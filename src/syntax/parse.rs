@@ -9,6 +9,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 use super::ast::*;
+use crate::diag::codes;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/lab.pest"]
@@ -67,7 +68,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
         if let Some(overflow) = pre_scan(&text[pos..chunk_end]) {
             errors.push(match overflow {
                 Overflow::Nesting { at, depth } => SyntaxError {
-                    code: "E0102",
+                    code: codes::E0102,
                     span: Span::new(pos + at, pos + at + 1),
                     message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
                     label: format!("nesting level {depth} starts here"),
@@ -267,7 +268,7 @@ fn pre_scan(chunk: &str) -> Option<Overflow> {
 /// An `if` with too many `else if` links (`span`: its `if` keyword).
 fn else_if_error(span: Span) -> SyntaxError {
     SyntaxError {
-        code: "E0102",
+        code: codes::E0102,
         span,
         message: format!("this `if` has more than {MAX_ELSE_IF} `else if` branches"),
         label: "too many branches".into(),
@@ -329,7 +330,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
     if let ErrorVariant::CustomError { message } = &err.variant {
         if message.ends_with("limit reached") {
             return SyntaxError {
-                code: "E0102",
+                code: codes::E0102,
                 span: Span::new(at, token_end(text, at)),
                 message: "this declaration is nested too deeply to be parsed".into(),
                 label: "nested too deeply here".into(),
@@ -373,7 +374,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             .map_or(0, |(i, c)| i + c.len_utf8());
         let key = &before[start..];
         return SyntaxError {
-            code: "E0101",
+            code: codes::E0101,
             span: Span::new(at, end),
             message: format!("expected `=` or `{{` after `{key}`, found {found}"),
             label: "expected `=` or `{`".into(),
@@ -389,7 +390,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         }
     };
     SyntaxError {
-        code: "E0101",
+        code: codes::E0101,
         span: Span::new(at, end),
         message: format!("expected {expected}, found {found}"),
         label: format!("expected {expected}"),
@@ -444,7 +445,7 @@ fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
         return None;
     }
     Some(SyntaxError {
-        code: "E0101",
+        code: codes::E0101,
         span: Span::new(start, end),
         message: format!("a version must be written as a string: `\"{word}\"`"),
         label: "unquoted version".into(),
@@ -620,7 +621,7 @@ impl Builder {
         let keys = p.clone().into_inner().count();
         if keys > MAX_CHAIN {
             self.errors.borrow_mut().push(SyntaxError {
-                code: "E0102",
+                code: codes::E0102,
                 span: self.span(&p),
                 message: format!("this key path has {keys} keys; at most {MAX_CHAIN} are allowed"),
                 label: "key path too long".into(),
@@ -636,7 +637,7 @@ impl Builder {
                     let e = self.string(k);
                     let text = e.as_plain_str().unwrap_or_else(|| {
                         self.errors.borrow_mut().push(SyntaxError {
-                            code: "E0101",
+                            code: codes::E0101,
                             span,
                             message: "a key cannot contain `${...}`".into(),
                             label: "interpolated key".into(),
@@ -936,7 +937,7 @@ impl Builder {
     /// Record a chain that is too long and stand in a `null` for the expression.
     fn too_long(&self, span: Span, what: &str, count: usize) -> Expr {
         self.errors.borrow_mut().push(SyntaxError {
-            code: "E0102",
+            code: codes::E0102,
             span,
             message: format!(
                 "this expression chains {count} {what}; at most {MAX_CHAIN} are allowed"
@@ -1105,7 +1106,7 @@ impl Builder {
         let depth = self.if_depth.get();
         if depth >= MAX_CHAIN {
             self.errors.borrow_mut().push(SyntaxError {
-                code: "E0102",
+                code: codes::E0102,
                 span: Span {
                     end: span.start + 2,
                     ..span
@@ -1319,7 +1320,7 @@ mod tests {
     fn one_e0102(src: &str) -> SyntaxError {
         let (_, errs) = parse_file(src);
         assert_eq!(errs.len(), 1, "{errs:?}");
-        assert_eq!(errs[0].code, "E0102", "{errs:?}");
+        assert_eq!(errs[0].code, codes::E0102, "{errs:?}");
         errs.into_iter().next().unwrap()
     }
 

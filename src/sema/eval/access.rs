@@ -2,6 +2,7 @@
 //! parts of ranges, CIDRs, URLs and versions) and `base[index]`.
 
 use super::{value, ComponentRef, Evaluator, Value};
+use crate::diag::codes;
 use crate::diag::{listing, unknown_name_help};
 use crate::syntax::ast::{Ident, Span};
 
@@ -136,7 +137,7 @@ impl Evaluator<'_> {
         };
         let file = self.file;
         let d = self
-            .error("E0205", field.span, message)
+            .error(codes::E0205, field.span, message)
             .lbl("unknown field");
         d.secondary.push(crate::diag::Label {
             file,
@@ -165,7 +166,7 @@ impl Evaluator<'_> {
                 let file = self.file;
                 let d = self
                     .error(
-                        "E0306",
+                        codes::E0306,
                         index_span,
                         format!("index {i} is out of range: the list has {len} element(s)"),
                     )
@@ -182,7 +183,7 @@ impl Evaluator<'_> {
                 None => {
                     let d = self
                         .error(
-                            "E0205",
+                            codes::E0205,
                             index_span,
                             format!("no field `{key}` in this record"),
                         )
@@ -197,7 +198,7 @@ impl Evaluator<'_> {
                 let file = self.file;
                 let d = self
                     .error(
-                        "E0301",
+                        codes::E0301,
                         index_span,
                         format!("cannot index {} with {}", base.describe(), index.describe()),
                     )

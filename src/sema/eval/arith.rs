@@ -2,6 +2,7 @@
 //! and comparison on values with units.
 
 use super::{Evaluator, Ty, Value, ENTRY_SIZE};
+use crate::diag::codes;
 use crate::literal::{self, AddrRange, Millicores};
 use crate::syntax::ast::{BinOp, Expr, Span, UnOp};
 
@@ -15,7 +16,7 @@ impl Evaluator<'_> {
             (op, v) => {
                 let sym = if op == UnOp::Not { "!" } else { "-" };
                 self.error(
-                    "E0301",
+                    codes::E0301,
                     inner.span,
                     format!("`{sym}` cannot be applied to a {}", v.type_name()),
                 );
@@ -54,7 +55,8 @@ impl Evaluator<'_> {
                 None
             }
             Err(ArithError::Arith(msg)) => {
-                self.error("E0306", span, msg).lbl("cannot be computed");
+                self.error(codes::E0306, span, msg)
+                    .lbl("cannot be computed");
                 None
             }
         }
@@ -95,7 +97,7 @@ impl Evaluator<'_> {
         let file = self.file;
         let d = self
             .error(
-                "E0303",
+                codes::E0303,
                 span,
                 format!(
                     "`{}` cannot combine {} and {}",

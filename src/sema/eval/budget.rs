@@ -7,6 +7,7 @@ use super::{
     MIN_VALUE_SHARE, SIZE_BUDGET, VALUE_BUDGET,
 };
 use crate::db::{Db, Lab};
+use crate::diag::codes;
 use crate::sema::index;
 use crate::syntax::ast::{Expr, ExprKind, Span};
 
@@ -37,7 +38,7 @@ impl Evaluator<'_> {
             let limit = self.budget_limit;
             let d = self
                 .error(
-                    "E0307",
+                    codes::E0307,
                     span,
                     format!("this component evaluates more than {limit} expressions"),
                 )
@@ -68,7 +69,7 @@ impl Evaluator<'_> {
         let limit = self.size_limit;
         let d = self
             .error(
-                "E0307",
+                codes::E0307,
                 span,
                 format!(
                     "this component builds more than {} of values",

@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{value, AddressUse, Evaluator, Ty, Value};
+use crate::diag::codes;
 use crate::diag::did_you_mean;
 use crate::syntax::ast::{Arg, Expr, Ident, Span};
 
@@ -141,7 +142,7 @@ impl Evaluator<'_> {
         let help = did_you_mean(&func.text, BUILTIN_FUNCTIONS.iter().copied());
         let d = self
             .error(
-                "E0201",
+                codes::E0201,
                 func.span,
                 format!("unknown function `{}`", func.text),
             )
@@ -166,7 +167,7 @@ impl Evaluator<'_> {
                         let help = did_you_mean(&n.text, sig.iter().map(|(p, _)| *p));
                         let d = self
                             .error(
-                                "E0205",
+                                codes::E0205,
                                 n.span,
                                 format!("`{}` has no parameter `{}`", func.text, n.text),
                             )
@@ -179,7 +180,7 @@ impl Evaluator<'_> {
             };
             if slot >= sig.len() {
                 self.error(
-                    "E0205",
+                    codes::E0205,
                     a.value.span,
                     format!("`{}` takes {} arguments", func.text, sig.len()),
                 )
@@ -208,7 +209,7 @@ impl Evaluator<'_> {
                 None if matches!(ty, Ty::Optional(_)) => vals.push(Value::Null),
                 None => {
                     self.error(
-                        "E0206",
+                        codes::E0206,
                         span,
                         format!("`{}` needs an argument `{pname}`", func.text),
                     )
@@ -264,7 +265,7 @@ impl Evaluator<'_> {
             Value::Str(s) => Some(Value::Int(s.chars().count() as i64)),
             other => {
                 self.error(
-                    "E0301",
+                    codes::E0301,
                     span,
                     format!(
                         "`len` needs a list, record or string, found {}",
@@ -303,7 +304,7 @@ impl Evaluator<'_> {
             Some(t) => Some(Value::Str(t)),
             None => {
                 self.error(
-                    "E0301",
+                    codes::E0301,
                     span,
                     format!("a {} has no text form", v.type_name()),
                 );
@@ -324,7 +325,7 @@ impl Evaluator<'_> {
             )),
             other => {
                 self.error(
-                    "E0301",
+                    codes::E0301,
                     span,
                     format!(
                         "`contains` needs a list, record or string, found {}",
@@ -344,7 +345,7 @@ impl Evaluator<'_> {
             }
             Value::Int(n) => {
                 self.error(
-                    "E0306",
+                    codes::E0306,
                     span,
                     format!("range({n}): the count must be between 0 and {MAX_RANGE}"),
                 )

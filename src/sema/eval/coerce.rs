@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{secrets, value, CapabilityUse, Evaluator, Ty, Value};
+use crate::diag::codes;
 use crate::diag::unknown_name_help;
 use crate::literal::{self, Millicores, NameRule};
 use crate::sema::index::{self, ItemRef};
@@ -51,7 +52,7 @@ impl Evaluator<'_> {
         let (def_file, def_span, kind) = (def.file, def.name_span, def.kind.keyword());
         let d = self
             .error(
-                "E0210",
+                codes::E0210,
                 id.span,
                 format!(
                     "`{}` is both {} {kind} and a capability kind",
@@ -83,7 +84,7 @@ impl Evaluator<'_> {
             Some("types are builtins (int, quantity, ip, ...), record types, operator or template names, or capability kinds named by a `provides`".into())
         });
         let d = self
-            .error("E0201", id.span, format!("unknown type `{}`", id.text))
+            .error(codes::E0201, id.span, format!("unknown type `{}`", id.text))
             .lbl("not a type");
         d.help = help;
     }
@@ -104,7 +105,7 @@ impl Evaluator<'_> {
         err: literal::LiteralError,
     ) -> Option<Value> {
         let d = self
-            .error("E0302", span, err.message)
+            .error(codes::E0302, span, err.message)
             .lbl(format!("not a valid {what}"));
         d.help = err.help;
         None
@@ -150,7 +151,7 @@ impl Evaluator<'_> {
     fn mismatch(&mut self, ty: &Ty, v: &Value, span: Span) -> Option<Value> {
         let found = v.type_name();
         let d = self
-            .error("E0301", span, format!("expected {ty}, found {found}"))
+            .error(codes::E0301, span, format!("expected {ty}, found {found}"))
             .lbl(format!("this is {}", value::with_article(found)));
         d.help = match (ty, v) {
             (Ty::Version, _) => Some("versions are strings: \"1.18.3\"".into()),
@@ -264,7 +265,7 @@ impl Evaluator<'_> {
             Ok(()) => Some(Value::Str(s)),
             Err(err) => {
                 let d = self
-                    .error("E0305", span, err.message)
+                    .error(codes::E0305, span, err.message)
                     .lbl("not a valid Kubernetes name");
                 // A fixed spelling helps for a literal; for a computed name the fix
                 // is in its parts, so say that instead.
@@ -285,7 +286,7 @@ impl Evaluator<'_> {
             Value::Str(_) => {
                 let d = self
                     .error(
-                        "E0304",
+                        codes::E0304,
                         span,
                         "a secret must be a reference into a secret store, not a value",
                     )
@@ -349,7 +350,7 @@ impl Evaluator<'_> {
                 None => "a tenant".to_string(),
             };
             self.error(
-                "E0301",
+                codes::E0301,
                 span,
                 format!("expected a `{def}` component, `{}` is {what}", c.name),
             )
@@ -415,7 +416,11 @@ impl Evaluator<'_> {
                     Some(format!("`{type_name}` has: {}", names.join(", ")))
                 });
                 let d = self
-                    .error("E0205", e.span, format!("`{type_name}` has no field `{k}`"))
+                    .error(
+                        codes::E0205,
+                        e.span,
+                        format!("`{type_name}` has no field `{k}`"),
+                    )
                     .lbl("in this record");
                 d.secondary.push(crate::diag::Label {
                     file: def.file,
@@ -433,7 +438,7 @@ impl Evaluator<'_> {
     fn report_missing_field(&mut self, type_name: &str, def: &ItemRef, f: &FieldDecl, e: &Expr) {
         let d = self
             .error(
-                "E0206",
+                codes::E0206,
                 e.span,
                 format!("`{type_name}` needs a value for `{}`", f.name.text),
             )

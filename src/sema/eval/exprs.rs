@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{Evaluator, Ty, Value};
+use crate::diag::codes;
 use crate::syntax::ast::{Expr, Ident, Span, StrPart};
 
 impl Evaluator<'_> {
@@ -25,7 +26,7 @@ impl Evaluator<'_> {
                         Some(t) => out.push_str(&t),
                         None => {
                             self.error(
-                                "E0301",
+                                codes::E0301,
                                 inner.span,
                                 format!("a {} cannot be put into a string", v.type_name()),
                             )
@@ -100,7 +101,7 @@ impl Evaluator<'_> {
             ),
             other => {
                 self.error(
-                    "E0301",
+                    codes::E0301,
                     e.span,
                     format!(
                         "expected a list to iterate over, found {}",

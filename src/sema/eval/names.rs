@@ -2,6 +2,7 @@
 //! component by name, or `via mesh` from another cluster of the mesh).
 
 use super::{ComponentRef, ComponentUse, Context, Evaluator, Value};
+use crate::diag::codes;
 use crate::diag::did_you_mean;
 use crate::sema::index::ItemRef;
 use crate::syntax::ast::{Expr, ExprKind, Ident};
@@ -28,7 +29,7 @@ impl Evaluator<'_> {
         if declared && self.context != Context::Component {
             let d = self
                 .error(
-                    "E0209",
+                    codes::E0209,
                     id.span,
                     format!("`{}` cannot be used here: lab, cluster and pool declarations hold plain values", id.text),
                 )
@@ -60,7 +61,7 @@ impl Evaluator<'_> {
                 return self.env.cluster_value(self.db, self.lab, &c);
             }
             self.error(
-                "E0201",
+                codes::E0201,
                 id.span,
                 "`cluster` is only known inside a component placed on a cluster",
             )
@@ -70,7 +71,7 @@ impl Evaluator<'_> {
         }
         if self.context == Context::Lab {
             self.error(
-                "E0209",
+                codes::E0209,
                 id.span,
                 "the `lab` declaration cannot refer to itself",
             )
@@ -86,7 +87,7 @@ impl Evaluator<'_> {
             return self.var(id, true);
         }
         self.error(
-            "E0301",
+            codes::E0301,
             inner.span,
             "only a component name can be reached `via mesh`",
         )
@@ -130,7 +131,7 @@ impl Evaluator<'_> {
         candidates.extend(self.index.pools.keys().cloned());
         let help = did_you_mean(&id.text, candidates.iter().map(String::as_str));
         let d = self
-            .error("E0201", id.span, format!("unknown name `{}`", id.text))
+            .error(codes::E0201, id.span, format!("unknown name `{}`", id.text))
             .lbl("not found in this scope");
         d.help = help;
     }
@@ -194,7 +195,7 @@ impl Evaluator<'_> {
             let share_mesh = self.share_mesh(here, target_cluster);
             let d = self
                 .error(
-                    "E0401",
+                    codes::E0401,
                     id.span,
                     format!(
                         "`{}` runs on cluster `{target_cluster}`, not on `{here}`",
@@ -222,7 +223,7 @@ impl Evaluator<'_> {
         }
         if !self.share_mesh(here, target_cluster) {
             self.error(
-                "E0401",
+                codes::E0401,
                 id.span,
                 format!("clusters `{here}` and `{target_cluster}` are not in one mesh"),
             )

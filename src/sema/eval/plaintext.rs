@@ -7,6 +7,7 @@ use super::secrets::{
 };
 use super::{Evaluator, Value};
 use crate::db::SourceFile;
+use crate::diag::codes;
 use crate::diag::Diag;
 use crate::syntax::ast::{Expr, ExprKind, Ident, RecordItem, Span};
 
@@ -69,16 +70,17 @@ impl Evaluator<'_> {
         // instance or include that gave them, and show where the stdlib writes it.
         let mut d = match self.site {
             Some((site_file, site)) if std(self.file) && !std(site_file) => {
-                Diag::error("E0304", site_file, site, leak.message())
+                Diag::error(codes::E0304, site_file, site, leak.message())
                     .label("a plaintext value given here reaches a secret position")
                     .secondary(self.file, span, "written into the manifest here")
             }
             _ => {
-                let d = Diag::error("E0304", self.file, span, leak.message()).label(if literal {
-                    "secret value written in the lab"
-                } else {
-                    "this computes a plaintext secret"
-                });
+                let d =
+                    Diag::error(codes::E0304, self.file, span, leak.message()).label(if literal {
+                        "secret value written in the lab"
+                    } else {
+                        "this computes a plaintext secret"
+                    });
                 match self.site {
                     // As `Evaluator::error` does: where the lab asked for this file's code.
                     Some((f, site)) if f != self.file => {
@@ -104,7 +106,7 @@ impl Evaluator<'_> {
             what: url_password(url).unwrap_or_default(),
         };
         let d = self
-            .error("E0304", span, leak.message())
+            .error(codes::E0304, span, leak.message())
             .lbl("password in the URL");
         d.help = Some(leak.help().into());
         None
@@ -144,7 +146,7 @@ impl Evaluator<'_> {
                 what: last.text.clone(),
             };
             let d = self
-                .error("E0304", value.span, leak.message())
+                .error(codes::E0304, value.span, leak.message())
                 .lbl("secret value written in the lab");
             d.help = Some(leak.help().into());
             if let Some(n) = leak.note() {

@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{Evaluator, Ty, Value};
+use crate::diag::codes;
 use crate::diag::did_you_mean;
 use crate::syntax::ast::{Expr, Ident, RecordItem, Span};
 
@@ -32,7 +33,11 @@ impl Evaluator<'_> {
                     .collect::<Vec<_>>(),
             );
             let d = self
-                .error("E0201", t.span, format!("unknown record type `{}`", t.text))
+                .error(
+                    codes::E0201,
+                    t.span,
+                    format!("unknown record type `{}`", t.text),
+                )
                 .lbl("not a record type");
             d.help = help;
             return None;
@@ -114,7 +119,7 @@ impl Evaluator<'_> {
         if let Some(p) = check_secrets.then(|| secret_in(&v)).flatten() {
             let d = self
                 .error(
-                    "E0304",
+                    codes::E0304,
                     value.span,
                     format!("the secret `{p}` cannot be written into a manifest"),
                 )
@@ -124,7 +129,7 @@ impl Evaluator<'_> {
         }
         if !set_path(target, path, v) {
             self.error(
-                "E0501",
+                codes::E0501,
                 span,
                 format!(
                     "`{}` conflicts with an earlier value",
