@@ -137,15 +137,18 @@ module.exports = grammar({
       optional(seq('=', field('default', $._expression))),
     ),
 
-    _type: $ => choice($.list_type, $.map_type, $.optional_type, $.type_identifier),
+    _type: $ => choice($.list_type, $.map_type, $.optional_type, $._type_identifier),
 
     list_type: $ => seq('list', '<', field('element', $._type), '>'),
 
     map_type: $ => seq('map', '<', field('value', $._type), '>'),
 
-    optional_type: $ => seq($.type_identifier, '?'),
+    optional_type: $ => seq($._type_identifier, '?'),
 
-    type_identifier: $ => choice($.identifier, $._type_name),
+    _type_identifier: $ => choice(
+      alias($.identifier, $.type_identifier),
+      alias($._type_name, $.type_identifier),
+    ),
 
     // ------------------------------------------------------------ statements
 
@@ -237,11 +240,11 @@ module.exports = grammar({
     ),
 
     _body_key_path: $ => seq(
-      choice($._key, alias($._statement_word, $.identifier)),
+      choice($._key, $._statement_word),
       repeat(seq('.', $._key)),
     ),
 
-    _statement_word: _ => prec(-1, choice(...STATEMENT_WORDS)),
+    _statement_word: $ => prec(-1, choice(...STATEMENT_WORDS.map(w => alias(w, $.identifier)))),
 
     assignment: $ => seq(
       field('key', $.key_path), '=', field('value', $._expression), optional(','),
@@ -306,10 +309,11 @@ module.exports = grammar({
       $.typed_record,
       $.call_expression,
       $.record,
-      $.identifier,
+      // `var` of lab.pest: a name used as a value.
+      alias($.identifier, $.variable),
       // An uppercase name followed by `{` starts a typed record (lab.pest tries
       // `typed_record` before `var`).
-      prec(-1, alias($._type_name, $.identifier)),
+      prec(-1, alias($._type_name, $.variable)),
       $.parenthesized_expression,
     ),
 
