@@ -26,7 +26,8 @@ const PREC = {
 };
 
 // Statement keywords that are not reserved words in lab.pest: in a body, `resource`,
-// `include`, ... may still name a key (`crds.enabled = true`).
+// `include`, ... may still name a key (`crds.enabled = true`), as declaration keywords
+// name fields (`cluster.id`, `type = "rw"`).
 const STATEMENT_WORDS = [
   'settings', 'crds', 'provides', 'capacity', 'consumes', 'require', 'resource',
   'manifest', 'include',
@@ -194,6 +195,7 @@ module.exports = grammar({
       '=', field('value', $._expression),
     ),
 
+    // A rule the author of a template or operator states: `require cond, "message"`.
     require_statement: $ => seq(
       'require', field('condition', $._expression), ',', field('message', $._expression),
     ),
@@ -404,7 +406,8 @@ module.exports = grammar({
 
     _dollar: _ => token.immediate('$'),
 
-    escape_sequence: _ => token.immediate(seq('\\', /["\\ntr$]/)),
+    // `\"`, `\\`, `\n`, `\t`, `\r`, `\$`.
+    escape_sequence: _ => token.immediate(seq('\\', choice('"', '\\', 'n', 't', 'r', '$'))),
 
     interpolation: $ => seq(token.immediate('${'), $._expression, '}'),
   },

@@ -159,7 +159,10 @@
   (cidr)
 ] @number
 
-(boolean) @boolean
+[
+  "true"
+  "false"
+] @boolean
 
 (null) @constant.builtin
 

@@ -160,7 +160,10 @@
   (cidr)
 ] @constant.numeric
 
-(boolean) @constant.builtin.boolean
+[
+  "true"
+  "false"
+] @constant.builtin.boolean
 
 (null) @constant.builtin
 
