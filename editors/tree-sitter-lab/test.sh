@@ -50,7 +50,11 @@ if ! diff -r "$tmp/helix" "$root/editors/helix/queries/lab" >"$tmp/helix.diff"; 
   head -20 "$tmp/helix.diff" >&2
   fail "editors/helix/queries/lab is stale: run editors/helix/gen-queries.sh"
 fi
-echo "ok: Helix queries match queries/"
+for q in "$root"/editors/helix/queries/lab/*.scm; do
+  "$ts" query -p . "$q" test/highlight/declarations.lab >/dev/null 2>"$tmp/query.err" ||
+    { cat "$tmp/query.err" >&2; fail "invalid query $q"; }
+done
+echo "ok: Helix queries match queries/ and are valid"
 
 # 3. Corpus and highlight tests.
 "$ts" test 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$tmp/test.out" || {

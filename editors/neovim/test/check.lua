@@ -85,7 +85,10 @@ end
 
 local ok, err = pcall(function()
   vim.cmd('filetype on')
+  -- What the README tells users: vim.filetype.add (0.8+ reads it; 0.7 only with
+  -- g:do_filetype_lua) and, for 0.7, an ftdetect autocommand.
   vim.filetype.add({ extension = { lab = 'lab' } })
+  vim.cmd('autocmd BufRead,BufNewFile *.lab set filetype=lab')
   for _, f in ipairs(vim.g.lab_files) do
     check_file(f)
   end
