@@ -7,6 +7,7 @@
 -- last one (Neovim adds the extmarks in capture order; a later one wins a tie).
 -- Neovim does not apply locals.scm to highlights (the tree-sitter CLI does), so where the
 -- CLI expects a parameter reference (`variable.parameter`) Neovim shows `variable`.
+-- Then checks the fold levels of vim.g.lab_folds.
 -- Writes a report to vim.g.lab_out and exits 0 when every assertion holds, 1 otherwise.
 
 local out = {}
@@ -83,6 +84,29 @@ local function check_file(path)
   end
 end
 
+-- Folds (Neovim 0.9+: vim.treesitter.foldexpr reads folds.scm): each line of the file
+-- ends with `# fold <foldexpr value>`.
+local function check_folds(path)
+  if not vim.treesitter.foldexpr then
+    table.insert(out, 'folds: skipped (no vim.treesitter.foldexpr before Neovim 0.9)')
+    return
+  end
+  vim.cmd('edit ' .. vim.fn.fnameescape(path))
+  local buf = vim.api.nvim_get_current_buf()
+  vim.treesitter.get_parser(buf, 'lab'):parse()
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    local want = line:match('# fold (%S+)$')
+    if want then
+      checked = checked + 1
+      local got = tostring(vim.treesitter.foldexpr(i))
+      if got ~= want then
+        failures = failures + 1
+        table.insert(out, string.format('%s:%d: fold want %s, got %s', vim.fn.fnamemodify(path, ':t'), i, want, got))
+      end
+    end
+  end
+end
+
 local ok, err = pcall(function()
   vim.cmd('filetype on')
   -- What the README tells users: vim.filetype.add (0.8+ reads it; 0.7 only with
@@ -92,6 +116,7 @@ local ok, err = pcall(function()
   for _, f in ipairs(vim.g.lab_files) do
     check_file(f)
   end
+  check_folds(vim.g.lab_folds)
 end)
 if not ok then
   failures = failures + 1

@@ -9,7 +9,8 @@
 # `nvim` on PATH (Debian's 0.7.2: `apt-get install neovim`). Both checked.
 # Builds parser/lab.so from the committed src/parser.c as nvim-treesitter does (cc),
 # puts it and the queries on a temporary runtimepath, and checks every caret assertion
-# of editors/tree-sitter-lab/test/highlight/*.lab against Neovim's highlight captures.
+# of editors/tree-sitter-lab/test/highlight/*.lab against Neovim's highlight captures,
+# and (0.9+) the fold levels of folds.lab against vim.treesitter.foldexpr.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -41,7 +42,7 @@ for nvim in "${nvims[@]}"; do
   rm -f "$tmp/out.txt"
   timeout 60 "$nvim" --headless -u NONE -i NONE -n \
     --cmd "set rtp^=$tmp/rtp" \
-    --cmd "let g:lab_files = [${files%,}] | let g:lab_out = '$tmp/out.txt'" \
+    --cmd "let g:lab_files = [${files%,}] | let g:lab_out = '$tmp/out.txt' | let g:lab_folds = '$here/folds.lab'" \
     -c "luafile $here/check.lua" >/dev/null 2>"$tmp/err.txt" || status=$?
   if [ -f "$tmp/out.txt" ]; then sed "s|^|$nvim: |" "$tmp/out.txt"; else cat "$tmp/err.txt" >&2; fi
   if [ "$status" -ne 0 ]; then
