@@ -16,7 +16,8 @@
 #      (test/highlight/*.lab);
 #   4. every .lab file of lab/, stdlib/ and tests/ that labc parses (all but those whose
 #      `# expect:` line names E0101 or E0102), and every ```lab block of
-#      docs/language.md and README.md, parses without an ERROR or MISSING node.
+#      docs/language.md and README.md, parses without an ERROR or MISSING node;
+#   5. and every name (identifier) in them has a highlight capture.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -92,3 +93,19 @@ if ! "$ts" parse -l "$tmp/lab.so" --lang-name lab -q --paths "$tmp/paths" >"$tmp
   fail "$(grep -c . "$tmp/parse.out") of $total files do not parse clean"
 fi
 echo "ok: $total files parse clean ($(grep -c "$tmp/blocks" "$tmp/paths") doc blocks; $skipped files with E0101/E0102 skipped)"
+
+# 5. In those files, every name (identifier, variable, type_identifier) has a highlight.
+positions() { # file row col of each capture in `tree-sitter query` output
+  awk '/^[^ ]/ { f = $0; next }
+       /capture:/ { match($0, /start: \([0-9]+, [0-9]+\)/); p = substr($0, RSTART + 8, RLENGTH - 9)
+                    sub(", ", " ", p); print f " " p }' | sort -u
+}
+echo '[(identifier) (variable) (type_identifier)] @name' >"$tmp/names.scm"
+"$ts" query -l "$tmp/lab.so" --lang-name lab -c --paths "$tmp/paths" "$tmp/names.scm" 2>/dev/null | positions >"$tmp/names"
+"$ts" query -l "$tmp/lab.so" --lang-name lab -c --paths "$tmp/paths" queries/highlights.scm 2>/dev/null | positions >"$tmp/captured"
+comm -23 "$tmp/names" "$tmp/captured" >"$tmp/bare"
+if [ -s "$tmp/bare" ]; then
+  sed "s|$root/||; s|$tmp/blocks/||" "$tmp/bare" | head -20 >&2
+  fail "$(wc -l <"$tmp/bare") names without a highlight (file row col, from 0)"
+fi
+echo "ok: all $(wc -l <"$tmp/names") names in those files have a highlight"
