@@ -76,7 +76,8 @@ syn match labKeyword /\%#=1\<\%(\w\s\+\)\@<=as\ze\s\+\h/ nextgroup=labDeclName s
 syn match labKeyword /\%#=1\<\%(via\s\+\)\@<=mesh\>/
 syn match labKeyword /\%(list\|map\)\ze\s*</
 
-" Statement keywords, at the start of a statement and not used as a key or a name.
+" Statement keywords, at the start of a statement and not used as a key or a name
+" (`type = "rw"` is a key; `require cond, "message"` a statement).
 syn match labStatement /\%#=1\<\%(\%(^\|[{,]\)\s*\)\@<=\%(settings\|crds\|provides\|capacity\|consumes\|require\|resource\|manifest\|include\)\>\%(\s*\%([=.,:)}\]]\|$\)\)\@!/
 
 " Declarations: the kind, its name, the module path of `use`.
@@ -91,8 +92,8 @@ exe 'syn match labModule /' . s:id . '\%(\.' . s:id . '\)*/ contained'
 syn keyword labBoolean true false
 syn keyword labNull null
 
-" Strings: one line each. An unclosed string (its opening quote marked) ends at the end
-" of its line.
+" Strings: one line each, with the escapes \" \\ \n \t \r \$ (letters n, t, r) and
+" `${expr}`. An unclosed string (its opening quote marked) ends at the end of its line.
 syn match labEscapeError /\\./ contained
 syn match labEscape /\\[\"\\ntr$]/ contained
 syn region labInterp matchgroup=labInterpDelim start=/\${/ end=/}/ oneline contained contains=@labExpr
