@@ -49,6 +49,9 @@ syn match labCIDR    /\d\+\.\d\+\.\d\+\.\d\+\/\d\+/
 
 " Calls: the builtins, and any other name before `(`.
 exe 'syn match labFunction /' . s:id . '\ze\s*(/'
+" The template of an `include` and of an `instance` (`instance db = postgres on infra`).
+exe 'syn match labFunction /\%#=1\<\%(include\s\+\)\@<=' . s:id . '/'
+exe 'syn match labFunction /\%#=1\<\%(^\s*instance\s\+' . s:id . '\s*=\s*\)\@<=' . s:id . '/'
 syn match labBuiltin /\%(oci\|helm\|deployment\|daemonset\|statefulset\|health\|secret\|lb_address\|len\|join\|str\|map_of\|contains\|bytes\|millicores\|seconds\|range\)\ze\s*(/
 
 " Keys: `domain = ...`, `metadata.labels.team = ...`, `values {`, and the names of fields
