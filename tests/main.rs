@@ -53,6 +53,8 @@ mod paths;
 mod props;
 #[path = "main/secrets.rs"]
 mod secrets;
+#[path = "main/sublime.rs"]
+mod sublime;
 #[path = "main/ui.rs"]
 mod ui;
 
@@ -72,6 +74,7 @@ fn main() {
     trials.extend(paths::trials());
     trials.extend(props::trials());
     trials.extend(secrets::trials());
+    trials.extend(sublime::trials());
     trials.extend(ui::trials());
     libtest_mimic::run(&args, trials).exit();
 }
