@@ -46,5 +46,5 @@ run "tree-sitter (corpus, highlights, every valid .lab file)" bash editors/tree-
 run "Neovim (tree-sitter captures and folds in a real Neovim)" bash editors/neovim/test/run.sh
 [ -f editors/vscode/test/run.js ] &&
   run "VS Code (TextMate grammar in vscode-textmate)" node editors/vscode/test/run.js
-[ -f editors/vim/test/run.sh ] && run "Vim (syntax groups, indent)" bash editors/vim/test/run.sh
+run "Vim (syntax groups, highlight links, indent)" bash editors/vim/test/run.sh
 exit $status
