@@ -58,10 +58,8 @@ function tokenize(g, text) {
 const matches = (scope, want) => scope === want || scope.startsWith(want + '.');
 const scopesAt = (toks, col) => (toks.find((t) => t.start <= col && col < t.end) || { scopes: [] }).scopes;
 
-function checkAssertions(g, file, fail) {
-  const text = fs.readFileSync(file, 'utf8');
+function checkAssertions(g, rel, text, fail) {
   const { lines, tokens } = tokenize(g, text);
-  const rel = path.relative(root, file);
   if (!/^# SYNTAX TEST "source\.lab"/.test(lines[0])) fail(`${rel}:1: missing '# SYNTAX TEST "source.lab"' header`);
   let target = -1;
   let count = 0;
@@ -72,8 +70,9 @@ function checkAssertions(g, file, fail) {
       return;
     }
     if (target < 0) return fail(`${rel}:${i + 1}: assertion before any line`);
-    const [want, not] = m[3].split(/\s+-\s+|^-\s+/).map((s) => (s || '').trim().split(/\s+/).filter(Boolean));
-    if (!want.length && !(not || []).length) return fail(`${rel}:${i + 1}: assertion without a scope`);
+    const [want, ...nots] = m[3].split(/\s+-\s+|^-\s+/).map((s) => s.trim().split(/\s+/).filter(Boolean));
+    const not = nots.flat();
+    if (!want.length && !not.length) return fail(`${rel}:${i + 1}: assertion without a scope`);
     let cols;
     if (m[2].startsWith('<')) cols = [...Array(m[2].length - 1).keys()];
     else cols = [...Array(m[2].length).keys()].map((k) => 1 + m[1].length + k);
@@ -86,7 +85,7 @@ function checkAssertions(g, file, fail) {
       }
       const sc = scopesAt(tokens[target], c);
       const miss = want.filter((w) => !sc.some((s) => matches(s, w)));
-      const bad = (not || []).filter((w) => sc.some((s) => matches(s, w)));
+      const bad = not.filter((w) => sc.some((s) => matches(s, w)));
       if (miss.length || bad.length) {
         fail(
           `${rel}:${target + 1}:${c + 1} ${JSON.stringify(src.slice(c, c + 12))}: ` +
@@ -162,10 +161,31 @@ async function main() {
     for (const w of words) if (!new RegExp(`\\b${w}\\b`).test(json)) fail(`missing word ${w}`);
   });
 
+  test('the runner reports wrong assertions', (fail) => {
+    const head = '# SYNTAX TEST "source.lab"\ncluster home {\n';
+    const wrong = {
+      'a wrong scope': '#       ^^^^ storage.type.declaration.lab',
+      'an unwanted scope': '# <------- storage.type.declaration.lab - storage.type',
+      'the second unwanted scope': '# <------- storage.type.declaration.lab - string - storage',
+      'a column past the end': '#             ^^ punctuation',
+      'no scope': '#       ^^^^',
+    };
+    for (const [what, line] of Object.entries(wrong)) {
+      const errors = [];
+      checkAssertions(g, what, head + line + '\n', (e) => errors.push(e));
+      if (!errors.length) fail(`${what} (${line}) passes`);
+    }
+    const errors = [];
+    checkAssertions(g, 'right', head + '#       ^^^^ entity.name.function.lab - storage\n', (e) => errors.push(e));
+    if (errors.length) fail(`a right assertion fails: ${errors[0]}`);
+    const none = [];
+    checkAssertions(g, 'none', head, (e) => none.push(e));
+    if (!none.length) fail('a file without assertions passes');
+  });
+
   for (const f of labFiles(path.join(here, 'cases'))) {
-    let n = 0;
     test(`assertions ${path.relative(root, f)}`, (fail) => {
-      n = checkAssertions(g, f, fail);
+      checkAssertions(g, path.relative(root, f), fs.readFileSync(f, 'utf8'), fail);
     });
   }
 
