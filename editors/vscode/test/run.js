@@ -132,9 +132,13 @@ async function main() {
   }
   let passed = 0;
   let failed = 0;
-  const test = (name, body) => {
+  const test = async (name, body) => {
     const errors = [];
-    body((msg) => errors.push(msg));
+    try {
+      await body((msg) => errors.push(msg));
+    } catch (e) {
+      errors.push(`threw ${e && e.stack ? e.stack : e}`);
+    }
     if (errors.length) {
       failed++;
       console.log(`FAIL ${name}`);
@@ -146,14 +150,14 @@ async function main() {
     }
   };
 
-  test('lab.tmLanguage.json is what build-grammar.js builds', (fail) => {
+  await test('lab.tmLanguage.json is what build-grammar.js builds', (fail) => {
     const { build } = require(path.join(ext, 'syntaxes', 'build-grammar.js'));
     if (build() !== fs.readFileSync(grammarFile, 'utf8')) {
       fail('out of date: run node editors/vscode/syntaxes/build-grammar.js');
     }
   });
 
-  test('every quoted word of grammar/lab.pest is a word of the grammar', (fail) => {
+  await test('every quoted word of grammar/lab.pest is a word of the grammar', (fail) => {
     const pest = fs.readFileSync(path.join(root, 'grammar', 'lab.pest'), 'utf8').replace(/^\s*\/\/.*$/gm, '');
     const json = fs.readFileSync(grammarFile, 'utf8');
     const words = new Set([...pest.matchAll(/"([a-z][a-z_]*)"/g)].map((m) => m[1]));
@@ -161,7 +165,7 @@ async function main() {
     for (const w of words) if (!new RegExp(`\\b${w}\\b`).test(json)) fail(`missing word ${w}`);
   });
 
-  test('the runner reports wrong assertions', (fail) => {
+  await test('the runner reports wrong assertions', (fail) => {
     const head = '# SYNTAX TEST "source.lab"\ncluster home {\n';
     const wrong = {
       'a wrong scope': '#       ^^^^ storage.type.declaration.lab',
@@ -184,14 +188,19 @@ async function main() {
   });
 
   for (const f of labFiles(path.join(here, 'cases'))) {
-    test(`assertions ${path.relative(root, f)}`, (fail) => {
+    await test(`assertions ${path.relative(root, f)}`, (fail) => {
       checkAssertions(g, path.relative(root, f), fs.readFileSync(f, 'utf8'), fail);
     });
   }
 
+  const checks = require('./extension-check.js');
+  await test('package.json contributes the language, grammar and settings', checks.manifest);
+  await test('language-configuration.json: words, indentation, pairs', checks.languageConfiguration);
+  await test('extension.js starts `<path> lsp` only when enabled, and follows the settings', checks.extension);
+
   const corpus = ['lab', 'stdlib', 'tests'].flatMap((d) => labFiles(path.join(root, d)));
   let skipped = 0;
-  test(`no invalid scope in the .lab files of lab/, stdlib/, tests/`, (fail) => {
+  await test(`no invalid scope in the .lab files of lab/, stdlib/, tests/`, (fail) => {
     if (corpus.length < 20) fail(`only ${corpus.length} files found under ${root}`);
     for (const f of corpus) {
       const text = fs.readFileSync(f, 'utf8');
