@@ -28,8 +28,15 @@ const ext = path.resolve(here, '..');
 const grammarFile = path.join(ext, 'syntaxes', 'lab.tmLanguage.json');
 
 function load() {
-  const vsctm = require('vscode-textmate');
-  const onig = require('vscode-oniguruma');
+  let vsctm;
+  let onig;
+  try {
+    vsctm = require('vscode-textmate');
+    onig = require('vscode-oniguruma');
+  } catch (e) {
+    console.error(`${e.message}\nInstall the test dependencies first: npm ci --prefix editors/vscode/test --prefer-offline`);
+    process.exit(1);
+  }
   const wasm = fs.readFileSync(path.join(path.dirname(require.resolve('vscode-oniguruma')), 'onig.wasm')).buffer;
   const onigLib = onig.loadWASM(wasm).then(() => ({
     createOnigScanner: (p) => new onig.OnigScanner(p),
@@ -163,6 +170,16 @@ async function main() {
     const words = new Set([...pest.matchAll(/"([a-z][a-z_]*)"/g)].map((m) => m[1]));
     if (words.size < 30) fail(`only ${words.size} words found in lab.pest`);
     for (const w of words) if (!new RegExp(`\\b${w}\\b`).test(json)) fail(`missing word ${w}`);
+  });
+
+  await test('the builtins of the grammar are those of labc (src/sema/eval/builtins.rs)', (fail) => {
+    const { BUILTINS } = require(path.join(ext, 'syntaxes', 'build-grammar.js'));
+    const src = fs.readFileSync(path.join(root, 'src', 'sema', 'eval', 'builtins.rs'), 'utf8');
+    const m = /BUILTIN_FUNCTIONS: &\[&str\] = &\[([^\]]*)\]/.exec(src);
+    if (!m) return fail('BUILTIN_FUNCTIONS not found in src/sema/eval/builtins.rs');
+    const labc = [...m[1].matchAll(/"([a-z_]+)"/g)].map((x) => x[1]).sort();
+    const ours = [...BUILTINS].sort();
+    if (JSON.stringify(labc) !== JSON.stringify(ours)) fail(`labc has ${labc.join(' ')}; the grammar ${ours.join(' ')}`);
   });
 
   await test('the runner reports wrong assertions', (fail) => {
