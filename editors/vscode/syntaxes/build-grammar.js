@@ -192,7 +192,7 @@ const repository = {
               ...inc('comments'),
               { match: `${WSTART}(cluster)(?=\\s+[A-Za-z_])`, captures: caps(S.clusterScope) },
               { match: IDENT, name: S.typeName },
-              ...inc('punctuation'),
+              ...inc('punctuation', 'illegal'),
             ],
           },
         ],
@@ -257,6 +257,7 @@ const repository = {
         captures: caps({ patterns: inc('key-path') }),
       },
       {
+        comment: 'domain = ..., type = "rw", metadata.labels.team = ...: anywhere in a body or record',
         match: `(${KEY_PATH})\\s*(=)(?!=)`,
         captures: caps({ patterns: inc('key-path') }, 'keyword.operator.assignment.lab'),
       },
@@ -302,8 +303,11 @@ const repository = {
   expression: { patterns: inc('expression-common', 'braces', 'brackets', 'parens') },
   'interp-expression': { patterns: inc('expression-common', 'interp-braces', 'interp-brackets', 'interp-parens') },
   'expression-common': {
-    patterns: inc('strings', 'numbers', 'constants', 'control', 'operators', 'typed-record', 'calls', 'field-access', 'identifiers', 'punctuation'),
+    patterns: inc('strings', 'numbers', 'constants', 'control', 'operators', 'typed-record', 'calls', 'field-access', 'identifiers', 'punctuation', 'illegal'),
   },
+  // A character that lab.pest has nowhere outside strings and comments (`;`, `'`, `@`, a
+  // non-ASCII letter, ...).
+  illegal: { match: '[^\\sA-Za-z0-9_{}\\[\\]().,:=!<>+\\-*/&|?%"#]', name: 'invalid.illegal.character.lab' },
 
   strings: {
     patterns: [
