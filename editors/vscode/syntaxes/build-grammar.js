@@ -137,7 +137,8 @@ const repository = {
         comment: 'template name(params) { ... }: the parameters, then the body',
         begin: `^\\s*(template)\\s+(${IDENT})\\s*(\\()`,
         beginCaptures: caps(S.decl, S.declName, punct('parens', 'begin')),
-        end: '(\\))',
+        // An unclosed `(` ends at the next declaration in column 0.
+        end: `(\\))|(?=^(?:use|${DECL_KINDS.join('|')})\\s)`,
         endCaptures: caps(punct('parens', 'end')),
         name: 'meta.parameters.lab',
         patterns: inc('comments', 'parameter', 'expression'),
