@@ -28,7 +28,7 @@ setup() {
   fi
   $offline || bash editors/neovim/test/setup.sh
   if [ -f editors/vscode/test/package-lock.json ] && ! $offline; then
-    (cd editors/vscode/test && npm ci --no-audit --no-fund --prefer-offline --silent)
+    npm ci --prefix editors/vscode/test --no-audit --no-fund --prefer-offline --silent
   fi
 }
 

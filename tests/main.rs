@@ -39,6 +39,8 @@ mod build;
 mod cli_fs;
 #[path = "main/docs.rs"]
 mod docs;
+#[path = "main/editor_keywords.rs"]
+mod editor_keywords;
 #[path = "main/incremental.rs"]
 mod incremental;
 #[path = "main/lab.rs"]
@@ -67,6 +69,7 @@ fn main() {
     #[cfg(unix)]
     trials.extend(cli_fs::trials());
     trials.extend(docs::trials());
+    trials.extend(editor_keywords::trials());
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
     trials.extend(layers::trials());
