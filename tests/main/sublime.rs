@@ -8,7 +8,8 @@
 //!   matching the scope selector (`string.quoted.double.lab - meta.interpolation`); `# <-
 //!   selector` asserts it for the column of the `#`;
 //! - `sublime::<path>`, one test per `.lab` file of `lab/`, `stdlib/` and `tests/` that
-//!   labc parses (no E0101 or E0102 on its `# expect:` line): no `invalid` scope anywhere.
+//!   labc parses (no E0101 or E0102 on its `# expect:` line), and `sublime::<doc>#<line>`,
+//!   one per complete example of the docs: no `invalid` scope anywhere.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -189,9 +190,13 @@ fn parses(text: &str) -> bool {
 
 fn check_no_invalid(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    check_text_no_invalid(&text)
+}
+
+fn check_text_no_invalid(text: &str) -> Result<(), String> {
     let invalid = Scope::new("invalid").unwrap();
     let mut errors = Vec::new();
-    for (i, (line, tokens)) in tokenize(&text)?.iter().enumerate() {
+    for (i, (line, tokens)) in tokenize(text)?.iter().enumerate() {
         for token in tokens {
             if let Some(scope) = token.scopes.iter().find(|s| invalid.is_prefix_of(**s)) {
                 errors.push(format!(
@@ -227,7 +232,36 @@ fn cases() -> Vec<libtest_mimic::Trial> {
                 .replace('\\', "/");
             crate::case(module_path!(), &name, move || check_no_invalid(&path))
         })
+        .chain(doc_examples().into_iter().map(|(name, text)| {
+            crate::case(module_path!(), &name, move || check_text_no_invalid(&text))
+        }))
         .collect()
+}
+
+/// The complete examples of the docs: blocks fenced exactly ```` ```lab ```` in
+/// `docs/language.md` and `README.md` (their tests compile them), named `<file>#<line>`.
+fn doc_examples() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for md in ["docs/language.md", "README.md"] {
+        let text = std::fs::read_to_string(root().join(md)).unwrap_or_default();
+        let mut block: Option<(usize, String)> = None;
+        for (i, line) in text.lines().enumerate() {
+            match &mut block {
+                None if line == "```lab" => block = Some((i + 2, String::new())),
+                Some((start, body)) if line == "```" => {
+                    out.push((format!("{md}#{start}"), std::mem::take(body)));
+                    block = None;
+                }
+                Some((_, body)) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                None => {}
+            }
+        }
+    }
+    assert!(out.len() >= 5, "only {} doc examples found", out.len());
+    out
 }
 
 tests!(syntax_test; cases: cases);

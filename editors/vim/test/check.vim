@@ -7,7 +7,8 @@
 "    names the syntax group each of those columns must have (`-` for none); several
 "    assertion lines may follow one code line;
 " 2. the `hi def link` of every group, the filetype detection and the ftplugin options;
-" 3. every .lab file of lab/, stdlib/ and tests/ that labc parses (no E0101/E0102 on its
+" 3. every .lab file of lab/, stdlib/ and tests/ that labc parses, and the docs' ```lab
+"    examples (no E0101/E0102 on its
 "    `# expect:` line): no column in an *Error group, no Vim error while highlighting;
 " 4. the indent: `gg=G` on test/indent.lab leaves it unchanged.
 
@@ -104,7 +105,34 @@ let s:corpus = []
 for s:dir in ['lab', 'stdlib', 'tests']
   call extend(s:corpus, glob(s:root . '/' . s:dir . '/**/*.lab', 0, 1))
 endfor
-for s:file in sort(s:corpus)
+call sort(s:corpus)
+" The docs' complete examples (blocks fenced exactly ```lab), as temporary files named
+" for the report by their place in the docs.
+let s:names = {}
+for s:md in ['docs/language.md', 'README.md']
+  let s:inside = 0
+  let s:n = 0
+  for s:line in readfile(s:root . '/' . s:md)
+    let s:n += 1
+    if !s:inside && s:line ==# '```lab'
+      let s:inside = 1
+      let s:body = []
+      let s:start = s:n + 1
+    elseif s:inside && s:line ==# '```'
+      let s:inside = 0
+      let s:tmp = tempname() . '.lab'
+      call writefile(s:body, s:tmp)
+      call add(s:corpus, s:tmp)
+      let s:names[s:tmp] = s:md . '#' . s:start
+    elseif s:inside
+      call add(s:body, s:line)
+    endif
+  endfor
+endfor
+if len(s:names) < 5
+  call s:Fail('only ' . len(s:names) . ' doc examples found')
+endif
+for s:file in s:corpus
   let s:expect = matchstr(join(readfile(s:file, '', 5), "\n"), '#\s*expect:\zs[^\n]*')
   if s:expect =~# 'E010[12]'
     continue
@@ -115,14 +143,14 @@ for s:file in sort(s:corpus)
     for s:c in range(1, len(getline(s:l)))
       let s:got = s:Group(s:l, s:c)
       if s:got =~# 'Error$'
-        call s:Fail(printf('%s:%d:%d: %s (%s)', fnamemodify(s:file, ':.'), s:l, s:c, s:got,
+        call s:Fail(printf('%s:%d:%d: %s (%s)', get(s:names, s:file, fnamemodify(s:file, ':.')), s:l, s:c, s:got,
               \ strpart(getline(s:l), s:c - 1, 12)))
         break
       endif
     endfor
   endfor
   if v:errmsg !=# ''
-    call s:Fail(fnamemodify(s:file, ':.') . ': ' . v:errmsg)
+    call s:Fail(get(s:names, s:file, fnamemodify(s:file, ':.')) . ': ' . v:errmsg)
   endif
 endfor
 

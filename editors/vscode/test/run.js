@@ -9,7 +9,7 @@
 //  1. syntaxes/lab.tmLanguage.json is what syntaxes/build-grammar.js builds;
 //  2. every quoted lowercase word of grammar/lab.pest occurs in the grammar as a word;
 //  3. the assertion files test/cases/*.lab (format below);
-//  4. every .lab file of lab/, stdlib/, tests/ (except those whose `# expect:` line names
+//  4. every .lab file of lab/, stdlib/, tests/ and the docs' ```lab examples (except files whose `# expect:` line names
 //     E0101 or E0102, the syntax errors) has no `invalid` scope and ends at the top level.
 //
 // Assertion format (as in Sublime's and vscode-tmgrammar-test's syntax tests): a line that
@@ -105,6 +105,25 @@ function checkAssertions(g, rel, text, fail) {
   });
   if (!count) fail(`${rel}: no assertion`);
   return count;
+}
+
+// The complete examples of the docs: blocks fenced exactly ```lab in docs/language.md and
+// README.md, as [name, text] pairs.
+function docExamples() {
+  const out = [];
+  for (const md of ['docs/language.md', 'README.md']) {
+    const file = path.join(root, md);
+    if (!fs.existsSync(file)) continue;
+    let block = null;
+    fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      if (block === null && line === '```lab') block = { start: i + 2, lines: [] };
+      else if (block !== null && line === '```') {
+        out.push([`${md}#${block.start}`, block.lines.join('\n') + '\n']);
+        block = null;
+      } else if (block !== null) block.lines.push(line);
+    });
+  }
+  return out;
 }
 
 function labFiles(dir) {
@@ -215,18 +234,20 @@ async function main() {
   await test('language-configuration.json: words, indentation, pairs', checks.languageConfiguration);
   await test('extension.js starts `<path> lsp` only when enabled, and follows the settings', checks.extension);
 
-  const corpus = ['lab', 'stdlib', 'tests'].flatMap((d) => labFiles(path.join(root, d)));
+  const corpus = ['lab', 'stdlib', 'tests']
+    .flatMap((d) => labFiles(path.join(root, d)))
+    .map((f) => [path.relative(root, f), fs.readFileSync(f, 'utf8')]);
+  const examples = docExamples();
   let skipped = 0;
-  await test(`no invalid scope in the .lab files of lab/, stdlib/, tests/`, (fail) => {
+  await test(`no invalid scope in the .lab files of lab/, stdlib/, tests/ and the docs' examples`, (fail) => {
     if (corpus.length < 20) fail(`only ${corpus.length} files found under ${root}`);
-    for (const f of corpus) {
-      const text = fs.readFileSync(f, 'utf8');
+    if (examples.length < 5) fail(`only ${examples.length} doc examples found`);
+    for (const [rel, text] of corpus.concat(examples)) {
       const first = text.split('\n', 1)[0];
       if (/^#\s*expect:.*\bE010[12]\b/.test(first)) {
         skipped++;
         continue;
       }
-      const rel = path.relative(root, f);
       const { lines, tokens, state } = tokenize(g, text);
       tokens.forEach((toks, i) => {
         for (const t of toks) {
@@ -238,7 +259,7 @@ async function main() {
       if (state.depth !== 1) fail(`${rel}: ends inside a region (stack depth ${state.depth})`);
     }
   });
-  console.log(`(${corpus.length - skipped} corpus files checked, ${skipped} with syntax errors skipped)`);
+  console.log(`(${corpus.length - skipped} corpus files and ${examples.length} doc examples checked, ${skipped} files with syntax errors skipped)`);
   console.log(`${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
 }
