@@ -40,17 +40,7 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     else {
         return Header::default();
     };
-    let lab = *key.lab(db);
-    let mut ev = Evaluator::new(
-        db,
-        &ComponentEnv,
-        lab,
-        *key.file(db),
-        Some(key.cluster(db).clone()),
-    );
-    ev.use_component_share();
-    let mut out = ComponentOut::default();
-    run_component(&mut ev, decl, &mut out, true);
+    let (ev, out) = run_pass(db, key, decl, true);
     // Diagnostics of this pass are reported by `eval_component`; drop them here.
     let broken = !ev.diags.is_empty() || ev.cut;
     Header {
@@ -61,6 +51,22 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
         args: std::sync::Arc::new(out.args),
         cyclic: false,
     }
+}
+
+/// One pass over the body of the component `key` on its cluster, with the component's
+/// share of the lab's budgets: the header pass (`header_only`) or the whole evaluation.
+fn run_pass<'db>(
+    db: &'db dyn Db,
+    key: CompKey<'db>,
+    decl: &Decl,
+    header_only: bool,
+) -> (Evaluator<'db>, ComponentOut) {
+    let cluster = Some(key.cluster(db).clone());
+    let mut ev = Evaluator::new(db, &ComponentEnv, *key.lab(db), *key.file(db), cluster);
+    ev.use_component_share();
+    let mut out = ComponentOut::default();
+    run_component(&mut ev, decl, &mut out, header_only);
+    (ev, out)
 }
 
 /// The header of a component whose header is computed from itself through references:
@@ -87,16 +93,7 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     let decl =
         index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
     let lab = *key.lab(db);
-    let mut ev = Evaluator::new(
-        db,
-        &ComponentEnv,
-        lab,
-        *key.file(db),
-        Some(key.cluster(db).clone()),
-    );
-    ev.use_component_share();
-    let mut out = ComponentOut::default();
-    run_component(&mut ev, decl, &mut out, false);
+    let (mut ev, mut out) = run_pass(db, key, decl, false);
     out.component_uses = std::mem::take(&mut ev.component_uses);
     out.capability_uses = std::mem::take(&mut ev.capability_uses);
     out.address_uses = std::mem::take(&mut ev.address_uses);
