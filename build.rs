@@ -26,6 +26,39 @@ fn main() {
         .unwrap();
     }
     out.push_str("]\n");
+    // The stdlib's version for `labc --version`: the crate's version and a digest of the
+    // modules' names and texts, so two binaries whose stdlibs differ say so.
+    let mut digest = Fnv64::default();
+    for n in &names {
+        digest.write(n.as_bytes());
+        digest.write(&[0]);
+        digest.write(&std::fs::read(dir.join(n)).expect("stdlib file is readable"));
+        digest.write(&[0]);
+    }
+    println!(
+        "cargo:rustc-env=LABC_STDLIB_VERSION={}+{:012x}, {} modules",
+        std::env::var("CARGO_PKG_VERSION").expect("set by cargo"),
+        digest.0 >> 16,
+        names.len()
+    );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("stdlib_files.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// FNV-1a, 64 bits: a stable digest without a build dependency (not for security).
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
 
+mod help_files;
 mod out_dir;
 mod rel_path;
 mod tree;
@@ -20,13 +21,21 @@ use crate::diag::{self, Severity};
 pub use tree::write_tree;
 pub use walk::read_lab;
 
+/// `labc --version`: labc's version and that of the stdlib built into it.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (stdlib ",
+    env!("LABC_STDLIB_VERSION"),
+    ")"
+);
+
 /// The manifest labc keeps in an output directory: the files it wrote, one per line.
 pub const MANIFEST: &str = ".labc-manifest";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "labc",
-    version,
+    version = VERSION,
     about = "Type-check a .lab home lab and lower it to Flux YAML trees"
 )]
 pub struct Cli {
@@ -71,6 +80,20 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Print a shell completion script (`labc completions bash > ~/.local/share/bash-completion/completions/labc`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print labc's man page in roff (`labc man > labc.1`), or a subcommand's
+    /// (`labc man build` is labc-build(1)); `--dir DIR` writes them all into DIR.
+    Man {
+        /// The subcommand whose page to print.
+        command: Option<String>,
+        /// Write labc.1 and every labc-COMMAND.1 into DIR instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Run the CLI; returns the process exit code.
@@ -83,6 +106,8 @@ pub fn run(cli: Cli) -> i32 {
     let stdlib = cli.stdlib.as_deref();
     match cli.command {
         Command::Explain { code, list } => explain(code, list),
+        Command::Completions { shell } => help_files::completions(shell),
+        Command::Man { command, dir } => help_files::man(command.as_deref(), dir.as_deref()),
         Command::Check { dir } => match check(&dir, stdlib, color) {
             Ok((_, errors)) => i32::from(errors > 0),
             Err(e) => io_error(e),
