@@ -116,24 +116,38 @@ fn seen(db: &LabDb, d: &Diag) -> Seen {
     }
 }
 
-/// Whether an event on `path` may change the lab: not a hidden file or directory (labc's
-/// own `.labc-*` files, `.git`, editors' `.name.swp`) and not an editor's temporary file.
-/// A path outside `root` (which events should not name) counts, to be safe.
+/// Whether an event on `path` may change the lab. Editors' temporary files never do. A
+/// `.lab` or manifest file does even when hidden, since [`read_lab`] reads those; other
+/// hidden files and anything in a hidden directory (labc's own `.labc-*` files, `.git`)
+/// do not. A path outside `root` (which events should not name) counts, to be safe.
 pub fn relevant(root: &Path, path: &Path) -> bool {
     let Ok(rel) = path.strip_prefix(root) else {
         return true;
     };
-    !rel.components().any(|c| match c {
-        Component::Normal(name) => ignored_name(&name.to_string_lossy()),
-        _ => false,
-    })
+    let names: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let Some(last) = names.last() else {
+        return true;
+    };
+    if temporary(last) {
+        return false;
+    }
+    let read = [".lab", ".yaml", ".yml"]
+        .iter()
+        .any(|ext| last.ends_with(ext));
+    read || !names.iter().any(|n| n.starts_with('.'))
 }
 
-/// Names editors write beside the file they save: hidden files (`.x.swp`, `.#x`), backups
-/// (`x~`), Emacs autosaves (`#x#`), Vim's write probe (`4913`), and `*.tmp`, `*.swp`.
-fn ignored_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
+/// Names editors write beside the file they save: swap files (`.x.swp`), backups (`x~`),
+/// Emacs autosaves and locks (`#x#`, `.#x`), Vim's write probe (`4913`), `*.tmp`.
+fn temporary(name: &str) -> bool {
+    name.ends_with('~')
+        || name.starts_with(".#")
         || (name.starts_with('#') && name.ends_with('#'))
         || name == "4913"
         || [
@@ -411,8 +425,12 @@ mod tests {
             "/lab/4913",
             "/lab/a.lab.tmp",
             "/lab/.labc-manifest",
+            "/lab/.#a.lab",
         ] {
             assert!(!relevant(root, Path::new(p)), "{p}");
         }
+        // Files read_lab reads count even when hidden.
+        assert!(relevant(root, Path::new("/lab/.hidden.lab")));
+        assert!(relevant(root, Path::new("/lab/.github/workflows/ci.yaml")));
     }
 }
