@@ -1,6 +1,7 @@
 //! The salsa database: source-file inputs, the lab input, and the database type.
 
-use salsa::Durability;
+use indexmap::IndexMap;
+use salsa::{Durability, Setter as _};
 
 /// One `.lab` source file. `path` is relative to the lab directory (`network.lab`) or,
 /// for the embedded standard library, `std/<module>.lab`.
@@ -51,11 +52,7 @@ impl LabDb {
     /// the program, the others (manifests) are assets. The stdlib is added with high
     /// durability, since it only changes with the compiler itself.
     pub fn load(&self, lab_files: Vec<(String, String)>) -> Lab {
-        let embedded = crate::stdlib::FILES
-            .iter()
-            .map(|(path, text)| (path.to_string(), text.to_string()))
-            .collect();
-        self.load_with_stdlib(embedded, lab_files)
+        self.load_live(None, lab_files).lab
     }
 
     /// Like [`LabDb::load`], with the stdlib given as (file name, text) instead of the
@@ -65,28 +62,136 @@ impl LabDb {
         stdlib: Vec<(String, String)>,
         lab_files: Vec<(String, String)>,
     ) -> Lab {
-        let mut files = Vec::new();
-        let mut stdlib = stdlib;
+        self.load_live(Some(stdlib), lab_files).lab
+    }
+
+    /// Like [`LabDb::load_with_stdlib`] (the embedded stdlib when `stdlib` is `None`), keeping
+    /// the inputs by path so that later snapshots of the directory can be applied to this
+    /// database with [`LabDb::update`] (`labc watch`).
+    pub fn load_live(
+        &self,
+        stdlib: Option<Vec<(String, String)>>,
+        lab_files: Vec<(String, String)>,
+    ) -> LiveLab {
+        let mut stdlib = stdlib.unwrap_or_else(|| {
+            crate::stdlib::FILES
+                .iter()
+                .map(|(path, text)| (path.to_string(), text.to_string()))
+                .collect()
+        });
         stdlib.sort_by(|a, b| a.0.cmp(&b.0));
-        for (path, text) in stdlib {
-            files.push(
+        let stdlib: Vec<SourceFile> = stdlib
+            .into_iter()
+            .map(|(path, text)| {
                 SourceFile::builder(format!("std/{path}"), text)
                     .durability(Durability::HIGH)
-                    .new(self),
-            );
+                    .new(self)
+            })
+            .collect();
+        let mut sources = IndexMap::new();
+        for (path, text) in sorted(lab_files) {
+            let file = SourceFile::new(self, path.clone(), text);
+            sources.insert(path, file);
         }
-        let mut lab_files = lab_files;
-        lab_files.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut assets = Vec::new();
-        for (path, text) in lab_files {
-            if path.ends_with(".lab") {
-                files.push(SourceFile::new(self, path, text));
-            } else {
-                assets.push(SourceFile::new(self, path, text));
-            }
+        let (files, assets) = split(&stdlib, &sources);
+        let lab = Lab::new(self, files, assets);
+        LiveLab {
+            lab,
+            stdlib,
+            sources,
         }
-        Lab::new(self, files, assets)
     }
+
+    /// Apply a new snapshot of the lab directory (path, text) to `live` in place. Only what
+    /// differs is set, because every salsa set is a new revision for whatever read the
+    /// input: a file whose text is unchanged keeps its input untouched (its parse and
+    /// everything built on it stay memoised), an edited file gets its text set, a new file
+    /// gets a new input, and `Lab`'s lists are set only when the set of paths changed.
+    pub fn update(&mut self, live: &mut LiveLab, lab_files: Vec<(String, String)>) -> Update {
+        let mut update = Update::default();
+        let mut sources = IndexMap::new();
+        for (path, text) in sorted(lab_files) {
+            let file = match live.sources.get(&path) {
+                Some(&file) => {
+                    if *file.text(self) != text {
+                        file.set_text(self).to(text);
+                        update.changed.push(path.clone());
+                    }
+                    file
+                }
+                None => {
+                    update.added.push(path.clone());
+                    SourceFile::new(self, path.clone(), text)
+                }
+            };
+            sources.insert(path, file);
+        }
+        update.removed = live
+            .sources
+            .keys()
+            .filter(|path| !sources.contains_key(*path))
+            .cloned()
+            .collect();
+        let (files, assets) = split(&live.stdlib, &sources);
+        if *live.lab.files(self) != files {
+            live.lab.set_files(self).to(files);
+        }
+        if *live.lab.assets(self) != assets {
+            live.lab.set_assets(self).to(assets);
+        }
+        live.sources = sources;
+        update
+    }
+}
+
+/// A lab loaded with [`LabDb::load_live`]: the `Lab` input and its files by path, so that
+/// [`LabDb::update`] can tell which inputs a new snapshot changes.
+#[derive(Clone, Debug)]
+pub struct LiveLab {
+    pub lab: Lab,
+    stdlib: Vec<SourceFile>,
+    /// The lab directory's files (program and assets), sorted by path.
+    sources: IndexMap<String, SourceFile>,
+}
+
+/// What [`LabDb::update`] changed, by path, each list sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Update {
+    pub changed: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl Update {
+    /// True when the snapshot was the same as the database's (nothing was set).
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// The files sorted by path, a path given twice kept once (the last text).
+fn sorted(lab_files: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut by_path: IndexMap<String, String> = lab_files.into_iter().collect();
+    by_path.sort_keys();
+    by_path.into_iter().collect()
+}
+
+/// `Lab`'s two lists: the stdlib then the `.lab` files (the program), and the other files
+/// (manifests, the assets), in the order of `sources` (sorted by path).
+fn split(
+    stdlib: &[SourceFile],
+    sources: &IndexMap<String, SourceFile>,
+) -> (Vec<SourceFile>, Vec<SourceFile>) {
+    let mut files = stdlib.to_vec();
+    let mut assets = Vec::new();
+    for (path, &file) in sources {
+        if path.ends_with(".lab") {
+            files.push(file);
+        } else {
+            assets.push(file);
+        }
+    }
+    (files, assets)
 }
 
 /// The module a file belongs to: `std/example.lab` is `std.example`, `tenants/demo.lab`

@@ -61,6 +61,8 @@ mod secrets;
 mod sublime;
 #[path = "main/ui.rs"]
 mod ui;
+#[path = "main/watch.rs"]
+mod watch;
 
 fn main() {
     let args = Arguments::from_args();
@@ -82,6 +84,8 @@ fn main() {
     trials.extend(secrets::trials());
     trials.extend(sublime::trials());
     trials.extend(ui::trials());
+    #[cfg(unix)]
+    trials.extend(watch::trials());
     libtest_mimic::run(&args, trials).exit();
 }
 

@@ -8,6 +8,7 @@ mod out_dir;
 mod rel_path;
 mod tree;
 mod walk;
+mod watch;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,15 @@ pub enum Command {
         #[arg(default_value = "lab")]
         dir: PathBuf,
     },
+    /// Check the lab, then re-check it on every change and print what changed in the
+    /// diagnostics (until Ctrl-C).
+    Watch {
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// After each check without errors, also rewrite the Flux trees in OUT.
+        #[arg(long, value_name = "OUT")]
+        build: Option<PathBuf>,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -113,6 +123,7 @@ pub fn run(cli: Cli) -> i32 {
             Err(e) => io_error(e),
         },
         Command::Build { dir, out } => build(&dir, &out, stdlib, color),
+        Command::Watch { dir, build } => watch::watch(&dir, build.as_deref(), stdlib, color),
     }
 }
 

@@ -184,8 +184,69 @@ fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
     );
 }
 
+/// `labc watch`'s path: a new snapshot of the directory applied with `LabDb::update`.
+/// One edited file sets one input and re-runs a small part of the cold check; an
+/// unchanged snapshot sets nothing and runs nothing; a new and a removed file change the
+/// lab's file list.
+fn applying_a_snapshot_with_one_edit_reruns_little() {
+    let (mut db, log) = db_with_log();
+    let mut live = db.load_live(None, lab_files());
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, live.lab);
+    assert!(diags.is_empty(), "the lab compiles cleanly");
+    let cold = executed(&db, &log).len();
+
+    let edited: Vec<(String, String)> = lab_files()
+        .into_iter()
+        .map(|(path, text)| {
+            let text = if path == "tenants/harbor.lab" {
+                text.replace("default_pool_size = 15", "default_pool_size = 16")
+            } else {
+                text
+            };
+            (path, text)
+        })
+        .collect();
+    let update = db.update(&mut live, edited.clone());
+    assert_eq!(update.changed, vec!["tenants/harbor.lab".to_string()]);
+    assert!(update.added.is_empty() && update.removed.is_empty());
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, live.lab);
+    assert!(diags.is_empty());
+    assert!(out.files["clusters/infra/harbor/app/pooler.yaml"].contains("default_pool_size: '16'"));
+    let warm = executed(&db, &log);
+    let parsed: Vec<_> = warm.iter().filter(|(n, _)| n == "parse_checked").collect();
+    assert_eq!(parsed.len(), 1, "only harbor.lab is re-parsed: {warm:?}");
+    assert!(
+        warm.len() * 10 < cold,
+        "an edit re-ran {} of the cold check's {cold} queries",
+        warm.len()
+    );
+
+    // The same snapshot again: no input is set, so nothing re-runs.
+    assert!(db.update(&mut live, edited.clone()).is_empty());
+    labc::compile::compile_with_diagnostics(&db, live.lab);
+    assert!(executed(&db, &log).is_empty());
+
+    // A new file with an error, then its removal.
+    let mut more = edited.clone();
+    more.push(("extra.lab".to_string(), "oops\n".to_string()));
+    let update = db.update(&mut live, more);
+    assert_eq!(update.added, vec!["extra.lab".to_string()]);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, live.lab);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.primary.file.path(&db) == "extra.lab"),
+        "the new file is checked"
+    );
+    let update = db.update(&mut live, edited);
+    assert_eq!(update.removed, vec!["extra.lab".to_string()]);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, live.lab);
+    assert!(diags.is_empty(), "the removed file is gone from the lab");
+}
+
 tests!(
     editing_a_tenant_reruns_only_what_depends_on_it,
     editing_a_cluster_reevaluates_its_components_only,
     editing_a_tenant_of_the_example_lab_reruns_only_that_tenant,
+    applying_a_snapshot_with_one_edit_reruns_little,
 );
