@@ -428,7 +428,7 @@ fn field(path: &[Seg], before: Option<&Value>, after: Option<&Value>) -> Detail 
 
 /// The `name` of every item, if every item of both lists is a mapping with a string
 /// `name` and no name repeats within a list.
-fn names<'a>(items: &'a [Value]) -> Option<Vec<&'a str>> {
+fn names(items: &[Value]) -> Option<Vec<&str>> {
     let names: Vec<&str> = items
         .iter()
         .map(|v| v.get("name").and_then(Value::as_str))
@@ -861,7 +861,12 @@ fn markdown_detail(out: &mut String, d: &Detail) {
             let _ = writeln!(out, "  - {}: same items, new order", code(path));
         }
         Detail::Moved { from } => {
-            let _ = writeln!(out, "  - moved here from {}", md_group_label(from));
+            // The label starts a heading; here it continues a sentence.
+            let label = md_group_label(from);
+            let mut chars = label.chars();
+            let first = chars.next().map(|c| c.to_ascii_lowercase());
+            let label: String = first.into_iter().chain(chars).collect();
+            let _ = writeln!(out, "  - moved here from {label}");
         }
     }
 }

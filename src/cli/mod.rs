@@ -3,6 +3,8 @@
 //!
 //! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
 
+mod build_check;
+mod diff;
 mod out_dir;
 mod rel_path;
 mod tree;
@@ -58,11 +60,24 @@ pub enum Command {
         /// The output directory: the repository folder the lab's `path` names.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Write nothing: exit 1 and list the files that differ if OUT is stale.
+        #[arg(long)]
+        check: bool,
     },
     /// Check the lab and report diagnostics; write nothing.
     Check {
         #[arg(default_value = "lab")]
         dir: PathBuf,
+    },
+    /// Show what the lab does to the emitted objects, against OUT or a git revision.
+    Diff {
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// An output directory of `labc build`, or a git revision of the lab's repository.
+        #[arg(long, value_name = "OUT|GIT-REF", default_value = "out")]
+        against: String,
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
     },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
@@ -87,7 +102,13 @@ pub fn run(cli: Cli) -> i32 {
             Ok((_, errors)) => i32::from(errors > 0),
             Err(e) => io_error(e),
         },
-        Command::Build { dir, out } => build(&dir, &out, stdlib, color),
+        Command::Build { dir, out, check } if check => build_check::run(&dir, &out, stdlib, color),
+        Command::Build { dir, out, .. } => build(&dir, &out, stdlib, color),
+        Command::Diff {
+            dir,
+            against,
+            format,
+        } => diff::run(&dir, &against, format, stdlib, color),
     }
 }
 
