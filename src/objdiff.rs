@@ -674,7 +674,8 @@ fn summary_line(s: Summary) -> String {
         s.added, s.changed, s.removed
     );
     if s.files > 0 {
-        let _ = write!(line, "; {} other files changed", s.files);
+        let files = if s.files == 1 { "file" } else { "files" };
+        let _ = write!(line, "; {} other {files} changed", s.files);
     }
     line
 }
@@ -971,7 +972,7 @@ mod tests {
             text.contains("~ file web/notes.txt\n          - two\n          + three\n"),
             "{text}"
         );
-        assert!(text.contains("; 1 other files changed"), "{text}");
+        assert!(text.contains("; 1 other file changed"), "{text}");
         let md = render_markdown(&diff(&before, &after));
         assert!(md.contains("```diff\n    -b\n    +B\n    ```"), "{md}");
     }
@@ -1010,5 +1011,30 @@ mod tests {
         );
         assert!(md.contains("- removed `ConfigMap web/a` (`v1`)"), "{md}");
         assert_eq!(code("a`b"), "`` a`b ``");
+    }
+
+    #[test]
+    fn odd_documents_never_panic_and_stay_deterministic() {
+        let odd = [
+            "",
+            "---\n",
+            "- a\n- b\n",
+            "? [a, b]\n: 1\n1: 2\nnull: ~\n",
+            "kind: ConfigMap\nmetadata: 3\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: !!binary aGk=}\n",
+            "a: &x [1, 2]\nb: *x\n",
+            "apiVersion: v1\nkind: List\nmetadata: {name: l}\nitems: [{name: a}, {name: a}, 3]\n",
+            "\u{0}\u{7f}`\n",
+        ];
+        for (i, before) in odd.iter().enumerate() {
+            for after in &odd[i..] {
+                let b = tree(&[("clusters/c/x/app/f.yaml", before), ("other.yaml", after)]);
+                let a = tree(&[("clusters/c/x/app/f.yaml", after), ("other.yaml", before)]);
+                let d = diff(&b, &a);
+                assert_eq!(render_text(&d), render_text(&diff(&b, &a)));
+                let _ = render_markdown(&d);
+                assert!(diff(&a, &a).is_empty());
+            }
+        }
     }
 }

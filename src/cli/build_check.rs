@@ -9,8 +9,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::walk;
-use super::{check, io_error, out_dir, MANIFEST};
+use super::{check, io_error, out_dir, rel_path, walk, MANIFEST};
 
 /// Run the check: 0 when OUT is what `labc build` would write, 1 when it is stale (the
 /// differing files on stdout) or the lab has errors, 2 for usage and I/O problems.
@@ -48,21 +47,33 @@ pub fn run(dir: &Path, out: &Path, stdlib: Option<&Path>, color: bool) -> i32 {
     1
 }
 
-/// The text of the regular file `path`, `None` if there is none (or something else is
-/// there, a directory or a link, which labc never writes).
-pub(super) fn read_ours(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => return Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+/// The bytes of labc's file `rel` in `out`, `None` if it is not there as labc writes it:
+/// `rel` must be a plain relative path (a manifest is only a file in OUT, and a
+/// hand-edited one must not make labc read, and `labc diff` print, files elsewhere), every
+/// directory on the way a directory and not a link, the file a regular file.
+pub(super) fn read_ours(out: &Path, rel: &str) -> Result<Option<Vec<u8>>, String> {
+    if rel != MANIFEST && rel_path::check(rel).is_err() {
+        return Ok(None);
     }
-    let Some(mut file) = walk::open_regular(path)? else {
+    let mut at = out.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part);
+        let last = i + 1 == parts.len();
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if last && m.is_file() => {}
+            Ok(m) if !last && m.is_dir() => {}
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", at.display())),
+        }
+    }
+    let Some(mut file) = walk::open_regular(&at)? else {
         return Ok(None);
     };
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read {}: {e}", at.display()))?;
     Ok(Some(bytes))
 }
 
@@ -82,7 +93,7 @@ pub fn stale_files(
         ));
     }
     let old_manifest = if exists {
-        read_ours(&out.join(MANIFEST))?
+        read_ours(out, MANIFEST)?
     } else {
         None
     };
@@ -98,7 +109,7 @@ pub fn stale_files(
     let mut lines = Vec::new();
     for (rel, text) in files {
         let on_disk = if ours.contains(rel) {
-            read_ours(&out.join(rel))?
+            read_ours(out, rel)?
         } else {
             None
         };
@@ -109,7 +120,7 @@ pub fn stale_files(
         }
     }
     for rel in &ours {
-        if !files.contains_key(rel) && read_ours(&out.join(rel))?.is_some() {
+        if !files.contains_key(rel) && read_ours(out, rel)?.is_some() {
             lines.push((rel.clone(), '-'));
         }
     }

@@ -55,7 +55,7 @@ pub fn run(dir: &Path, against: &str, format: Format, stdlib: Option<&Path>, col
 /// The files labc wrote into `out`, as its manifest lists them (the user's are not part of
 /// the tree).
 fn out_tree(out: &Path) -> Result<IndexMap<String, String>, String> {
-    let Some(manifest) = read_ours(&out.join(MANIFEST))? else {
+    let Some(manifest) = read_ours(out, MANIFEST)? else {
         return Err(format!(
             "{} has no {MANIFEST}, so labc did not write it: name an output directory of `labc build` or a git revision",
             out.display()
@@ -63,9 +63,8 @@ fn out_tree(out: &Path) -> Result<IndexMap<String, String>, String> {
     };
     let mut files = IndexMap::new();
     for rel in String::from_utf8_lossy(&manifest).lines() {
-        // A listed file that is gone is not part of the tree (rel paths from a manifest
-        // someone edited are only read, never written, so no check beyond that).
-        if let Some(bytes) = read_ours(&out.join(rel))? {
+        // A listed file that is gone, or is not a plain path in OUT, is not in the tree.
+        if let Some(bytes) = read_ours(out, rel)? {
             files.insert(
                 rel.to_string(),
                 String::from_utf8_lossy(&bytes).into_owned(),
@@ -218,9 +217,10 @@ fn parse_batch(mut out: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             .and_then(|s| s.parse().ok())
             .filter(|_| header.split(' ').nth(1) == Some("blob"))
             .ok_or_else(bad)?;
-        let body = out.get(nl + 1..nl + 1 + size).ok_or_else(bad)?;
+        let end = (nl + 1).checked_add(size).ok_or_else(bad)?;
+        let body = out.get(nl + 1..end).ok_or_else(bad)?;
         blobs.push(body.to_vec());
-        out = out.get(nl + 2 + size..).unwrap_or(&[]);
+        out = out.get(end + 1..).unwrap_or(&[]);
     }
     Ok(blobs)
 }

@@ -337,7 +337,33 @@ fn diff_errors_say_what_is_wrong() {
     assert_eq!(stdout(&o), "");
 }
 
+/// A `.labc-manifest` edited to name files outside OUT (a path with `..`, a directory
+/// replaced by a link) makes neither `diff` read them nor `build --check` list them.
+fn a_hostile_manifest_reads_nothing_outside_out() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let lab = case_lab("changed-field", "before");
+    build(&lab, &out);
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: stolen}\ndata: {key: c2VjcmV0}\n";
+    std::fs::write(t.path().join("secret.yaml"), secret).unwrap();
+    let elsewhere = t.path().join("elsewhere/app");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("secret.yaml"), secret).unwrap();
+    let manifest_path = out.join(".labc-manifest");
+    let mut manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    manifest.push_str("../secret.yaml\n/etc/hostname\nclusters/home/evil/app/secret.yaml\n");
+    std::fs::write(&manifest_path, manifest).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(t.path().join("elsewhere"), out.join("clusters/home/evil")).unwrap();
+    let o = labc(&["diff", s(&lab), "--against", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "No changes to the emitted objects.\n");
+    let o = check(&lab, &out);
+    assert_eq!(stdout(&o), "~ .labc-manifest\n");
+}
+
 tests!(
+    a_hostile_manifest_reads_nothing_outside_out,
     build_check_is_0_when_current_and_ignores_the_users_files,
     build_check_is_1_and_lists_changed_added_and_removed_files,
     build_check_of_a_missing_out_is_1_with_every_file_added,
