@@ -337,6 +337,22 @@ fn diff_errors_say_what_is_wrong() {
     assert_eq!(stdout(&o), "");
 }
 
+/// The Widget of `moved-between-files` changes file, not content: `build --check` lists
+/// both files, `diff` does not name it (the snapshot could be accepted by mistake).
+fn an_object_moved_between_files_is_not_a_change() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    build(&case_lab("moved-between-files", "before"), &out);
+    let after = case_lab("moved-between-files", "after");
+    let o = check(&after, &out);
+    assert!(stdout(&o).contains("- clusters/home/widgets/app/widget.yaml\n"));
+    assert!(stdout(&o).contains("+ clusters/home/widgets/config/widget.yaml\n"));
+    let o = labc(&["diff", s(&after), "--against", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("Widget"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("+ Kustomization flux-system/widgets-config"));
+}
+
 /// A `.labc-manifest` edited to name files outside OUT (a path with `..`, a directory
 /// replaced by a link) makes neither `diff` read them nor `build --check` list them.
 fn a_hostile_manifest_reads_nothing_outside_out() {
@@ -363,6 +379,7 @@ fn a_hostile_manifest_reads_nothing_outside_out() {
 }
 
 tests!(
+    an_object_moved_between_files_is_not_a_change,
     a_hostile_manifest_reads_nothing_outside_out,
     build_check_is_0_when_current_and_ignores_the_users_files,
     build_check_is_1_and_lists_changed_added_and_removed_files,
