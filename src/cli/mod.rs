@@ -71,11 +71,13 @@ pub enum Command {
     },
     /// Show what the lab does to the emitted objects, against OUT or a git revision.
     Diff {
+        /// The lab directory, as it is now: the new side of the diff.
         #[arg(default_value = "lab")]
         dir: PathBuf,
         /// An output directory of `labc build`, or a git revision of the lab's repository.
         #[arg(long, value_name = "OUT|GIT-REF", default_value = "out")]
         against: String,
+        /// `text` for a terminal, `markdown` for a pull request comment.
         #[arg(long, value_enum, default_value_t = diff::Format::Text)]
         format: diff::Format,
     },
