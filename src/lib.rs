@@ -13,6 +13,7 @@ pub mod diag;
 pub mod emit;
 pub mod literal;
 pub mod lower;
+pub mod objdiff;
 pub mod sema;
 pub mod stdlib;
 pub mod syntax;

@@ -37,6 +37,8 @@ mod bombs;
 mod build;
 #[path = "main/cli_fs.rs"]
 mod cli_fs;
+#[path = "main/diff.rs"]
+mod diff;
 #[path = "main/docs.rs"]
 mod docs;
 #[path = "main/editor_keywords.rs"]
@@ -72,6 +74,7 @@ fn main() {
     trials.extend(build::trials());
     #[cfg(unix)]
     trials.extend(cli_fs::trials());
+    trials.extend(diff::trials());
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
     trials.extend(help_files::trials());

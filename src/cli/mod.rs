@@ -3,6 +3,8 @@
 //!
 //! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
 
+mod build_check;
+mod diff;
 mod help_files;
 mod out_dir;
 mod rel_path;
@@ -68,6 +70,9 @@ pub enum Command {
         /// The output directory: the repository folder the lab's `path` names.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Write nothing: exit 1 and list the files that differ if OUT is stale.
+        #[arg(long)]
+        check: bool,
     },
     /// Check the lab and report diagnostics; write nothing.
     Check {
@@ -82,6 +87,18 @@ pub enum Command {
         /// After each check without errors, also rewrite the Flux trees in OUT.
         #[arg(long, value_name = "OUT")]
         build: Option<PathBuf>,
+    },
+    /// Show what the lab does to the emitted objects, against OUT or a git revision.
+    Diff {
+        /// The lab directory, as it is now: the new side of the diff.
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// An output directory of `labc build`, or a git revision of the lab's repository.
+        #[arg(long, value_name = "OUT|GIT-REF", default_value = "out")]
+        against: String,
+        /// `text` for a terminal, `markdown` for a pull request comment.
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
     },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
@@ -122,8 +139,14 @@ pub fn run(cli: Cli) -> i32 {
             Ok((_, errors)) => i32::from(errors > 0),
             Err(e) => io_error(e),
         },
-        Command::Build { dir, out } => build(&dir, &out, stdlib, color),
         Command::Watch { dir, build } => watch::watch(&dir, build.as_deref(), stdlib, color),
+        Command::Build { dir, out, check } if check => build_check::run(&dir, &out, stdlib, color),
+        Command::Build { dir, out, .. } => build(&dir, &out, stdlib, color),
+        Command::Diff {
+            dir,
+            against,
+            format,
+        } => diff::run(&dir, &against, format, stdlib, color),
     }
 }
 

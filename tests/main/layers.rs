@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// The floor of a top-level module of `src/`.
 fn floor(top: &str) -> Option<usize> {
     const FLOORS: &[&[&str]] = &[
-        &["literal", "yaml", "stdlib"],
+        &["literal", "yaml", "stdlib", "objdiff"],
         &["db"],
         &["diag"],
         &["syntax"],
