@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
 
+mod graph;
 mod out_dir;
 mod rel_path;
 mod tree;
@@ -64,6 +65,16 @@ pub enum Command {
         #[arg(default_value = "lab")]
         dir: PathBuf,
     },
+    /// Print the Flux Kustomization graph (dependsOn with why, `via mesh` dashed).
+    Graph {
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// Only this cluster (default: every cluster, each as a subgraph).
+        #[arg(long)]
+        cluster: Option<String>,
+        #[arg(long, value_enum, default_value_t = graph::GraphFormat::Dot)]
+        format: graph::GraphFormat,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -88,6 +99,11 @@ pub fn run(cli: Cli) -> i32 {
             Err(e) => io_error(e),
         },
         Command::Build { dir, out } => build(&dir, &out, stdlib, color),
+        Command::Graph {
+            dir,
+            cluster,
+            format,
+        } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
     }
 }
 
