@@ -75,6 +75,9 @@ fn render(
         eprintln!("labc: {errors} error(s); no graph");
         return Ok(Err(1));
     }
+    if !diags.is_empty() {
+        eprintln!("labc: 0 error(s), {} warning(s)", diags.len());
+    }
     let names = cluster_names(&db, lab);
     if let Some(c) = cluster {
         if !names.iter().any(|n| n == c) {
