@@ -118,6 +118,50 @@ fn every_edge_has_a_reason_and_a_target() {
     );
 }
 
+/// Each reason keeps the place where the lab makes the dependency: the reference, the
+/// capability value, the resource (its kind and name) whose CRD or `in` namespace it is,
+/// the name of the declaration placed in the namespace.
+fn reasons_point_at_the_lab() {
+    use labc::lower::{cluster_ir, Why};
+    let mut seen = Vec::new();
+    for case in ["references", "capability", "crd", "namespace"] {
+        let db = labc::db::LabDb::default();
+        let lab = db.load(labc::cli::read_lab(&root().join(case)).unwrap());
+        let ir = cluster_ir(&db, lab, "home".into()).as_ref().unwrap();
+        for k in &ir.kustomizations {
+            for (dep, reasons) in &k.reasons {
+                for r in reasons {
+                    let text = &r.file.text(&db)[r.span.range()];
+                    seen.push(format!("{} -> {dep}: {:?} at {text}", k.name, r.why));
+                }
+            }
+        }
+        if case == "namespace" {
+            let extras = ir
+                .kustomizations
+                .iter()
+                .find(|k| k.name == "extras")
+                .unwrap();
+            assert!(extras.reasons["media"]
+                .iter()
+                .all(|r| matches!(&r.why, Why::Namespace { namespace } if namespace == "media")));
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "web -> db: Reference { component: \"db\" } at db",
+            "worker -> web: Reference { component: \"web\" } at web",
+            "blog -> disks: Capability { kind: \"storage_class\", value: \"fast\" } at \"fast\"",
+            "issuers-config -> issuers: OwnCrds at Issuer \"default\"",
+            "site -> issuers: Crd { api_version: \"certs.example.com/v1\", kind: \"Issuer\" } at Issuer \"site\"",
+            "site -> issuers: Crd { api_version: \"certs.example.com/v1\", kind: \"Certificate\" } at Certificate \"site\"",
+            "jellyfin -> media: Namespace { namespace: \"media\" } at jellyfin",
+            "extras -> media: Namespace { namespace: \"media\" } at ConfigMap \"extras\"",
+        ]
+    );
+}
+
 /// `--cluster apps` of the mesh case: only apps' Kustomizations, and the mesh target on
 /// infra as a dashed node of its own.
 fn cluster_filter() {
@@ -257,6 +301,7 @@ fn svg() {
 tests!(
     example_lab,
     every_edge_has_a_reason_and_a_target,
+    reasons_point_at_the_lab,
     cluster_filter,
     cli_prints_the_graph,
     unknown_cluster,
