@@ -45,6 +45,8 @@ mod docs;
 mod editor_keywords;
 #[path = "main/help_files.rs"]
 mod help_files;
+#[path = "main/graph.rs"]
+mod graph;
 #[path = "main/incremental.rs"]
 mod incremental;
 #[path = "main/lab.rs"]
@@ -78,6 +80,7 @@ fn main() {
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
     trials.extend(help_files::trials());
+    trials.extend(graph::trials());
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
     trials.extend(layers::trials());

@@ -6,6 +6,7 @@
 mod build_check;
 mod diff;
 mod help_files;
+mod graph;
 mod out_dir;
 mod rel_path;
 mod tree;
@@ -100,6 +101,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = diff::Format::Text)]
         format: diff::Format,
     },
+    /// Print the Flux Kustomization graph (dependsOn with why, `via mesh` dashed).
+    Graph {
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// Only this cluster (default: every cluster, each as a subgraph).
+        #[arg(long)]
+        cluster: Option<String>,
+        #[arg(long, value_enum, default_value_t = graph::GraphFormat::Dot)]
+        format: graph::GraphFormat,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -147,6 +158,11 @@ pub fn run(cli: Cli) -> i32 {
             against,
             format,
         } => diff::run(&dir, &against, format, stdlib, color),
+        Command::Graph {
+            dir,
+            cluster,
+            format,
+        } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
     }
 }
 

@@ -533,10 +533,16 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
     for (pos, &i) in cycle.iter().enumerate() {
         let from = &ir.kustomizations[i];
         let to = &ir.kustomizations[cycle[(pos + 1) % cycle.len()]];
-        if let Some((file, span)) = from.reasons.get(&to.name) {
+        // The first reference, capability or CRD behind the edge (a namespace or
+        // own-CRD edge has no one value to point at).
+        let written = from
+            .reasons
+            .get(&to.name)
+            .and_then(|rs| rs.iter().find(|r| r.why.is_written()));
+        if let Some(r) = written {
             d = d.secondary(
-                *file,
-                *span,
+                r.file,
+                r.span,
                 format!("`{}` depends on `{}` here", from.name, to.name),
             );
         }

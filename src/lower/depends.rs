@@ -9,7 +9,7 @@ use crate::sema::component_ir::{ComponentIr, Crd, Resource};
 use crate::sema::kube::core_kind;
 
 use super::checks::{report_missing_capability, report_missing_crd};
-use super::ir::{NamespaceOwners, Plan, Plans, Providers, Reasons};
+use super::ir::{add_reason, NamespaceOwners, Plan, Plans, Providers, Reasons, Why};
 use super::namespaces::{generated_namespaces, owned_by};
 
 /// Providers of capabilities on this cluster: the first component for each.
@@ -105,7 +105,7 @@ fn split_resources<'a>(
             // and the resource is applied with the rest of the component, so that
             // (say) an ExternalSecret a chart's pods read is there before they start.
             Some((_, Some(provider))) => {
-                crd_providers.push((provider.clone(), r.file, r.span));
+                crd_providers.push((provider.clone(), r));
                 app_resources.push(r)
             }
             None => report_missing_crd(db, lab, cluster, r, crds),
@@ -120,7 +120,7 @@ fn split_resources<'a>(
     }
 }
 
-/// What a component's Kustomization depends on, and where the lab makes each
+/// What a component's Kustomization depends on, and why and where the lab makes each
 /// dependency: the owners of the namespaces it uses, the components it references, the
 /// providers of the capabilities it uses (a missing one is `E0402`), and the operators
 /// whose CRDs its resources need. May include the component itself.
@@ -135,42 +135,58 @@ pub(super) fn dependencies(
 ) -> (IndexSet<String>, Reasons) {
     let c = plan.c;
     let mut deps: IndexSet<String> = IndexSet::new();
-    if let Some(owner) = ns_owner.get(&c.namespace) {
-        if owner != &c.name {
-            deps.insert(owner.clone());
-        }
-    }
-    for r in &c.out.resources {
-        if let Some(ns) = &r.namespace {
-            if let Some(owner) = ns_owner.get(ns) {
-                if owner != &c.name {
-                    deps.insert(owner.clone());
-                }
+    let mut reasons = IndexMap::new();
+    // The component's own namespace is "made" by its declaration; a resource's `in`
+    // namespace by the resource.
+    let namespaces = std::iter::once((&c.namespace, c.file, c.name_span)).chain(
+        c.out
+            .resources
+            .iter()
+            .filter_map(|r| r.namespace.as_ref().map(|ns| (ns, r.file, r.span))),
+    );
+    for (ns, file, span) in namespaces {
+        if let Some(owner) = ns_owner.get(ns) {
+            if owner != &c.name {
+                deps.insert(owner.clone());
+                let why = Why::Namespace {
+                    namespace: ns.clone(),
+                };
+                add_reason(&mut reasons, owner, why, file, span);
             }
         }
     }
-    let mut reasons = IndexMap::new();
     for u in &c.out.component_uses {
         if u.name != c.name {
-            deps.insert(plans.ready(&u.name));
-            reasons
-                .entry(plans.ready(&u.name))
-                .or_insert((u.file, u.span));
+            let dep = plans.ready(&u.name);
+            let why = Why::Reference {
+                component: u.name.clone(),
+            };
+            add_reason(&mut reasons, &dep, why, u.file, u.span);
+            deps.insert(dep);
         }
     }
     for u in &c.out.capability_uses {
         match providers.get(&(u.kind.clone(), u.value.clone())) {
             Some(p) if p != &c.name => {
-                deps.insert(plans.ready(p));
-                reasons.entry(plans.ready(p)).or_insert((u.file, u.span));
+                let dep = plans.ready(p);
+                let why = Why::Capability {
+                    kind: u.kind.clone(),
+                    value: u.value.clone(),
+                };
+                add_reason(&mut reasons, &dep, why, u.file, u.span);
+                deps.insert(dep);
             }
             Some(_) => {}
             None => report_missing_capability(db, lab, cluster, u, providers),
         }
     }
-    for (provider, file, span) in &plan.crd_providers {
+    for (provider, r) in &plan.crd_providers {
         deps.insert(provider.clone());
-        reasons.entry(provider.clone()).or_insert((*file, *span));
+        let why = Why::Crd {
+            api_version: r.api_version.clone(),
+            kind: r.kind.clone(),
+        };
+        add_reason(&mut reasons, provider, why, r.file, r.span);
     }
     (deps, reasons)
 }

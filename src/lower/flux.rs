@@ -8,7 +8,7 @@ use crate::sema::component_ir::{self, ComponentIr, Crd, HealthCheck, Resource};
 use crate::sema::kube::object_file;
 use crate::yaml::{map, s, Yaml};
 
-use super::ir::{KustomizationIr, NamespaceLabels, Plan, Plans, Reasons};
+use super::ir::{add_reason, KustomizationIr, NamespaceLabels, Plan, Plans, Reasons, Why};
 use super::namespaces::namespace_docs;
 
 /// A Kustomization's files: file name -> documents.
@@ -49,18 +49,22 @@ pub(super) fn component_kustomizations(
             dir: format!("{}/app", c.name),
             depends_on: deps.iter().filter(|d| **d != c.name).cloned().collect(),
             reasons,
+            mesh_uses: c.out.mesh_uses.clone(),
             health_checks: health.into_iter().map(with_ns).collect(),
             timeout: timeout.clone(),
             files: main_files,
         });
-        if !config_files.is_empty() {
+        if let Some(first) = plan.config_resources.first() {
             // Only the component's own CRDs are in here: they come with its release.
+            let mut reasons = IndexMap::new();
+            add_reason(&mut reasons, &c.name, Why::OwnCrds, first.file, first.span);
             out.push(KustomizationIr {
                 name: format!("{}-config", c.name),
                 component: c.name.clone(),
                 dir: format!("{}/config", c.name),
                 depends_on: vec![c.name.clone()],
-                reasons: IndexMap::new(),
+                reasons,
+                mesh_uses: Vec::new(),
                 health_checks: config_health.into_iter().cloned().map(with_ns).collect(),
                 timeout,
                 files: config_files,
@@ -75,6 +79,7 @@ pub(super) fn component_kustomizations(
             dir: format!("{}/app", c.name),
             depends_on: deps.into_iter().filter(|d| *d != c.name).collect(),
             reasons,
+            mesh_uses: c.out.mesh_uses.clone(),
             health_checks: hc.into_iter().map(with_ns).collect(),
             timeout,
             files: config_files,

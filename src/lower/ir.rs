@@ -5,7 +5,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{Db, Lab, SourceFile};
 use crate::sema::component_ir::{ComponentIr, HealthCheck, Resource};
-use crate::sema::eval::Value;
+use crate::sema::eval::{MeshUse, Value};
 use crate::sema::facts;
 use crate::syntax::ast::Span;
 use crate::yaml::Yaml;
@@ -28,9 +28,12 @@ pub struct KustomizationIr {
     /// Directory of its manifests, relative to the cluster directory (`podinfo/app`).
     pub dir: String,
     pub depends_on: Vec<String>,
-    /// Where the lab makes each dependency (a reference or a capability use), for
-    /// diagnostics such as cycles. Not emitted.
+    /// Why each dependency exists and where the lab makes it, for diagnostics such as
+    /// cycles and for `labc graph`. Not emitted.
     pub reasons: Reasons,
+    /// References `x via mesh` to components on other clusters, which Flux cannot order
+    /// (no `dependsOn`); on the Kustomization that carries the component's dependencies.
+    pub mesh_uses: Vec<MeshUse>,
     pub health_checks: Vec<HealthCheck>,
     pub timeout: String,
     /// File name -> documents, in emission order.
@@ -81,8 +84,54 @@ pub(super) type NamespaceOwners = IndexMap<String, String>;
 /// Namespace -> the labels of its generated Namespace object.
 pub(super) type NamespaceLabels = IndexMap<String, IndexMap<String, String>>;
 
-/// A Kustomization's dependency -> where the lab makes it.
-pub(super) type Reasons = IndexMap<String, (SourceFile, Span)>;
+/// Why one Kustomization depends on another.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Why {
+    /// The component refers to the other by name (`server = shared-postgres`).
+    Reference { component: String },
+    /// It uses a capability the other provides (`storage_class` `openebs-local-nvme`).
+    Capability { kind: String, value: String },
+    /// One of its resources has a kind whose CRD the other installs.
+    Crd { api_version: String, kind: String },
+    /// It puts objects in a namespace the other owns (creates).
+    Namespace { namespace: String },
+    /// A config Kustomization waits for its own component's main one, whose chart
+    /// installs the CRDs of its resources.
+    OwnCrds,
+}
+
+impl Why {
+    /// Whether the lab makes this dependency with a value it writes (a reference, a
+    /// capability value, a resource kind): what a cycle diagnostic points at. Namespace
+    /// and own-CRD dependencies follow from where things are, not from one value.
+    pub fn is_written(&self) -> bool {
+        matches!(
+            self,
+            Why::Reference { .. } | Why::Capability { .. } | Why::Crd { .. }
+        )
+    }
+}
+
+/// One reason for a dependency and where the lab makes it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reason {
+    pub why: Why,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A Kustomization's dependency -> its distinct reasons, the first place of each, in the
+/// order lowering finds them (namespaces, references, capabilities, CRDs).
+pub type Reasons = IndexMap<String, Vec<Reason>>;
+
+/// Add a reason for `dep`, unless the same reason is already known (a component that
+/// uses one storage class in ten claims depends on its provider for one reason).
+pub(super) fn add_reason(reasons: &mut Reasons, dep: &str, why: Why, file: SourceFile, span: Span) {
+    let list = reasons.entry(dep.to_string()).or_default();
+    if !list.iter().any(|r| r.why == why) {
+        list.push(Reason { why, file, span });
+    }
+}
 
 /// How one component is lowered: which of its resources go to `app/` and which wait in
 /// `config/`, what it depends on for CRDs, which Namespaces labc writes for it.
@@ -91,8 +140,8 @@ pub(super) struct Plan<'a> {
     pub app_resources: Vec<&'a Resource>,
     /// The component's own custom resources (its chart installs their CRDs).
     pub config_resources: Vec<&'a Resource>,
-    /// Other operators whose CRDs the resources in `app/` need, with where.
-    pub crd_providers: Vec<(String, SourceFile, Span)>,
+    /// Other operators whose CRDs the resources in `app/` need, with the resource.
+    pub crd_providers: Vec<(String, &'a Resource)>,
     /// The namespaces this component owns that labc writes a Namespace for: all but
     /// the ones it declares itself (`resource "v1" Namespace ...`), which replace the
     /// generated one.

@@ -13,7 +13,7 @@ pub mod lab_checks;
 mod namespaces;
 
 pub use checks::capability_clusters;
-pub use ir::{ClusterIr, KustomizationIr};
+pub use ir::{ClusterIr, KustomizationIr, Reason, Reasons, Why};
 
 use crate::db::{Db, Lab};
 use crate::sema::component::components_on;

@@ -96,6 +96,7 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     let (mut ev, mut out) = run_pass(db, key, decl, false);
     out.component_uses = std::mem::take(&mut ev.component_uses);
     out.capability_uses = std::mem::take(&mut ev.capability_uses);
+    out.mesh_uses = std::mem::take(&mut ev.mesh_uses);
     out.address_uses = std::mem::take(&mut ev.address_uses);
     if let Some(values) = &out.values {
         ev.report_values_leaks(values);

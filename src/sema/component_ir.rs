@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use super::eval::{AddressUse, CapabilityUse, ComponentUse, Value};
+use super::eval::{AddressUse, CapabilityUse, ComponentUse, MeshUse, Value};
 use crate::db::SourceFile;
 use crate::syntax::ast::DeclKind;
 use crate::syntax::ast::Span;
@@ -86,6 +86,8 @@ pub struct ComponentOut {
     pub resources: Vec<Resource>,
     pub component_uses: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
+    /// References `x via mesh` to components on other clusters.
+    pub mesh_uses: Vec<MeshUse>,
     pub address_uses: Vec<AddressUse>,
 }
 

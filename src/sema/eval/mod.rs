@@ -74,6 +74,16 @@ pub struct ComponentUse {
     pub span: Span,
 }
 
+/// A reference `x via mesh` to a component on another cluster of this one's mesh. It
+/// makes no `dependsOn` (Flux cannot order across clusters); `labc graph` draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MeshUse {
+    pub name: String,
+    pub cluster: String,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
 /// An address requested from the cluster's LoadBalancer pools (`lb_address(...)`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AddressUse {
@@ -148,6 +158,7 @@ pub struct Evaluator<'a> {
     pub diags: Vec<Diag>,
     pub component_uses: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
+    pub mesh_uses: Vec<MeshUse>,
     pub address_uses: Vec<AddressUse>,
     /// Where the lab asked for the template or operator being evaluated (the instance's
     /// name, or the outermost `include`): what whole-lab diagnostics point at.
@@ -184,6 +195,7 @@ impl<'a> Evaluator<'a> {
             diags: Vec::new(),
             component_uses: Vec::new(),
             capability_uses: Vec::new(),
+            mesh_uses: Vec::new(),
             address_uses: Vec::new(),
             site: None,
             value_writers: Vec::new(),

@@ -1,7 +1,7 @@
 //! Names in expressions: locals, `cluster` and `lab`, clusters, pools and components (a
 //! component by name, or `via mesh` from another cluster of the mesh).
 
-use super::{ComponentRef, ComponentUse, Context, Evaluator, Value};
+use super::{ComponentRef, ComponentUse, Context, Evaluator, MeshUse, Value};
 use crate::diag::codes;
 use crate::diag::did_you_mean;
 use crate::sema::index::ItemRef;
@@ -164,6 +164,13 @@ impl Evaluator<'_> {
         if same_cluster && !via_mesh {
             self.component_uses.push(ComponentUse {
                 name: target.name.clone(),
+                file: self.file,
+                span: id.span,
+            });
+        } else if !same_cluster {
+            self.mesh_uses.push(MeshUse {
+                name: target.name.clone(),
+                cluster: target_cluster.clone(),
                 file: self.file,
                 span: id.span,
             });
