@@ -19,8 +19,11 @@ use std::process::{Command, Stdio};
 
 const SIZES: &[(usize, usize)] = &[(2, 20), (20, 2_000), (100, 20_000)];
 
+/// What a child reports: (key, value) pairs.
+type Report = Vec<(String, String)>;
+
 /// Parse `key value` lines, the children's way of reporting.
-fn parse_kv(text: &str) -> Vec<(String, String)> {
+fn parse_kv(text: &str) -> Report {
     text.lines()
         .filter_map(|l| {
             let (k, v) = l.split_once(' ')?;
@@ -117,7 +120,7 @@ fn floor_child(blob: &std::path::Path, dir: &std::path::Path) {
     println!("rss_kib {}", measure::peak_rss_kib());
 }
 
-fn run_child(args: &Args, (c, t): (usize, usize)) -> Vec<(String, String)> {
+fn run_child(args: &Args, (c, t): (usize, usize)) -> Report {
     eprintln!("fleet({c}, {t}) ...");
     let exe = std::env::current_exe().expect("current_exe");
     let mut cmd = Command::new(exe);
@@ -128,10 +131,7 @@ fn run_child(args: &Args, (c, t): (usize, usize)) -> Vec<(String, String)> {
     if let Some(e) = args.edits {
         cmd.arg("--edits").arg(e.to_string());
     }
-    let out = cmd
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run a size");
+    let out = cmd.stderr(Stdio::inherit()).output().expect("run a size");
     assert!(out.status.success(), "fleet({c}, {t}) failed");
     parse_kv(&String::from_utf8_lossy(&out.stdout))
 }
@@ -145,7 +145,11 @@ fn main() {
         return child(&args, size);
     }
     let load_before = loadavg();
-    let results: Vec<_> = args.sizes.iter().map(|&s| (s, run_child(&args, s))).collect();
+    let results: Vec<_> = args
+        .sizes
+        .iter()
+        .map(|&s| (s, run_child(&args, s)))
+        .collect();
     print_machine(&load_before);
     print_table(&results);
 }
@@ -166,14 +170,17 @@ fn print_machine(load_before: &str) {
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
-    println!("machine: {cores} cores (nproc), {cpu}; output on {}", output_root().display());
+    println!(
+        "machine: {cores} cores (nproc), {cpu}; output on {}",
+        output_root().display()
+    );
     println!("load average before: {load_before}, after: {}", loadavg());
     println!();
 }
 
 /// One Markdown table: a column per size, every time also as a ratio to the floor.
-fn print_table(results: &[((usize, usize), Vec<(String, String)>)]) {
-    let get = |kv: &[(String, String)], k: &str| -> f64 {
+fn print_table(results: &[((usize, usize), Report)]) {
+    let get = |kv: &Report, k: &str| -> f64 {
         let v = kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         v.and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
     };
@@ -184,16 +191,24 @@ fn print_table(results: &[((usize, usize), Vec<(String, String)>)]) {
         rule.push_str("---|");
     }
     println!("{head}\n{rule}");
-    let row = |label: &str, cell: &dyn Fn(&[(String, String)]) -> String| {
+    let row = |label: &str, cell: &dyn Fn(&Report) -> String| {
         let cells: Vec<String> = results.iter().map(|(_, kv)| cell(kv)).collect();
         println!("| {label} | {} |", cells.join(" | "));
     };
     row("files written", &|kv| format!("{}", get(kv, "files")));
     row("lab: files / KiB of source", &|kv| {
-        format!("{} / {:.0}", get(kv, "lab_files"), get(kv, "lab_bytes") / 1024.0)
+        format!(
+            "{} / {:.0}",
+            get(kv, "lab_files"),
+            get(kv, "lab_bytes") / 1024.0
+        )
     });
-    row("output KiB", &|kv| format!("{:.0}", get(kv, "out_bytes") / 1024.0));
-    row("floor: write from memory", &|kv| format!("{:.1} ms", get(kv, "floor_ms")));
+    row("output KiB", &|kv| {
+        format!("{:.0}", get(kv, "out_bytes") / 1024.0)
+    });
+    row("floor: write from memory", &|kv| {
+        format!("{:.1} ms", get(kv, "floor_ms"))
+    });
     let timed: &[(&str, &str)] = &[
         ("cold check", "check_ms"),
         ("cold build", "build_ms"),
@@ -214,7 +229,10 @@ fn print_table(results: &[((usize, usize), Vec<(String, String)>)]) {
         format!("{:.0} MiB ({:.1}x)", r / 1024.0, r / f)
     });
     row("floor process: time / peak RSS", &|kv| {
-        let (t, r) = (get(kv, "floor_process_ms"), get(kv, "floor_process_rss_kib"));
+        let (t, r) = (
+            get(kv, "floor_process_ms"),
+            get(kv, "floor_process_rss_kib"),
+        );
         format!("{t:.1} ms / {:.1} MiB", r / 1024.0)
     });
     row("medians of: cold runs / recompiles per edit", &|kv| {

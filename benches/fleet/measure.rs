@@ -164,7 +164,12 @@ pub fn run(plan: &Plan, base: &Path) -> Vec<(String, String)> {
 
     let (mut checks, mut builds, mut floors) = (Vec::new(), vec![ms(first)], Vec::new());
     for r in 0..plan.runs {
-        eprintln!("  fleet({}, {}): run {}", plan.clusters, plan.tenants, r + 1);
+        eprintln!(
+            "  fleet({}, {}): run {}",
+            plan.clusters,
+            plan.tenants,
+            r + 1
+        );
         checks.push(ms(cold_check(&files)));
         let dir = base.join(format!("floor-{r}"));
         floors.push(ms(floor(&map, &dir)));
@@ -223,7 +228,11 @@ fn edits(plan: &Plan, db: &mut LabDb, lab: Lab) -> Vec<(String, String)> {
         .filter(|f| !f.path(db).starts_with("std/"))
         .map(|f| f.text(db).len())
         .max();
-    assert_eq!(largest, Some(fleet.text(db).len()), "fleet.lab is the largest lab file");
+    assert_eq!(
+        largest,
+        Some(fleet.text(db).len()),
+        "fleet.lab is the largest lab file"
+    );
     let original = fleet.text(db).clone();
     for edit in workload::edits(plan.clusters) {
         assert_eq!(original.matches(&edit.from).count(), 1, "{}", edit.label);
