@@ -7,7 +7,8 @@
 //! `cargo bench --bench fleet` runs every size; `-- --sizes 2x20,20x2000` selects some,
 //! `-- --runs N` and `-- --edits N` override how often each figure is measured. Each size
 //! runs in a child process (this executable again, `--child CxT`) so that its peak RSS is
-//! its own; the parent prints one table. See benches/README.md.
+//! its own; the parent prints one table. `-- --write-lab CxT DIR` writes the generated lab
+//! to DIR instead (to profile the `labc` binary on it). See benches/README.md.
 
 #[path = "fleet/measure.rs"]
 mod measure;
@@ -50,6 +51,7 @@ struct Args {
     edits: Option<usize>,
     child: Option<(usize, usize)>,
     floor: Option<(PathBuf, PathBuf)>,
+    write_lab: Option<((usize, usize), PathBuf)>,
 }
 
 fn parse_args() -> Args {
@@ -65,6 +67,11 @@ fn parse_args() -> Args {
             "--floor" => {
                 let blob = PathBuf::from(value());
                 args.floor = Some((blob, PathBuf::from(it.next().expect("--floor BLOB DIR"))));
+            }
+            "--write-lab" => {
+                let size = parse_size(&value());
+                args.write_lab =
+                    Some((size, PathBuf::from(it.next().expect("--write-lab CxT DIR"))));
             }
             // `cargo bench` passes `--bench`; libtest options mean nothing here.
             _ => {}
@@ -114,10 +121,20 @@ fn child(args: &Args, size: (usize, usize)) {
 
 /// The floor's own process: read the blob into memory, write it, report time and RSS.
 fn floor_child(blob: &std::path::Path, dir: &std::path::Path) {
-    let map = measure::load_blob(blob);
-    let took = measure::floor(&map, dir);
+    let bytes = std::fs::read(blob).expect("read the blob");
+    let took = measure::floor(measure::blob_entries(&bytes), dir);
     println!("ms {:.3}", took.as_secs_f64() * 1e3);
     println!("rss_kib {}", measure::peak_rss_kib());
+}
+
+/// Write fleet(`c`, `t`) as `.lab` files under `dir`, for profiling the `labc` binary on it.
+fn write_lab(c: usize, t: usize, dir: &std::path::Path) {
+    for (rel, text) in workload::files(c, t) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create_dir_all");
+        std::fs::write(&path, text).expect("write");
+    }
+    eprintln!("wrote fleet({c}, {t}) to {}", dir.display());
 }
 
 fn run_child(args: &Args, (c, t): (usize, usize)) -> Report {
@@ -140,6 +157,9 @@ fn main() {
     let args = parse_args();
     if let Some((blob, dir)) = &args.floor {
         return floor_child(blob, dir);
+    }
+    if let Some(((c, t), dir)) = &args.write_lab {
+        return write_lab(*c, *t, dir);
     }
     if let Some(size) = args.child {
         return child(&args, size);

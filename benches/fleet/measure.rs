@@ -84,10 +84,10 @@ fn cold_build(files: &[(String, String)], out: &Path) -> (Duration, LabDb, Lab) 
 
 /// The floor: the same files written with plain `std::fs` into `out` (each directory
 /// created once), from bytes already in memory.
-pub fn floor(map: &FileMap, out: &Path) -> Duration {
+pub fn floor<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, out: &Path) -> Duration {
     let start = Instant::now();
     let mut made: HashSet<PathBuf> = HashSet::new();
-    for (rel, bytes) in map {
+    for (rel, bytes) in files {
         let path = out.join(rel);
         if let Some(dir) = path.parent() {
             if !made.contains(dir) {
@@ -98,6 +98,11 @@ pub fn floor(map: &FileMap, out: &Path) -> Duration {
         std::fs::write(&path, bytes).expect("write");
     }
     start.elapsed()
+}
+
+/// The file map as (path, bytes) pairs borrowed from it.
+pub fn entries(map: &FileMap) -> impl Iterator<Item = (&str, &[u8])> {
+    map.iter().map(|(p, b)| (p.as_str(), b.as_slice()))
 }
 
 fn file_map(db: &LabDb, lab: Lab) -> FileMap {
@@ -121,22 +126,21 @@ pub fn save_blob(map: &FileMap, path: &Path) {
     std::fs::write(path, blob).expect("write blob");
 }
 
-pub fn load_blob(path: &Path) -> FileMap {
-    let blob = std::fs::read(path).expect("read blob");
-    let mut map = Vec::new();
+/// The entries of a blob written by [`save_blob`], borrowed from it: the floor's process
+/// holds the output bytes once, as a writer of precomputed bytes would.
+pub fn blob_entries(blob: &[u8]) -> Vec<(&str, &[u8])> {
+    let mut out = Vec::new();
     let mut at = 0;
-    let take = |n: usize, at: &mut usize| {
-        let s = &blob[*at..*at + n];
-        *at += n;
-        s.to_vec()
-    };
     while at < blob.len() {
-        let n = u64::from_le_bytes(take(8, &mut at).try_into().unwrap()) as usize;
-        let rel = String::from_utf8(take(n, &mut at)).expect("utf-8 path");
-        let n = u64::from_le_bytes(take(8, &mut at).try_into().unwrap()) as usize;
-        map.push((rel, take(n, &mut at)));
+        let mut field = || {
+            let n = u64::from_le_bytes(blob[at..at + 8].try_into().expect("8 bytes")) as usize;
+            at += 8 + n;
+            &blob[at - n..at]
+        };
+        let rel = std::str::from_utf8(field()).expect("utf-8 path");
+        out.push((rel, field()));
     }
-    map
+    out
 }
 
 /// Remove a tree written by a run; a failure only leaves tmpfs fuller.
@@ -172,7 +176,7 @@ pub fn run(plan: &Plan, base: &Path) -> Vec<(String, String)> {
         );
         checks.push(ms(cold_check(&files)));
         let dir = base.join(format!("floor-{r}"));
-        floors.push(ms(floor(&map, &dir)));
+        floors.push(ms(floor(entries(&map), &dir)));
         clean(&dir);
         if r > 0 {
             drop(kept);
