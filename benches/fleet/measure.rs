@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use labc::db::{Lab, LabDb, SourceFile};
 use salsa::Setter as _;
@@ -23,8 +23,52 @@ pub struct Plan {
     pub edits: usize,
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// CPU time of this thread in ns (user and system: the kernel's writing counts), beside
+/// the wall clock because other processes share the cores: CPU time is what the run
+/// itself costs. `CLOCK_THREAD_CPUTIME_ID` is exact, where /proc's counters lag a tick.
+fn cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A measured span: wall-clock and CPU milliseconds.
+#[derive(Clone, Copy)]
+pub struct Time {
+    pub wall: f64,
+    pub cpu: f64,
+}
+
+/// A running clock for a [`Time`].
+struct Clock(Instant, u64);
+
+impl Clock {
+    fn start() -> Clock {
+        Clock(Instant::now(), cpu_ns())
+    }
+    fn stop(self) -> Time {
+        Time {
+            wall: self.0.elapsed().as_secs_f64() * 1e3,
+            cpu: (cpu_ns().saturating_sub(self.1)) as f64 / 1e6,
+        }
+    }
+}
+
+/// The medians of the wall and CPU times, each as a `key value` line for the parent.
+fn medians(key: &str, times: &[Time]) -> [(String, String); 2] {
+    let wall = median(times.iter().map(|t| t.wall).collect());
+    let cpu = median(times.iter().map(|t| t.cpu).collect());
+    [
+        (format!("{key}_ms"), format!("{wall:.3}")),
+        (format!("{key}_cpu_ms"), format!("{cpu:.3}")),
+    ]
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -61,31 +105,31 @@ fn compile_clean(db: &LabDb, lab: Lab) -> &labc::compile::Output {
 }
 
 /// Cold check: a fresh database, the files loaded, everything compiled.
-fn cold_check(files: &[(String, String)]) -> Duration {
-    let start = Instant::now();
+fn cold_check(files: &[(String, String)]) -> Time {
+    let clock = Clock::start();
     let db = LabDb::default();
     let lab = db.load(files.to_vec());
     compile_clean(&db, lab);
-    let took = start.elapsed();
+    let took = clock.stop();
     drop(db);
     took
 }
 
 /// Cold build: a cold check plus `write_tree` into `out`, which does not exist yet. The
 /// database is returned so that the last one can be kept for the edits.
-fn cold_build(files: &[(String, String)], out: &Path) -> (Duration, LabDb, Lab) {
-    let start = Instant::now();
+fn cold_build(files: &[(String, String)], out: &Path) -> (Time, LabDb, Lab) {
+    let clock = Clock::start();
     let db = LabDb::default();
     let lab = db.load(files.to_vec());
     let output = compile_clean(&db, lab);
     labc::cli::write_tree(out, &output.files).expect("write_tree");
-    (start.elapsed(), db, lab)
+    (clock.stop(), db, lab)
 }
 
 /// The floor: the same files written with plain `std::fs` into `out` (each directory
 /// created once), from bytes already in memory.
-pub fn floor<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, out: &Path) -> Duration {
-    let start = Instant::now();
+pub fn floor<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, out: &Path) -> Time {
+    let clock = Clock::start();
     let mut made: HashSet<PathBuf> = HashSet::new();
     for (rel, bytes) in files {
         let path = out.join(rel);
@@ -97,7 +141,7 @@ pub fn floor<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, out: &Pat
         }
         std::fs::write(&path, bytes).expect("write");
     }
-    start.elapsed()
+    clock.stop()
 }
 
 /// The file map as (path, bytes) pairs borrowed from it.
@@ -166,7 +210,7 @@ pub fn run(plan: &Plan, base: &Path) -> Vec<(String, String)> {
     kv.push(("out_bytes".into(), out_bytes.to_string()));
     clean(&base.join("build-0"));
 
-    let (mut checks, mut builds, mut floors) = (Vec::new(), vec![ms(first)], Vec::new());
+    let (mut checks, mut builds, mut floors) = (Vec::new(), vec![first], Vec::new());
     for r in 0..plan.runs {
         eprintln!(
             "  fleet({}, {}): run {}",
@@ -174,22 +218,22 @@ pub fn run(plan: &Plan, base: &Path) -> Vec<(String, String)> {
             plan.tenants,
             r + 1
         );
-        checks.push(ms(cold_check(&files)));
+        checks.push(cold_check(&files));
         let dir = base.join(format!("floor-{r}"));
-        floors.push(ms(floor(entries(&map), &dir)));
+        floors.push(floor(entries(&map), &dir));
         clean(&dir);
         if r > 0 {
             drop(kept);
             let dir = base.join(format!("build-{r}"));
             let (took, db, l) = cold_build(&files, &dir);
             (kept, lab) = (db, l);
-            builds.push(ms(took));
+            builds.push(took);
             clean(&dir);
         }
     }
-    kv.push(("check_ms".into(), format!("{:.3}", median(checks))));
-    kv.push(("build_ms".into(), format!("{:.3}", median(builds))));
-    kv.push(("floor_ms".into(), format!("{:.3}", median(floors))));
+    kv.extend(medians("check", &checks));
+    kv.extend(medians("build", &builds));
+    kv.extend(medians("floor", &floors));
 
     let blob = base.join("floor.blob");
     save_blob(&map, &blob);
@@ -245,13 +289,13 @@ fn edits(plan: &Plan, db: &mut LabDb, lab: Lab) -> Vec<(String, String)> {
         for i in 0..plan.edits {
             let text = if i % 2 == 0 { &changed } else { &original };
             fleet.set_text(db).to(text.clone());
-            let start = Instant::now();
+            let clock = Clock::start();
             compile_clean(db, lab);
-            times.push(ms(start.elapsed()));
+            times.push(clock.stop());
         }
         fleet.set_text(db).to(original.clone());
         compile_clean(db, lab);
-        kv.push((format!("{}_ms", edit.key), format!("{:.3}", median(times))));
+        kv.extend(medians(edit.key, &times));
     }
     kv.extend(tenant_edits(plan, db, lab));
     kv
@@ -273,18 +317,17 @@ fn tenant_edits(plan: &Plan, db: &mut LabDb, lab: Lab) -> Vec<(String, String)> 
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     for _ in 0..plan.edits {
         lab.set_files(db).to(with.clone());
-        let start = Instant::now();
+        let clock = Clock::start();
         let n = compile_clean(db, lab).files.len();
-        added.push(ms(start.elapsed()));
+        added.push(clock.stop());
         assert!(n > before, "adding a tenant adds files");
         lab.set_files(db).to(without.clone());
-        let start = Instant::now();
+        let clock = Clock::start();
         let n = compile_clean(db, lab).files.len();
-        removed.push(ms(start.elapsed()));
+        removed.push(clock.stop());
         assert_eq!(n, before, "removing the tenant removes its files");
     }
-    vec![
-        ("add_tenant_ms".into(), format!("{:.3}", median(added))),
-        ("remove_tenant_ms".into(), format!("{:.3}", median(removed))),
-    ]
+    let mut kv = medians("add_tenant", &added).to_vec();
+    kv.extend(medians("remove_tenant", &removed));
+    kv
 }
