@@ -304,7 +304,7 @@ fn edits(plan: &Plan, db: &mut LabDb, lab: Lab) -> Vec<(String, String)> {
     kv
 }
 
-/// Add a tenant file (the next index, on cluster c0's turn of the round-robin) and remove
+/// Add a tenant file (the next index, on the next cluster of the round-robin) and remove
 /// it again, `plan.edits` times each; the file count checks that each did something.
 fn tenant_edits(plan: &Plan, db: &mut LabDb, lab: Lab) -> Vec<(String, String)> {
     let without = lab.files(db).clone();
