@@ -43,12 +43,12 @@ mod diff;
 mod docs;
 #[path = "main/editor_keywords.rs"]
 mod editor_keywords;
-#[path = "main/help_files.rs"]
-mod help_files;
 #[path = "main/explain.rs"]
 mod explain;
 #[path = "main/graph.rs"]
 mod graph;
+#[path = "main/help_files.rs"]
+mod help_files;
 #[path = "main/incremental.rs"]
 mod incremental;
 #[path = "main/lab.rs"]

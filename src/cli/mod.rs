@@ -6,8 +6,8 @@
 mod build_check;
 mod diff;
 mod explain;
-mod help_files;
 mod graph;
+mod help_files;
 mod out_dir;
 mod rel_path;
 mod tree;

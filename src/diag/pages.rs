@@ -64,10 +64,7 @@ fn sections(page: &str) -> Result<Vec<&str>, String> {
             }
             found.push((heading.trim(), offset, page.len()));
         } else if found.is_empty() && !line.trim().is_empty() {
-            return Err(format!(
-                "text before the first heading: `{}`",
-                line.trim()
-            ));
+            return Err(format!("text before the first heading: `{}`", line.trim()));
         }
     }
     let headings: Vec<&str> = found.iter().map(|f| f.0).collect();
@@ -197,7 +194,13 @@ pub fn render_terminal(code: &Code) -> String {
     };
     for (heading, body) in HEADINGS.iter().zip(&s) {
         out.push_str(&format!("\n{heading}\n"));
-        for part in parts(body).unwrap_or_default() {
+        let parts = parts(body).unwrap_or_default();
+        // With several files, each block is headed by its path, the main one too.
+        let blocks = parts
+            .iter()
+            .filter(|p| matches!(p, Part::Block { .. }))
+            .count();
+        for part in parts {
             out.push('\n');
             match part {
                 Part::Text(text) => {
@@ -206,7 +209,11 @@ pub fn render_terminal(code: &Code) -> String {
                     }
                 }
                 Part::Block { info, text } => {
-                    if let Some(path) = info.split(',').find_map(|w| w.trim().strip_prefix("file=")) {
+                    let path = info
+                        .split(',')
+                        .find_map(|w| w.trim().strip_prefix("file="))
+                        .unwrap_or("example.lab");
+                    if blocks > 1 {
                         out.push_str(&format!("  {path}:\n"));
                     }
                     for line in text.lines() {
@@ -223,8 +230,8 @@ pub fn render_terminal(code: &Code) -> String {
     });
     if uses_prelude {
         out.push_str(
-            "\nThe examples are compiled after a prelude declaring `lab home` and `cluster \
-             infra` (`labc explain --markdown` shows it).\n",
+            "\nThe examples are compiled after a prelude that declares `lab home` and\n\
+             `cluster infra` (the top of `labc explain --markdown` shows it).\n",
         );
     }
     out
@@ -256,7 +263,12 @@ pub fn render_markdown() -> String {
     out.push_str(PRELUDE);
     out.push_str("```\n\n| Code | Title |\n|---|---|\n");
     for c in CODES {
-        out.push_str(&format!("| [{0}](#{1}) | {2} |\n", c.code, c.code.to_ascii_lowercase(), c.title));
+        out.push_str(&format!(
+            "| [{0}](#{1}) | {2} |\n",
+            c.code,
+            c.code.to_ascii_lowercase(),
+            c.title
+        ));
     }
     for c in CODES {
         out.push_str(&format!("\n## {}\n\n**{}**\n", c.code, c.title));

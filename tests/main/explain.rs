@@ -71,7 +71,11 @@ fn every_code_has_a_complete_page() {
         .iter()
         .filter_map(|c| pages::page(c).err().map(|e| format!("{}: {e}", c.code)))
         .collect();
-    assert!(broken.is_empty(), "incomplete pages:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "incomplete pages:\n{}",
+        broken.join("\n")
+    );
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/diag/pages");
     let files: BTreeSet<String> = std::fs::read_dir(&dir)
         .expect("src/diag/pages")
@@ -79,13 +83,20 @@ fn every_code_has_a_complete_page() {
         .filter(|n| n.ends_with(".md"))
         .collect();
     let registered: BTreeSet<String> = CODES.iter().map(|c| format!("{}.md", c.code)).collect();
-    assert_eq!(files, registered, "src/diag/pages/ has a page per registered code");
+    assert_eq!(
+        files, registered,
+        "src/diag/pages/ has a page per registered code"
+    );
 }
 
 /// `docs/errors.md` is exactly what `labc explain --markdown` prints.
 fn errors_md_is_generated() {
     let out = labc(&["explain", "--markdown"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let generated = String::from_utf8(out.stdout).expect("UTF-8");
     assert_eq!(generated, pages::render_markdown());
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/errors.md");
@@ -96,7 +107,11 @@ fn errors_md_is_generated() {
         pages::REGENERATE
     );
     for c in CODES {
-        assert!(generated.contains(&format!("\n## {}\n", c.code)), "{}", c.code);
+        assert!(
+            generated.contains(&format!("\n## {}\n", c.code)),
+            "{}",
+            c.code
+        );
     }
 }
 
@@ -105,9 +120,16 @@ fn errors_md_is_generated() {
 fn explain_prints_the_page() {
     for c in CODES {
         let text = pages::render_terminal(c);
-        assert!(text.starts_with(&format!("{}: {}\n", c.code, c.title)), "{text}");
+        assert!(
+            text.starts_with(&format!("{}: {}\n", c.code, c.title)),
+            "{text}"
+        );
         for heading in pages::HEADINGS {
-            assert!(text.contains(&format!("\n{heading}\n")), "{}: {heading}", c.code);
+            assert!(
+                text.contains(&format!("\n{heading}\n")),
+                "{}: {heading}",
+                c.code
+            );
         }
         let page = pages::page(c).expect("a complete page");
         for (path, file) in page.wrong.files.iter().chain(&page.fix.files) {
@@ -126,7 +148,10 @@ fn explain_prints_the_page() {
     let out = labc(&["explain", "e0402"]);
     assert!(out.status.success());
     let code = labc::diag::codes::lookup("E0402").expect("E0402");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), pages::render_terminal(code));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        pages::render_terminal(code)
+    );
 }
 
 /// `--list` prints one line per code; an unknown code is a usage error (exit 2).
