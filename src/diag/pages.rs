@@ -3,7 +3,7 @@
 //! or, all together, as `docs/errors.md`.
 //!
 //! A page is data, so its examples are tested like a fixture (`tests/main/explain.rs`):
-//! the wrong example must report its code and the fix must compile cleanly. The format:
+//! the wrong example must report its code and no other, the fix no diagnostic. The format:
 //!
 //! - exactly the four headings of [`HEADINGS`], as `## ` lines, in that order, each with
 //!   text under it, and nothing before the first;
@@ -255,7 +255,7 @@ pub fn render_markdown() -> String {
          `labc explain CODE` prints it: what the error means, why labc rejects it, a wrong \
          example and its fix.\n\n\
          The examples are tested (`tests/main/explain.rs`): each wrong example reports its \
-         code, and each fix compiles without errors. A ```` ```lab ```` block is the file \
+         code and no other, and each fix compiles with no diagnostic. A ```` ```lab ```` block is the file \
          `example.lab` of a lab; a block with `file=PATH` is another file of it (a module, a \
          manifest). Unless a block says `no-prelude`, the lab also has this `prelude.lab`:\n\n",
     );
@@ -282,4 +282,76 @@ pub fn render_markdown() -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(page: &'static str) -> Code {
+        Code {
+            code: "E9999",
+            title: "test",
+            page,
+        }
+    }
+
+    const GOOD: &str = "## What it means\n\nw\n\n## Why labc rejects it\n\ny\n\n## Wrong\n\n\
+        ```yaml,file=files/a.yaml\nkind: X\n```\n\n```lab\nbad\n```\n\n## Fix\n\n\
+        ```lab,no-prelude\ngood\n```\n";
+
+    #[test]
+    fn a_page_splits_into_its_parts_and_files() {
+        let p = page(&code(GOOD)).expect("a good page");
+        assert_eq!((p.what, p.why), ("w", "y"));
+        let paths: Vec<&str> = p.wrong.files.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(paths, ["files/a.yaml", "example.lab", "prelude.lab"]);
+        assert_eq!(p.wrong.files[1].1, "bad\n");
+        assert_eq!(
+            p.fix.files,
+            [("example.lab".to_string(), "good\n".to_string())]
+        );
+        let text = render_terminal(&code(GOOD));
+        assert!(text.contains("\n  files/a.yaml:\n    kind: X\n"), "{text}");
+        assert!(text.contains("\n  example.lab:\n    bad\n"), "{text}");
+        assert!(text.contains("\nFix\n\n    good\n"), "{text}");
+    }
+
+    #[test]
+    fn broken_pages_are_refused_with_a_reason() {
+        let cases: &[(&'static str, &str)] = &[
+            ("intro\n## What it means\n", "text before"),
+            ("## What it means\nw\n## Wrong\n```lab\n```\n", "headings must be"),
+            (
+                "## What it means\n\n## Why labc rejects it\ny\n## Wrong\n```lab\n```\n## Fix\n```lab\n```\n",
+                "is empty",
+            ),
+            (
+                "## What it means\nw\n## Why labc rejects it\ny\n## Wrong\n```lab\n\n## Fix\n```lab\n```\n",
+                "headings must be",
+            ),
+            (
+                "## What it means\nw\n## Why labc rejects it\ny\n## Wrong\n```lab\n```\n```lab\n```\n## Fix\n```lab\n```\n",
+                "two files named `example.lab`",
+            ),
+            (
+                "## What it means\nw\n## Why labc rejects it\ny\n## Wrong\n```yaml\n```\n## Fix\n```lab\n```\n",
+                "```yaml,file=PATH",
+            ),
+            (
+                "## What it means\nw\n## Why labc rejects it\ny\n## Wrong\n```lab,strict\n```\n## Fix\n```lab\n```\n",
+                "unknown word `strict`",
+            ),
+            (
+                "## What it means\nw\n## Why labc rejects it\ny\n## Wrong\nprose only\n## Fix\n```lab\n```\n",
+                "exactly one",
+            ),
+        ];
+        for (text, reason) in cases {
+            let err = page(&code(text)).err().unwrap_or_default();
+            assert!(err.contains(reason), "{text:?}: {err:?}");
+            // A broken page still renders, as written.
+            assert!(render_terminal(&code(text)).starts_with("E9999: test\n"));
+        }
+    }
 }
