@@ -255,9 +255,9 @@ pub fn render_markdown() -> String {
          `labc explain CODE` prints it: what the error means, why labc rejects it, a wrong \
          example and its fix.\n\n\
          The examples are tested (`tests/main/explain.rs`): each wrong example reports its \
-         code and no other, and each fix compiles with no diagnostic. A ```` ```lab ```` block is the file \
-         `example.lab` of a lab; a block with `file=PATH` is another file of it (a module, a \
-         manifest). Unless a block says `no-prelude`, the lab also has this `prelude.lab`:\n\n",
+         code and no other, and each fix compiles with no diagnostic. A ```` ```lab ```` \
+         block is the file `example.lab` of a lab; a block with `file=PATH` is another file \
+         of it (a module, a manifest). Unless a block says `no-prelude`, the lab also has this `prelude.lab`:\n\n",
     );
     out.push_str("```lab\n");
     out.push_str(PRELUDE);
