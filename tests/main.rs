@@ -43,6 +43,8 @@ mod diff;
 mod docs;
 #[path = "main/editor_keywords.rs"]
 mod editor_keywords;
+#[path = "main/explain.rs"]
+mod explain;
 #[path = "main/graph.rs"]
 mod graph;
 #[path = "main/help_files.rs"]
@@ -80,6 +82,7 @@ fn main() {
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
     trials.extend(help_files::trials());
+    trials.extend(explain::trials());
     trials.extend(graph::trials());
     trials.extend(incremental::trials());
     trials.extend(lab::trials());

@@ -5,6 +5,7 @@
 
 mod build_check;
 mod diff;
+mod explain;
 mod graph;
 mod help_files;
 mod out_dir;
@@ -117,6 +118,9 @@ pub enum Command {
         /// List every code with its title.
         #[arg(long)]
         list: bool,
+        /// Print every page as Markdown: the text of docs/errors.md.
+        #[arg(long, conflicts_with_all = ["code", "list"])]
+        markdown: bool,
     },
     /// Print a shell completion script (`labc completions bash > ~/.local/share/bash-completion/completions/labc`).
     Completions {
@@ -143,7 +147,11 @@ pub fn run(cli: Cli) -> i32 {
     };
     let stdlib = cli.stdlib.as_deref();
     match cli.command {
-        Command::Explain { code, list } => explain(code, list),
+        Command::Explain {
+            code,
+            list,
+            markdown,
+        } => explain::run(code, list, markdown),
         Command::Completions { shell } => help_files::completions(shell),
         Command::Man { command, dir } => help_files::man(command.as_deref(), dir.as_deref()),
         Command::Check { dir } => match check(&dir, stdlib, color) {
@@ -189,26 +197,6 @@ fn build(dir: &Path, out: &Path, stdlib: Option<&Path>, color: bool) -> i32 {
 fn io_error(e: String) -> i32 {
     eprintln!("labc: error: {e}");
     2
-}
-
-fn explain(code: Option<String>, list: bool) -> i32 {
-    if list || code.is_none() {
-        for c in diag::codes::CODES {
-            println!("{}  {}", c.code, c.title);
-        }
-        return 0;
-    }
-    let code = code.unwrap_or_default();
-    match diag::codes::lookup(&code) {
-        Some(c) => {
-            println!("{}: {}\n\n{}", c.code, c.title, c.explanation);
-            0
-        }
-        None => {
-            eprintln!("labc: unknown code `{code}` (labc explain --list shows them all)");
-            2
-        }
-    }
 }
 
 /// The `*.lab` files directly in `dir`, as (file name, text): a stdlib given with
