@@ -41,6 +41,8 @@ mod cli_fs;
 mod docs;
 #[path = "main/editor_keywords.rs"]
 mod editor_keywords;
+#[path = "main/fmt.rs"]
+mod fmt;
 #[path = "main/incremental.rs"]
 mod incremental;
 #[path = "main/lab.rs"]
@@ -70,6 +72,7 @@ fn main() {
     trials.extend(cli_fs::trials());
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
+    trials.extend(fmt::trials());
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
     trials.extend(layers::trials());

@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 the lab has errors, 2 usage or I/O problems.
 
+mod fmt;
 mod out_dir;
 mod rel_path;
 mod tree;
@@ -64,6 +65,17 @@ pub enum Command {
         #[arg(default_value = "lab")]
         dir: PathBuf,
     },
+    /// Format .lab files (default: every one under the current directory) in place.
+    Fmt {
+        /// Files or directories (walked for *.lab, skipping hidden folders and target/).
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change and exit 1 if any would.
+        #[arg(long, conflicts_with = "diff")]
+        check: bool,
+        /// Write nothing; print what would change as a unified diff (exit 1 if anything).
+        #[arg(long)]
+        diff: bool,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -88,6 +100,7 @@ pub fn run(cli: Cli) -> i32 {
             Err(e) => io_error(e),
         },
         Command::Build { dir, out } => build(&dir, &out, stdlib, color),
+        Command::Fmt { paths, check, diff } => fmt::fmt(&paths, fmt::Mode::of(check, diff), color),
     }
 }
 
