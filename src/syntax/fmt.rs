@@ -44,7 +44,7 @@ pub fn format(text: &str) -> Result<String, Vec<SyntaxError>> {
     for (base, pair) in item_trees(text) {
         lx.lex_to(base, 0, None);
         lx.top.push(lx.toks.len());
-        lx.walk(pair, base);
+        lx.walk(pair, base, 0);
     }
     lx.lex_to(text.len(), 0, None);
     let mut out = String::from(bom);
@@ -222,15 +222,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Lex pair `p` (its spans are relative to `base`), recording its containers.
-    fn walk(&mut self, p: Pair<'a, Rule>, base: usize) {
+    /// Lex pair `p` (its spans are relative to `base`; `parent` is the id of the pair it
+    /// is in), recording its containers.
+    fn walk(&mut self, p: Pair<'a, Rule>, base: usize, parent: u32) {
         let rule = p.as_rule();
         let span = p.as_span();
         let (start, end) = (base + span.start(), base + span.end());
         let mut children = p.clone().into_inner().peekable();
         if is_token(rule) || children.peek().is_none() {
-            let id = self.next_id;
-            let tok = self.push(&self.text[start..end], Kind::Code, id);
+            let tok = self.push(&self.text[start..end], Kind::Code, parent);
             tok.tight_before = rule == Rule::field_access;
             tok.tight_after = matches!(rule, Rule::not_op | Rule::neg_op);
             self.cursor = end;
@@ -259,7 +259,7 @@ impl<'a> Lexer<'a> {
                     sep: None,
                 });
             }
-            self.walk(child, base);
+            self.walk(child, base, id);
         }
         self.lex_to(end, id, Some(rule));
         let Some(kind) = kind else { return };
