@@ -233,6 +233,21 @@ mod tests {
     }
 
     #[test]
+    fn the_hand_scan_agrees_with_the_token_gaps_on_the_stdlib() {
+        for (name, text) in crate::stdlib::FILES {
+            let mut by_hand = Vec::new();
+            hand_scan(text, 0, text.len(), &mut by_hand);
+            let from_gaps: Vec<usize> = Trivia::of(text)
+                .comments
+                .iter()
+                .map(|c| c.span.range().start)
+                .collect();
+            assert!(!from_gaps.is_empty(), "{name}");
+            assert_eq!(by_hand, from_gaps, "{name}");
+        }
+    }
+
+    #[test]
     fn leading_comments_document_what_follows() {
         let src = "# not this\n\n# doc one\n# doc two\nlab l { x = 1 }\n";
         let t = Trivia::of(src);
