@@ -13,7 +13,7 @@
 use pest::iterators::Pair;
 
 use super::parse::{item_trees, parse_file, Rule, SyntaxError};
-use super::trivia::Trivia;
+use super::trivia::{holds_trivia, Trivia};
 
 /// The line width a record, body or list written on one line must fit in to stay there.
 pub const WIDTH: usize = 100;
@@ -229,7 +229,7 @@ impl<'a> Lexer<'a> {
         let span = p.as_span();
         let (start, end) = (base + span.start(), base + span.end());
         let mut children = p.clone().into_inner().peekable();
-        if is_token(rule) || children.peek().is_none() {
+        if is_token(rule) || children.peek().is_none() && !holds_trivia(rule) {
             let tok = self.push(&self.text[start..end], Kind::Code, parent);
             tok.tight_before = rule == Rule::field_access;
             tok.tight_after = matches!(rule, Rule::not_op | Rule::neg_op);

@@ -139,7 +139,7 @@ fn leaf_gaps(
     gap: &mut impl FnMut(usize, usize),
 ) {
     let mut children = pair.clone().into_inner().peekable();
-    if children.peek().is_none() {
+    if children.peek().is_none() && !holds_trivia(pair.as_rule()) {
         let span = pair.as_span();
         gap(*cursor, base + span.start());
         *cursor = base + span.end();
@@ -148,6 +148,23 @@ fn leaf_gaps(
     for child in children {
         leaf_gaps(&child, base, cursor, gap);
     }
+}
+
+/// Rules that may have no child pair yet hold comments, being made of several literal
+/// tokens (`{ # nothing yet }`, `via # why\n mesh`): their text is a gap, not a token.
+pub(crate) fn holds_trivia(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::body
+            | Rule::record
+            | Rule::list
+            | Rule::params
+            | Rule::settings_stmt
+            | Rule::crds_stmt
+            | Rule::type_decl
+            | Rule::call
+            | Rule::via_mesh
+    )
 }
 
 /// Comments in a gap between tokens: no string can be there.
@@ -227,6 +244,10 @@ mod tests {
         // Inside an interpolation a comment is code's trivia again.
         assert_eq!(got[2], ("# not", false));
         assert_eq!(got.len(), 3);
+        // In brackets with nothing else inside.
+        let empty =
+            "lab l {\n  x = { # none\n  }\n  y = [\n    # none\n  ]\n  z = a via # why\n mesh\n}\n";
+        assert_eq!(texts(empty).len(), 3, "{:?}", texts(empty));
         // The same with a syntax error: the hand scan agrees on strings.
         let bad = "lab l {\n  url = \"https://x\" // c\n  = }\n";
         assert_eq!(texts(bad), vec![("// c", false)]);
