@@ -45,6 +45,8 @@ mod docs;
 mod editor_keywords;
 #[path = "main/explain.rs"]
 mod explain;
+#[path = "main/fmt.rs"]
+mod fmt;
 #[path = "main/graph.rs"]
 mod graph;
 #[path = "main/help_files.rs"]
@@ -84,6 +86,7 @@ fn main() {
     trials.extend(help_files::trials());
     trials.extend(explain::trials());
     trials.extend(graph::trials());
+    trials.extend(fmt::trials());
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
     trials.extend(layers::trials());

@@ -6,6 +6,7 @@
 mod build_check;
 mod diff;
 mod explain;
+mod fmt;
 mod graph;
 mod help_files;
 mod out_dir;
@@ -112,6 +113,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = graph::GraphFormat::Dot)]
         format: graph::GraphFormat,
     },
+    /// Format .lab files (default: every one under the current directory) in place.
+    Fmt {
+        /// Files or directories (walked for *.lab, skipping hidden folders and target/).
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change and exit 1 if any would.
+        #[arg(long, conflicts_with = "diff")]
+        check: bool,
+        /// Write nothing; print what would change as a unified diff (exit 1 if anything).
+        #[arg(long)]
+        diff: bool,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -171,6 +183,7 @@ pub fn run(cli: Cli) -> i32 {
             cluster,
             format,
         } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
+        Command::Fmt { paths, check, diff } => fmt::fmt(&paths, fmt::Mode::of(check, diff), color),
     }
 }
 

@@ -111,6 +111,47 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
     (ast, errors)
 }
 
+/// The pest trees of the top-level items that parse, each with its byte offset in `text`
+/// (pest's spans are relative to it), found by the same driver as [`parse_file`]: for the
+/// formatter and the trivia layer, which need every token's span. Chunks with syntax
+/// errors are left out.
+pub fn item_trees(text: &str) -> Vec<(usize, Pair<'_, Rule>)> {
+    let mut items = Vec::new();
+    let mut pos = if text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    while pos < text.len() {
+        pos = skip_trivia(text, pos);
+        if pos >= text.len() {
+            break;
+        }
+        let chunk_end = next_item_start(text, next_char(text, pos)).unwrap_or(text.len());
+        if pre_scan(&text[pos..chunk_end]).is_some() {
+            pos = chunk_end;
+            continue;
+        }
+        match LabParser::parse(Rule::item, &text[pos..]) {
+            Ok(mut pairs) => {
+                let Some(pair) = pairs.next() else {
+                    pos = chunk_end;
+                    continue;
+                };
+                let consumed = pair.as_span().end();
+                items.push((pos, pair));
+                pos = if consumed > 0 {
+                    pos + consumed
+                } else {
+                    next_char(text, pos)
+                };
+            }
+            Err(_) => pos = chunk_end,
+        }
+    }
+    items
+}
+
 /// U+FEFF, the byte-order mark, accepted once at the start of a file.
 const BOM: char = '\u{feff}';
 
