@@ -43,10 +43,12 @@ mod diff;
 mod docs;
 #[path = "main/editor_keywords.rs"]
 mod editor_keywords;
-#[path = "main/help_files.rs"]
-mod help_files;
+#[path = "main/formats.rs"]
+mod formats;
 #[path = "main/graph.rs"]
 mod graph;
+#[path = "main/help_files.rs"]
+mod help_files;
 #[path = "main/incremental.rs"]
 mod incremental;
 #[path = "main/lab.rs"]
@@ -79,6 +81,7 @@ fn main() {
     trials.extend(diff::trials());
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
+    trials.extend(formats::trials());
     trials.extend(help_files::trials());
     trials.extend(graph::trials());
     trials.extend(incremental::trials());
