@@ -274,8 +274,10 @@ fn sarif_rules() -> Vec<Value> {
                 "name": c.title,
                 "shortDescription": {"text": c.title},
                 "fullDescription": {"text": c.explanation},
-                "help": {"text": c.explanation},
-                "defaultConfiguration": {"level": "error"},
+                // The explanations are Markdown (fenced `lab` examples); GitHub shows
+                // `help.markdown` on the alert. No `defaultConfiguration`: the registry
+                // has no severity, and every result states its `level`.
+                "help": {"text": c.explanation, "markdown": c.explanation},
             })
         })
         .collect()

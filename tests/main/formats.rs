@@ -406,7 +406,33 @@ fn build_check_takes_only_the_human_format() {
     assert!(o.stdout.is_empty());
 }
 
+/// The JSON and github examples of docs/diagnostics.md are what labc prints for
+/// the fixture they show.
+fn the_documented_examples_are_real() {
+    let doc = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
+    let block = |after: &str, fence: &str| -> String {
+        let from = doc.find(after).unwrap_or_else(|| panic!("no `{after}`"));
+        let rest = &doc[from..];
+        let start = rest.find(fence).unwrap() + fence.len();
+        let end = start + rest[start..].find("```").unwrap();
+        rest[start..end].to_string()
+    };
+    let db = LabDb::default();
+    let text = std::fs::read_to_string(root().join("tests/ui").join(DUPLICATE)).unwrap();
+    let lab = db.load(vec![(DUPLICATE.to_string(), text)]);
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    let shown: Value = serde_json::from_str(&block("## JSON", "```json\n")).unwrap();
+    let real: Value = serde_json::from_str(&formats::to_json(&db, &diags)).unwrap();
+    assert_eq!(shown, real, "docs/diagnostics.md's JSON example");
+    assert_eq!(
+        block("## github", "```text\n"),
+        formats::to_github(&db, &diags, "lab/"),
+        "docs/diagnostics.md's github example"
+    );
+}
+
 tests!(
+    the_documented_examples_are_real,
     every_fixture_validates_against_both_schemas,
     the_schemas_reject_wrong_documents,
     positions_agree_with_the_text_in_characters,
