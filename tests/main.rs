@@ -47,6 +47,8 @@ mod editor_keywords;
 mod explain;
 #[path = "main/fmt.rs"]
 mod fmt;
+#[path = "main/formats.rs"]
+mod formats;
 #[path = "main/graph.rs"]
 mod graph;
 #[path = "main/help_files.rs"]
@@ -83,6 +85,7 @@ fn main() {
     trials.extend(diff::trials());
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
+    trials.extend(formats::trials());
     trials.extend(help_files::trials());
     trials.extend(explain::trials());
     trials.extend(graph::trials());

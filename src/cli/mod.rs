@@ -11,6 +11,7 @@ mod graph;
 mod help_files;
 mod out_dir;
 mod rel_path;
+mod report;
 mod tree;
 mod walk;
 mod watch;
@@ -76,11 +77,17 @@ pub enum Command {
         /// Write nothing: exit 1 and list the files that differ if OUT is stale.
         #[arg(long)]
         check: bool,
+        /// How to report diagnostics: json, github and sarif go to stdout.
+        #[arg(long, value_enum, default_value_t)]
+        format: report::Format,
     },
     /// Check the lab and report diagnostics; write nothing.
     Check {
         #[arg(default_value = "lab")]
         dir: PathBuf,
+        /// How to report diagnostics: json, github and sarif go to stdout.
+        #[arg(long, value_enum, default_value_t)]
+        format: report::Format,
     },
     /// Check the lab, then re-check it on every change and print what changed in the
     /// diagnostics (until Ctrl-C).
@@ -166,13 +173,14 @@ pub fn run(cli: Cli) -> i32 {
         } => explain::run(code, list, markdown),
         Command::Completions { shell } => help_files::completions(shell),
         Command::Man { command, dir } => help_files::man(command.as_deref(), dir.as_deref()),
-        Command::Check { dir } => match check(&dir, stdlib, color) {
-            Ok((_, errors)) => i32::from(errors > 0),
-            Err(e) => io_error(e),
-        },
+        Command::Check { dir, format } => report::check(&dir, stdlib, color, format),
         Command::Watch { dir, build } => watch::watch(&dir, build.as_deref(), stdlib, color),
-        Command::Build { dir, out, check } if check => build_check::run(&dir, &out, stdlib, color),
-        Command::Build { dir, out, .. } => build(&dir, &out, stdlib, color),
+        Command::Build {
+            dir,
+            out,
+            check,
+            format,
+        } => report::build(&dir, &out, check, format, stdlib, color),
         Command::Diff {
             dir,
             against,

@@ -2,6 +2,7 @@
 //! (`render`), suggestions for unknown names (`suggest`) and the code registry (`codes`).
 
 pub mod codes;
+pub mod formats;
 pub mod pages;
 pub mod render;
 pub mod span;

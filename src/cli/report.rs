@@ -1,0 +1,164 @@
+//! `--format human|json|github|sarif` of `labc check` and `labc build`: where the
+//! diagnostics go. Human text goes to stderr as always; the machine-readable formats are
+//! the command's result and go to stdout (renderers in `diag::formats`), the summary line
+//! to stderr. See `docs/diagnostics.md`.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use clap::ValueEnum;
+
+use super::{build_check, io_error, out_dir, read_lab, read_stdlib, write_tree};
+use crate::compile;
+use crate::db::LabDb;
+use crate::diag::formats;
+
+/// How `check` and `build` report diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Rendered source snippets on stderr.
+    #[default]
+    Human,
+    /// One JSON document on stdout (docs/diagnostics.schema.json).
+    Json,
+    /// GitHub Actions annotations (`::error file=..::`) on stdout.
+    Github,
+    /// A SARIF 2.1.0 log on stdout, for code scanning.
+    Sarif,
+}
+
+/// `labc check`: exit 0 without errors, 1 with errors, 2 for usage and I/O problems.
+pub fn check(dir: &Path, stdlib: Option<&Path>, color: bool, format: Format) -> i32 {
+    if format == Format::Human {
+        return match super::check(dir, stdlib, color) {
+            Ok((_, errors)) => i32::from(errors > 0),
+            Err(e) => io_error(e),
+        };
+    }
+    match report(dir, stdlib, format) {
+        Ok((_, errors)) => i32::from(errors > 0),
+        Err(e) => io_error(e),
+    }
+}
+
+/// `labc build`, `--check` included: as `check`, and the tree written to OUT when the lab
+/// has no errors. `--check` prints its stale files on stdout, so it takes no
+/// machine-readable format (they would share stdout).
+pub fn build(
+    dir: &Path,
+    out: &Path,
+    check: bool,
+    format: Format,
+    stdlib: Option<&Path>,
+    color: bool,
+) -> i32 {
+    match (format, check) {
+        (Format::Human, true) => return build_check::run(dir, out, stdlib, color),
+        (Format::Human, false) => return super::build(dir, out, stdlib, color),
+        (_, true) => {
+            eprintln!(
+                "labc: error: `build --check` prints stale files on stdout and takes only \
+                 `--format human`; use `labc check --format {}` for the diagnostics",
+                format_name(format)
+            );
+            return 2;
+        }
+        (_, false) => {}
+    }
+    let files = match report(dir, stdlib, format) {
+        Ok((_, errors)) if errors > 0 => {
+            eprintln!("labc: {errors} error(s); nothing written");
+            return 1;
+        }
+        Ok((files, _)) => files,
+        Err(e) => return io_error(e),
+    };
+    match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, &files)) {
+        Ok(()) => {
+            eprintln!("labc: wrote {} files to {}", files.len(), out.display());
+            0
+        }
+        Err(e) => io_error(e),
+    }
+}
+
+fn format_name(format: Format) -> String {
+    format
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// Compile the lab in `dir` and print its diagnostics in `format` (not `Human`) on stdout
+/// and the summary line on stderr; the output files and the error count.
+fn report(
+    dir: &Path,
+    stdlib: Option<&Path>,
+    format: Format,
+) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
+    // As `super::check` loads a lab; that function renders for humans and is shared
+    // with `diff` and `build --check`, so it stays as it is.
+    let sources = read_lab(dir)?;
+    let db = LabDb::default();
+    let lab = match stdlib {
+        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
+        None => db.load(sources),
+    };
+    let (out, diags) = compile::compile_with_diagnostics(&db, lab);
+    let prefix = repo_prefix(dir);
+    let text = match format {
+        Format::Json | Format::Human => formats::to_json(&db, &diags),
+        Format::Github => formats::to_github(&db, &diags, &prefix),
+        Format::Sarif => formats::to_sarif(&db, &diags, &prefix),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write the diagnostics to stdout: {e}"))?;
+    let (errors, warnings) = formats::counts(&diags);
+    eprintln!("labc: {errors} error(s), {warnings} warning(s)");
+    Ok((out.files.clone(), errors))
+}
+
+/// The lab directory as given on the command line, as the prefix of its files' paths in
+/// the repository (`lab/`, `./lab` -> `lab/`, `.` -> nothing, `/abs/lab/` kept absolute):
+/// labc is run from the repository's root in CI, so those paths are what GitHub and
+/// code scanning resolve against the checkout.
+pub fn repo_prefix(dir: &Path) -> String {
+    let text = dir.to_string_lossy().replace('\\', "/");
+    let absolute = text.starts_with('/');
+    let parts: Vec<&str> = text
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let mut prefix = if absolute {
+        String::from("/")
+    } else {
+        String::new()
+    };
+    for p in parts {
+        prefix.push_str(p);
+        prefix.push('/');
+    }
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefix_is_the_lab_dir_normalised() {
+        for (dir, prefix) in [
+            ("lab", "lab/"),
+            ("./lab/", "lab/"),
+            (".", ""),
+            ("", ""),
+            ("infra/./lab", "infra/lab/"),
+            ("../lab", "../lab/"),
+            ("/srv/repo/lab", "/srv/repo/lab/"),
+        ] {
+            assert_eq!(repo_prefix(Path::new(dir)), prefix, "{dir}");
+        }
+    }
+}
