@@ -9,11 +9,10 @@ use std::process::{Command, Stdio};
 use clap::ValueEnum;
 
 use crate::compile;
-use crate::db::LabDb;
 use crate::diag::{self, Severity};
 use crate::graph::{cluster_names, lab_graph, to_dot, to_mermaid};
 
-use super::{io_error, read_lab, read_stdlib};
+use super::io_error;
 
 /// The output format of `labc graph`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -59,12 +58,7 @@ fn render(
     stdlib: Option<&Path>,
     color: bool,
 ) -> Result<Result<String, i32>, String> {
-    let sources = read_lab(dir)?;
-    let db = LabDb::default();
-    let lab = match stdlib {
-        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
-        None => db.load(sources),
-    };
+    let (db, lab) = super::load_lab(dir, stdlib)?;
     let (_, diags) = compile::compile_with_diagnostics(&db, lab);
     diag::render_stderr(&db, &diags, color);
     let errors = diags

@@ -206,13 +206,30 @@ fn build(dir: &Path, out: &Path, stdlib: Option<&Path>, color: bool) -> i32 {
         Ok((files, _)) => files,
         Err(e) => return io_error(e),
     };
-    match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, &files)) {
+    write_out(dir, out, &files)
+}
+
+/// Write a checked lab's `files` to OUT unless OUT overlaps the lab in `dir`; the exit code.
+fn write_out(dir: &Path, out: &Path, files: &indexmap::IndexMap<String, String>) -> i32 {
+    match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, files)) {
         Ok(()) => {
             eprintln!("labc: wrote {} files to {}", files.len(), out.display());
             0
         }
         Err(e) => io_error(e),
     }
+}
+
+/// A fresh database holding the lab in `dir`, with the stdlib of `--stdlib` or the
+/// embedded one.
+fn load_lab(dir: &Path, stdlib: Option<&Path>) -> Result<(LabDb, crate::db::Lab), String> {
+    let sources = read_lab(dir)?;
+    let db = LabDb::default();
+    let lab = match stdlib {
+        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
+        None => db.load(sources),
+    };
+    Ok((db, lab))
 }
 
 fn io_error(e: String) -> i32 {
@@ -239,12 +256,7 @@ fn check(
     stdlib: Option<&Path>,
     color: bool,
 ) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
-    let sources = read_lab(dir)?;
-    let db = LabDb::default();
-    let lab = match stdlib {
-        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
-        None => db.load(sources),
-    };
+    let (db, lab) = load_lab(dir, stdlib)?;
     let (out, diags) = compile::compile_with_diagnostics(&db, lab);
     diag::render_stderr(&db, &diags, color);
     let errors = diags

@@ -8,9 +8,8 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
-use super::{build_check, io_error, out_dir, read_lab, read_stdlib, write_tree};
+use super::{build_check, io_error};
 use crate::compile;
-use crate::db::LabDb;
 use crate::diag::formats;
 
 /// How `check` and `build` report diagnostics.
@@ -73,13 +72,7 @@ pub fn build(
         Ok((files, _)) => files,
         Err(e) => return io_error(e),
     };
-    match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, &files)) {
-        Ok(()) => {
-            eprintln!("labc: wrote {} files to {}", files.len(), out.display());
-            0
-        }
-        Err(e) => io_error(e),
-    }
+    super::write_out(dir, out, &files)
 }
 
 fn format_name(format: Format) -> String {
@@ -95,14 +88,7 @@ fn report(
     stdlib: Option<&Path>,
     format: Format,
 ) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
-    // As `super::check` loads a lab; that function renders for humans and is shared
-    // with `diff` and `build --check`, so it stays as it is.
-    let sources = read_lab(dir)?;
-    let db = LabDb::default();
-    let lab = match stdlib {
-        Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
-        None => db.load(sources),
-    };
+    let (db, lab) = super::load_lab(dir, stdlib)?;
     let (out, diags) = compile::compile_with_diagnostics(&db, lab);
     let prefix = repo_prefix(dir);
     let text = match format {
