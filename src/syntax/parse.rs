@@ -317,28 +317,54 @@ fn else_if_error(span: Span) -> SyntaxError {
     }
 }
 
-fn rule_name(rule: &Rule) -> String {
+/// What a rule of the grammar is, in the words of a message (`expected a value`). Total,
+/// without a fallback: a new rule does not compile until it has words, so no message
+/// ever shows a rule name (`add_op`, `str_text`).
+fn rule_name(rule: &Rule) -> &'static str {
     match rule {
-        Rule::name | Rule::ident | Rule::var => "a name".into(),
-        Rule::module_path => "a module path".into(),
-        Rule::body => "`{`".into(),
-        Rule::expr | Rule::postfix_expr => "a value".into(),
-        Rule::string => "a string".into(),
-        Rule::type_expr | Rule::named_type => "a type".into(),
-        Rule::use_decl => "`use`".into(),
-        Rule::lab_decl => "`lab`".into(),
-        Rule::cluster_decl => "`cluster`".into(),
-        Rule::pool_decl => "`pool`".into(),
-        Rule::type_decl => "`type`".into(),
-        Rule::operator_decl => "`operator`".into(),
-        Rule::template_decl => "`template`".into(),
-        Rule::install_decl => "`install`".into(),
-        Rule::instance_decl => "`instance`".into(),
-        Rule::tenant_decl => "`tenant`".into(),
-        Rule::params => "`(`".into(),
-        Rule::field_decl => "a field (`name: type`)".into(),
-        Rule::assign | Rule::block_assign | Rule::key_path => "a field (`key = value`)".into(),
-        Rule::settings_stmt
+        Rule::WHITESPACE => "a space",
+        Rule::COMMENT => "a comment",
+        Rule::keyword => "a reserved word",
+        Rule::name | Rule::ident | Rule::var | Rule::ident_char | Rule::kw_end => "a name",
+        Rule::module_path => "a module path",
+        Rule::item | Rule::decl => "a declaration",
+        Rule::body => "`{`",
+        Rule::expr
+        | Rule::postfix_expr
+        | Rule::prefix
+        | Rule::primary
+        | Rule::paren
+        | Rule::call
+        | Rule::if_expr
+        | Rule::else_if_expr
+        | Rule::list
+        | Rule::list_comp
+        | Rule::typed_record
+        | Rule::literal => "a value",
+        Rule::string => "a string",
+        Rule::str_text => "string text",
+        Rule::escape => "an escape like `\\n`",
+        Rule::interp => "an interpolation `${...}`",
+        Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::opt_type => {
+            "a type"
+        }
+        Rule::type_name => "a type name",
+        Rule::use_decl | Rule::kw_use => "`use`",
+        Rule::lab_decl | Rule::kw_lab => "`lab`",
+        Rule::cluster_decl | Rule::kw_cluster => "`cluster`",
+        Rule::pool_decl | Rule::kw_pool => "`pool`",
+        Rule::type_decl | Rule::kw_type => "`type`",
+        Rule::operator_decl | Rule::kw_operator => "`operator`",
+        Rule::template_decl | Rule::kw_template => "`template`",
+        Rule::install_decl | Rule::kw_install => "`install`",
+        Rule::instance_decl | Rule::kw_instance => "`instance`",
+        Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
+        Rule::params => "`(`",
+        Rule::field_decl => "a field (`name: type`)",
+        Rule::assign | Rule::block_assign | Rule::key_path | Rule::key => "a field (`key = value`)",
+        Rule::stmt
+        | Rule::stmt_kw
+        | Rule::settings_stmt
         | Rule::crds_stmt
         | Rule::provides_stmt
         | Rule::capacity_stmt
@@ -348,14 +374,41 @@ fn rule_name(rule: &Rule) -> String {
         | Rule::resource_stmt
         | Rule::include_stmt
         | Rule::for_stmt
-        | Rule::if_stmt => "a statement".into(),
-        Rule::record | Rule::rec_for | Rule::rec_if => "a record entry".into(),
-        Rule::as_name => "`as`".into(),
-        Rule::name_list => "a cluster name".into(),
-        Rule::crd_kind => "a kind".into(),
-        Rule::in_ns => "`in`".into(),
-        Rule::arg => "an argument".into(),
-        other => format!("{other:?}").replace('_', " "),
+        | Rule::if_stmt
+        | Rule::else_if_stmt => "a statement",
+        Rule::record | Rule::record_item | Rule::rec_for | Rule::rec_if => "a record entry",
+        Rule::as_name => "`as`",
+        Rule::name_list => "a cluster name",
+        Rule::crd_kind => "a kind",
+        Rule::cluster_scope => "`cluster`",
+        Rule::in_ns => "`in`",
+        Rule::arg => "an argument",
+        Rule::not_op | Rule::neg_op => "`!` or `-`",
+        Rule::infix
+        | Rule::range_op
+        | Rule::or_op
+        | Rule::and_op
+        | Rule::eq_op
+        | Rule::ne_op
+        | Rule::le_op
+        | Rule::ge_op
+        | Rule::lt_op
+        | Rule::gt_op
+        | Rule::add_op
+        | Rule::sub_op
+        | Rule::mul_op
+        | Rule::div_op
+        | Rule::of_op => "an operator like `+`",
+        Rule::postfix | Rule::field_access => "`.field`",
+        Rule::index_access => "`[index]`",
+        Rule::via_mesh => "`via mesh`",
+        Rule::bool_lit => "`true` or `false`",
+        Rule::null_lit => "`null`",
+        Rule::digits | Rule::int_lit | Rule::decimal_lit => "a number",
+        Rule::ip_lit => "an IP address",
+        Rule::cidr_lit => "a CIDR range",
+        Rule::unit_lit => "a quantity like `2Gi`",
+        Rule::percent_lit => "a percentage",
     }
 }
 
@@ -391,7 +444,8 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
     };
     let expected = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<String> = positives.iter().map(rule_name).collect();
+            let mut names: Vec<String> =
+                positives.iter().map(|r| rule_name(r).to_string()).collect();
             names.sort();
             names.dedup();
             names
