@@ -11,6 +11,8 @@ use pest::Parser as _;
 use super::ast::*;
 use crate::diag::codes;
 
+mod hints;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/lab.pest"]
 struct LabParser;
@@ -24,6 +26,9 @@ pub struct SyntaxError {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// A second place the message refers to, with its label: where the parser stopped
+    /// when the error is an unclosed bracket further up.
+    pub secondary: Option<(Span, String)>,
 }
 
 /// Deepest bracket nesting accepted. Real labs stay far below; the limit keeps the
@@ -73,6 +78,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                     message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
                     label: format!("nesting level {depth} starts here"),
                     help: Some("split the value into named declarations or templates".into()),
+                    secondary: None,
                 },
                 Overflow::ElseIf { at } => else_if_error(Span::new(pos + at, pos + at + 2)),
             });
@@ -103,7 +109,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                 };
             }
             Err(err) => {
-                errors.push(syntax_error(text, pos, err));
+                errors.push(syntax_error(text, pos, chunk_end, err));
                 pos = chunk_end;
             }
         }
@@ -314,6 +320,7 @@ fn else_if_error(span: Span) -> SyntaxError {
         message: format!("this `if` has more than {MAX_ELSE_IF} `else if` branches"),
         label: "too many branches".into(),
         help: Some("choose the value from a record instead: `{ a = 1, b = 2 }[key]`".into()),
+        secondary: None,
     }
 }
 
@@ -412,7 +419,13 @@ fn rule_name(rule: &Rule) -> &'static str {
     }
 }
 
-fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> SyntaxError {
+/// The error of the item at `base` (its chunk ends at `chunk_end`) that pest rejected.
+fn syntax_error(
+    text: &str,
+    base: usize,
+    chunk_end: usize,
+    err: pest::error::Error<Rule>,
+) -> SyntaxError {
     use pest::error::{ErrorVariant, InputLocation};
     let at = match err.location {
         InputLocation::Pos(p) => base + p,
@@ -429,19 +442,13 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
                 message: "this declaration is nested too deeply to be parsed".into(),
                 label: "nested too deeply here".into(),
                 help: Some("split it into named parameters or templates".into()),
+                secondary: None,
             };
         }
     }
     if let Some(e) = unquoted_version(text, at) {
         return e;
     }
-    let end = token_end(text, at);
-    let found = if at >= text.len() {
-        "the end of the file".to_string()
-    } else {
-        let tok: String = text[at..end].chars().take(24).collect();
-        format!("`{tok}`")
-    };
     let expected = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<String> =
@@ -451,6 +458,31 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             names
         }
         ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    // Where a name or a value may stand, a reserved word there (or just before, as the
+    // start of a `for` or `if` that cannot go on) was meant as a name.
+    let wants_name = expected.iter().any(|e| {
+        e.starts_with("a name")
+            || e.starts_with("a value")
+            || e.starts_with("a field")
+            || e == "an argument"
+            || e == "a record entry"
+            || e == "a statement"
+    });
+    if wants_name {
+        if let Some(e) = hints::reserved_word(text, at) {
+            return e;
+        }
+    }
+    if let Some(e) = hints::unclosed_bracket(text, base, at, chunk_end) {
+        return e;
+    }
+    let end = token_end(text, at);
+    let found = if at >= text.len() {
+        "the end of the file".to_string()
+    } else {
+        let tok: String = text[at..end].chars().take(24).collect();
+        format!("`{tok}`")
     };
     // After a key, the grammar wants `=` or a `{` block, but pest reports rules, not the
     // `=` token: say it in the user's terms and show which word was read as a key.
@@ -474,6 +506,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             message: format!("expected `=` or `{{` after `{key}`, found {found}"),
             label: "expected `=` or `{`".into(),
             help: Some(format!("`{key}` is read as a field name; fields are written `name = value` or `name {{ ... }}`")),
+            secondary: None,
         };
     }
     let expected = match expected.len() {
@@ -490,6 +523,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         message: format!("expected {expected}, found {found}"),
         label: format!("expected {expected}"),
         help: None,
+        secondary: None,
     }
 }
 
@@ -545,6 +579,7 @@ fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
         message: format!("a version must be written as a string: `\"{word}\"`"),
         label: "unquoted version".into(),
         help: Some(format!("write \"{word}\"")),
+        secondary: None,
     })
 }
 
@@ -721,6 +756,7 @@ impl Builder {
                 message: format!("this key path has {keys} keys; at most {MAX_CHAIN} are allowed"),
                 label: "key path too long".into(),
                 help: Some("each key is a level of records: write fewer levels".into()),
+                secondary: None,
             });
         }
         // Only the allowed keys are kept: later phases see a path of bounded depth.
@@ -737,6 +773,7 @@ impl Builder {
                             message: "a key cannot contain `${...}`".into(),
                             label: "interpolated key".into(),
                             help: Some("keys are fixed text; for a computed key write `map_of(key, value)`".into()),
+                            secondary: None,
                         });
                         String::new()
                     });
@@ -1039,6 +1076,7 @@ impl Builder {
             ),
             label: "expression too long".into(),
             help: Some("split it with named parameters, `for` or a template".into()),
+            secondary: None,
         });
         Expr {
             kind: ExprKind::Null,
@@ -1211,6 +1249,7 @@ impl Builder {
                 ),
                 label: "nesting too deep".into(),
                 help: Some("give the inner values names: parameters with defaults".into()),
+                secondary: None,
             });
             return Expr {
                 kind: ExprKind::Null,
