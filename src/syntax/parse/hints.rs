@@ -225,9 +225,14 @@ pub(super) fn reserved_word(text: &str, at: usize) -> Option<SyntaxError> {
     let (message, help) = if key_start && key_follow {
         let rest: String = entry_text(after).chars().take(40).collect();
         let sep = if rest.starts_with('.') { "" } else { " " };
+        // The keys before it on its path (`data.` of `data.for = "1h"`).
+        let entry_start = text[..start].rfind(['\n', '{', ',']).map_or(0, |i| i + 1);
+        let path = text[entry_start..start].trim_start();
         (
             format!("the reserved word `{word}` cannot be a bare key"),
-            format!("`{word}` is a reserved word; quote it as a key: `\"{word}\"{sep}{rest}`"),
+            format!(
+                "`{word}` is a reserved word; quote it as a key: `{path}\"{word}\"{sep}{rest}`"
+            ),
         )
     } else if prev == Some('.') {
         (
