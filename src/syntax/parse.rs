@@ -453,6 +453,14 @@ fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<String> =
                 positives.iter().map(|r| rule_name(r).to_string()).collect();
+            // After a value, one word for all that could continue it.
+            if names.iter().any(|n| n == rule_name(&Rule::add_op)) {
+                names.retain(|n| {
+                    ![Rule::field_access, Rule::index_access, Rule::via_mesh]
+                        .iter()
+                        .any(|r| rule_name(r) == n)
+                });
+            }
             names.sort();
             names.dedup();
             names
@@ -537,10 +545,12 @@ fn token_end(text: &str, at: usize) -> usize {
         rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
             .unwrap_or(rest.len())
     } else if first == '"' {
-        rest[1..]
-            .find(['"', '\n'])
-            .map_or(rest.len(), |i| i + 2)
-            .min(rest.len())
+        // Up to the closing quote, or to the end of the line for an unclosed string.
+        match rest[1..].find(['"', '\n']) {
+            Some(i) if rest.as_bytes()[i + 1] == b'"' => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        }
     } else {
         first.len_utf8()
     };
