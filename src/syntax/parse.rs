@@ -508,6 +508,10 @@ fn syntax_error(
             .find(|&(_, c)| c.is_whitespace() || "{}[](),=".contains(c))
             .map_or(0, |(i, c)| i + c.len_utf8());
         let key = &before[start..];
+        // A number is the end of a value (`id = 1` before a bad line), never a key.
+        if key.starts_with(|c: char| c.is_ascii_digit()) {
+            return generic_error(at, end, &expected, &found);
+        }
         return SyntaxError {
             code: codes::E0101,
             span: Span::new(at, end),
@@ -517,6 +521,11 @@ fn syntax_error(
             secondary: None,
         };
     }
+    generic_error(at, end, &expected, &found)
+}
+
+/// `expected A, B or C, found X`, at the token `at..end`.
+fn generic_error(at: usize, end: usize, expected: &[String], found: &str) -> SyntaxError {
     let expected = match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].clone(),

@@ -302,6 +302,20 @@ fn reserved_words_get_a_hint() {
     assert!(e.help.is_none(), "{e:#?}");
 }
 
+fn a_number_is_not_read_as_a_key() {
+    let e = one_error("cluster c {\n  id = 1\n  @ = 2\n}\n");
+    assert_eq!(
+        e.message,
+        "expected a field (`key = value`), a statement or an operator like `+`, found `@`"
+    );
+    // A name before the bad token still is.
+    let e = one_error("cluster c {\n  data.greeting: \"hello\"\n}\n");
+    assert_eq!(
+        e.message,
+        "expected `=` or `{` after `data.greeting`, found `:`"
+    );
+}
+
 /// The corrected variants of the E0101 fixtures compile, with names that start with
 /// keywords and quoted reserved keys.
 fn correct_variants_compile() {
@@ -363,5 +377,6 @@ tests!(
     whole_keywords_are_still_statements,
     unclosed_brackets_point_at_the_bracket,
     reserved_words_get_a_hint,
+    a_number_is_not_read_as_a_key,
     correct_variants_compile,
 );
