@@ -69,6 +69,8 @@ mod props;
 mod secrets;
 #[path = "main/sublime.rs"]
 mod sublime;
+#[path = "main/syntax_errors.rs"]
+mod syntax_errors;
 #[path = "main/ui.rs"]
 mod ui;
 #[path = "main/watch.rs"]
@@ -98,6 +100,7 @@ fn main() {
     trials.extend(props::trials());
     trials.extend(secrets::trials());
     trials.extend(sublime::trials());
+    trials.extend(syntax_errors::trials());
     trials.extend(ui::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());

@@ -22,9 +22,13 @@ pub fn parse_checked(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
     let diags = errors
         .into_iter()
         .map(|e| {
-            Diag::error(e.code, file, e.span, e.message)
+            let diag = Diag::error(e.code, file, e.span, e.message)
                 .label(e.label)
-                .help_opt(e.help)
+                .help_opt(e.help);
+            match e.secondary {
+                Some((span, label)) => diag.secondary(file, span, label),
+                None => diag,
+            }
         })
         .collect();
     (ast, diags)

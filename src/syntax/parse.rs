@@ -11,6 +11,8 @@ use pest::Parser as _;
 use super::ast::*;
 use crate::diag::codes;
 
+mod hints;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/lab.pest"]
 struct LabParser;
@@ -24,6 +26,9 @@ pub struct SyntaxError {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// A second place the message refers to, with its label: where the parser stopped
+    /// when the error is an unclosed bracket further up.
+    pub secondary: Option<(Span, String)>,
 }
 
 /// Deepest bracket nesting accepted. Real labs stay far below; the limit keeps the
@@ -73,6 +78,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                     message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
                     label: format!("nesting level {depth} starts here"),
                     help: Some("split the value into named declarations or templates".into()),
+                    secondary: None,
                 },
                 Overflow::ElseIf { at } => else_if_error(Span::new(pos + at, pos + at + 2)),
             });
@@ -103,7 +109,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                 };
             }
             Err(err) => {
-                errors.push(syntax_error(text, pos, err));
+                errors.push(syntax_error(text, pos, chunk_end, err));
                 pos = chunk_end;
             }
         }
@@ -314,31 +320,58 @@ fn else_if_error(span: Span) -> SyntaxError {
         message: format!("this `if` has more than {MAX_ELSE_IF} `else if` branches"),
         label: "too many branches".into(),
         help: Some("choose the value from a record instead: `{ a = 1, b = 2 }[key]`".into()),
+        secondary: None,
     }
 }
 
-fn rule_name(rule: &Rule) -> String {
+/// What a rule of the grammar is, in the words of a message (`expected a value`). Total,
+/// without a fallback: a new rule does not compile until it has words, so no message
+/// ever shows a rule name (`add_op`, `str_text`).
+fn rule_name(rule: &Rule) -> &'static str {
     match rule {
-        Rule::name | Rule::ident | Rule::var => "a name".into(),
-        Rule::module_path => "a module path".into(),
-        Rule::body => "`{`".into(),
-        Rule::expr | Rule::postfix_expr => "a value".into(),
-        Rule::string => "a string".into(),
-        Rule::type_expr | Rule::named_type => "a type".into(),
-        Rule::use_decl => "`use`".into(),
-        Rule::lab_decl => "`lab`".into(),
-        Rule::cluster_decl => "`cluster`".into(),
-        Rule::pool_decl => "`pool`".into(),
-        Rule::type_decl => "`type`".into(),
-        Rule::operator_decl => "`operator`".into(),
-        Rule::template_decl => "`template`".into(),
-        Rule::install_decl => "`install`".into(),
-        Rule::instance_decl => "`instance`".into(),
-        Rule::tenant_decl => "`tenant`".into(),
-        Rule::params => "`(`".into(),
-        Rule::field_decl => "a field (`name: type`)".into(),
-        Rule::assign | Rule::block_assign | Rule::key_path => "a field (`key = value`)".into(),
-        Rule::settings_stmt
+        Rule::WHITESPACE => "a space",
+        Rule::COMMENT => "a comment",
+        Rule::keyword => "a reserved word",
+        Rule::name | Rule::ident | Rule::var | Rule::ident_char | Rule::kw_end => "a name",
+        Rule::module_path => "a module path",
+        Rule::item | Rule::decl => "a declaration",
+        Rule::body => "`{`",
+        Rule::expr
+        | Rule::postfix_expr
+        | Rule::prefix
+        | Rule::primary
+        | Rule::paren
+        | Rule::call
+        | Rule::if_expr
+        | Rule::else_if_expr
+        | Rule::list
+        | Rule::list_comp
+        | Rule::typed_record
+        | Rule::literal => "a value",
+        Rule::string => "a string",
+        Rule::str_text => "string text",
+        Rule::escape => "an escape like `\\n`",
+        Rule::interp => "an interpolation `${...}`",
+        Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::opt_type => {
+            "a type"
+        }
+        Rule::type_name => "a type name",
+        Rule::use_decl | Rule::kw_use => "`use`",
+        Rule::lab_decl | Rule::kw_lab => "`lab`",
+        Rule::cluster_decl | Rule::kw_cluster => "`cluster`",
+        Rule::pool_decl | Rule::kw_pool => "`pool`",
+        Rule::type_decl | Rule::kw_type => "`type`",
+        Rule::operator_decl | Rule::kw_operator => "`operator`",
+        Rule::template_decl | Rule::kw_template => "`template`",
+        Rule::install_decl | Rule::kw_install => "`install`",
+        Rule::instance_decl | Rule::kw_instance => "`instance`",
+        Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
+        Rule::params => "`(`",
+        Rule::field_decl => "a field (`name: type`)",
+        Rule::assign | Rule::block_assign | Rule::key_path | Rule::key => "a field (`key = value`)",
+        Rule::stmt
+        | Rule::stmt_kw
+        | Rule::settings_stmt
         | Rule::crds_stmt
         | Rule::provides_stmt
         | Rule::capacity_stmt
@@ -348,18 +381,51 @@ fn rule_name(rule: &Rule) -> String {
         | Rule::resource_stmt
         | Rule::include_stmt
         | Rule::for_stmt
-        | Rule::if_stmt => "a statement".into(),
-        Rule::record | Rule::rec_for | Rule::rec_if => "a record entry".into(),
-        Rule::as_name => "`as`".into(),
-        Rule::name_list => "a cluster name".into(),
-        Rule::crd_kind => "a kind".into(),
-        Rule::in_ns => "`in`".into(),
-        Rule::arg => "an argument".into(),
-        other => format!("{other:?}").replace('_', " "),
+        | Rule::if_stmt
+        | Rule::else_if_stmt => "a statement",
+        Rule::record | Rule::record_item | Rule::rec_for | Rule::rec_if => "a record entry",
+        Rule::as_name => "`as`",
+        Rule::name_list => "a cluster name",
+        Rule::crd_kind => "a kind",
+        Rule::cluster_scope => "`cluster`",
+        Rule::in_ns => "`in`",
+        Rule::arg => "an argument",
+        Rule::not_op | Rule::neg_op => "`!` or `-`",
+        Rule::infix
+        | Rule::range_op
+        | Rule::or_op
+        | Rule::and_op
+        | Rule::eq_op
+        | Rule::ne_op
+        | Rule::le_op
+        | Rule::ge_op
+        | Rule::lt_op
+        | Rule::gt_op
+        | Rule::add_op
+        | Rule::sub_op
+        | Rule::mul_op
+        | Rule::div_op
+        | Rule::of_op => "an operator like `+`",
+        Rule::postfix | Rule::field_access => "`.field`",
+        Rule::index_access => "`[index]`",
+        Rule::via_mesh => "`via mesh`",
+        Rule::bool_lit => "`true` or `false`",
+        Rule::null_lit => "`null`",
+        Rule::digits | Rule::int_lit | Rule::decimal_lit => "a number",
+        Rule::ip_lit => "an IP address",
+        Rule::cidr_lit => "a CIDR range",
+        Rule::unit_lit => "a quantity like `2Gi`",
+        Rule::percent_lit => "a percentage",
     }
 }
 
-fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> SyntaxError {
+/// The error of the item at `base` (its chunk ends at `chunk_end`) that pest rejected.
+fn syntax_error(
+    text: &str,
+    base: usize,
+    chunk_end: usize,
+    err: pest::error::Error<Rule>,
+) -> SyntaxError {
     use pest::error::{ErrorVariant, InputLocation};
     let at = match err.location {
         InputLocation::Pos(p) => base + p,
@@ -376,10 +442,47 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
                 message: "this declaration is nested too deeply to be parsed".into(),
                 label: "nested too deeply here".into(),
                 help: Some("split it into named parameters or templates".into()),
+                secondary: None,
             };
         }
     }
     if let Some(e) = unquoted_version(text, at) {
+        return e;
+    }
+    let expected = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<String> =
+                positives.iter().map(|r| rule_name(r).to_string()).collect();
+            // After a value, one word for all that could continue it.
+            if names.iter().any(|n| n == rule_name(&Rule::add_op)) {
+                names.retain(|n| {
+                    ![Rule::field_access, Rule::index_access, Rule::via_mesh]
+                        .iter()
+                        .any(|r| rule_name(r) == n)
+                });
+            }
+            names.sort();
+            names.dedup();
+            names
+        }
+        ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    // Where a name or a value may stand, a reserved word there (or just before, as the
+    // start of a `for` or `if` that cannot go on) was meant as a name.
+    let wants_name = expected.iter().any(|e| {
+        e.starts_with("a name")
+            || e.starts_with("a value")
+            || e.starts_with("a field")
+            || e == "an argument"
+            || e == "a record entry"
+            || e == "a statement"
+    });
+    if wants_name {
+        if let Some(e) = hints::reserved_word(text, at) {
+            return e;
+        }
+    }
+    if let Some(e) = hints::unclosed_bracket(text, base, at, chunk_end) {
         return e;
     }
     let end = token_end(text, at);
@@ -388,15 +491,6 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
     } else {
         let tok: String = text[at..end].chars().take(24).collect();
         format!("`{tok}`")
-    };
-    let expected = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<String> = positives.iter().map(rule_name).collect();
-            names.sort();
-            names.dedup();
-            names
-        }
-        ErrorVariant::CustomError { message } => vec![message.clone()],
     };
     // After a key, the grammar wants `=` or a `{` block, but pest reports rules, not the
     // `=` token: say it in the user's terms and show which word was read as a key.
@@ -414,14 +508,24 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
             .find(|&(_, c)| c.is_whitespace() || "{}[](),=".contains(c))
             .map_or(0, |(i, c)| i + c.len_utf8());
         let key = &before[start..];
+        // A number is the end of a value (`id = 1` before a bad line), never a key.
+        if key.starts_with(|c: char| c.is_ascii_digit()) {
+            return generic_error(at, end, &expected, &found);
+        }
         return SyntaxError {
             code: codes::E0101,
             span: Span::new(at, end),
             message: format!("expected `=` or `{{` after `{key}`, found {found}"),
             label: "expected `=` or `{`".into(),
             help: Some(format!("`{key}` is read as a field name; fields are written `name = value` or `name {{ ... }}`")),
+            secondary: None,
         };
     }
+    generic_error(at, end, &expected, &found)
+}
+
+/// `expected A, B or C, found X`, at the token `at..end`.
+fn generic_error(at: usize, end: usize, expected: &[String], found: &str) -> SyntaxError {
     let expected = match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].clone(),
@@ -436,6 +540,7 @@ fn syntax_error(text: &str, base: usize, err: pest::error::Error<Rule>) -> Synta
         message: format!("expected {expected}, found {found}"),
         label: format!("expected {expected}"),
         help: None,
+        secondary: None,
     }
 }
 
@@ -449,10 +554,12 @@ fn token_end(text: &str, at: usize) -> usize {
         rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
             .unwrap_or(rest.len())
     } else if first == '"' {
-        rest[1..]
-            .find(['"', '\n'])
-            .map_or(rest.len(), |i| i + 2)
-            .min(rest.len())
+        // Up to the closing quote, or to the end of the line for an unclosed string.
+        match rest[1..].find(['"', '\n']) {
+            Some(i) if rest.as_bytes()[i + 1] == b'"' => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        }
     } else {
         first.len_utf8()
     };
@@ -491,6 +598,7 @@ fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
         message: format!("a version must be written as a string: `\"{word}\"`"),
         label: "unquoted version".into(),
         help: Some(format!("write \"{word}\"")),
+        secondary: None,
     })
 }
 
@@ -667,6 +775,7 @@ impl Builder {
                 message: format!("this key path has {keys} keys; at most {MAX_CHAIN} are allowed"),
                 label: "key path too long".into(),
                 help: Some("each key is a level of records: write fewer levels".into()),
+                secondary: None,
             });
         }
         // Only the allowed keys are kept: later phases see a path of bounded depth.
@@ -683,6 +792,7 @@ impl Builder {
                             message: "a key cannot contain `${...}`".into(),
                             label: "interpolated key".into(),
                             help: Some("keys are fixed text; for a computed key write `map_of(key, value)`".into()),
+                            secondary: None,
                         });
                         String::new()
                     });
@@ -985,6 +1095,7 @@ impl Builder {
             ),
             label: "expression too long".into(),
             help: Some("split it with named parameters, `for` or a template".into()),
+            secondary: None,
         });
         Expr {
             kind: ExprKind::Null,
@@ -1157,6 +1268,7 @@ impl Builder {
                 ),
                 label: "nesting too deep".into(),
                 help: Some("give the inner values names: parameters with defaults".into()),
+                secondary: None,
             });
             return Expr {
                 kind: ExprKind::Null,
