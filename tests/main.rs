@@ -71,6 +71,8 @@ mod secrets;
 mod sublime;
 #[path = "main/ui.rs"]
 mod ui;
+#[path = "main/warnings.rs"]
+mod warnings;
 #[path = "main/watch.rs"]
 mod watch;
 
@@ -98,6 +100,7 @@ fn main() {
     trials.extend(props::trials());
     trials.extend(secrets::trials());
     trials.extend(sublime::trials());
+    trials.extend(warnings::trials());
     trials.extend(ui::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());

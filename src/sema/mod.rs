@@ -12,3 +12,4 @@ pub mod kube;
 pub mod manifest;
 pub mod resolve;
 pub mod resource;
+pub mod unused;
