@@ -55,7 +55,7 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
             }
         }
     }
-    for d in crate::sema::unused::unused_warnings(db, lab) {
+    for d in crate::sema::lint::warnings(db, lab) {
         d.clone().emit(db);
     }
     facts::lab_value(db, lab);
@@ -79,6 +79,6 @@ pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
         .into_iter()
         .cloned()
         .collect();
-    let diags = crate::sema::unused::without_noise(db, lab, diags);
+    let diags = crate::sema::lint::without_noise(db, lab, diags);
     (out, crate::diag::sort_and_dedup(db, diags))
 }

@@ -99,6 +99,8 @@ pub const E0508: &str = "E0508";
 pub const E0601: &str = "E0601";
 /// unused definition.
 pub const E0602: &str = "E0602";
+/// octal-looking integer.
+pub const E0603: &str = "E0603";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -301,6 +303,11 @@ pub const CODES: &[Code] = &[
         code: E0602,
         title: "unused definition",
         page: include_str!("pages/E0602.md"),
+    },
+    Code {
+        code: E0603,
+        title: "octal-looking integer",
+        page: include_str!("pages/E0603.md"),
     },
 ];
 

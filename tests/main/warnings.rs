@@ -92,6 +92,7 @@ fn warning_codes_are_warnings() {
     for (fixture, code) in [
         ("e0601-unused-use.lab", "E0601"),
         ("e0602-unused-definitions.lab", "E0602"),
+        ("e0603-octal-looking-integer.lab", "E0603"),
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/ui")

@@ -1,7 +1,8 @@
-//! Warnings for what the lab declares and never uses: a `use` of a module none of the
+//! Warnings found from the syntax of the lab's files: a `use` of a module none of the
 //! file's declarations takes a definition from (E0601), an operator, template or record
-//! type of a lab file that nothing names (E0602). The stdlib's own files are never
-//! warned about: its unused things are not the user's.
+//! type of a lab file that nothing names (E0602), an integer written with a leading zero
+//! (E0603, `0775` is 775, not octal). The stdlib's own files are never warned about: its
+//! unused things are not the user's.
 //!
 //! The names a file uses are collected from its syntax alone (every identifier that can
 //! name a definition: types, `install`/`instance` targets, includes, typed records,
@@ -20,9 +21,9 @@ pub fn is_stdlib(db: &dyn Db, file: SourceFile) -> bool {
     file.path(db).starts_with("std/")
 }
 
-/// The E0601 and E0602 warnings of the lab, in file order (they are sorted later).
+/// The warnings of the lab, in file order (they are sorted later).
 #[salsa::tracked(returns(ref))]
-pub fn unused_warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
+pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
     let index = item_index(db, lab);
     let mut used_anywhere: IndexSet<String> = IndexSet::new();
     let mut out = Vec::new();
@@ -37,9 +38,15 @@ pub fn unused_warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
         let parsed = index::parse_checked(db, file).1.is_empty();
         all_parsed &= parsed;
         if parsed && !is_stdlib(db, file) {
-            out.extend(unused_uses(db, lab, file, &names.0));
+            out.extend(unused_uses(db, lab, file, &names.names));
+            out.extend(
+                names
+                    .ints
+                    .iter()
+                    .filter_map(|&s| octal_looking(db, file, s)),
+            );
         }
-        used_anywhere.extend(names.0);
+        used_anywhere.extend(names.names);
     }
     if !all_parsed || index.diags.iter().any(|d| d.code == codes::E0203) {
         return out;
@@ -136,13 +143,46 @@ fn unused_uses(db: &dyn Db, lab: Lab, file: SourceFile, names: &IndexSet<String>
     out
 }
 
-/// The identifiers of a file that can name a definition.
+/// E0603 when the integer literal at `span` of `file` is written with a leading zero.
+fn octal_looking(db: &dyn Db, file: SourceFile, span: Span) -> Option<Diag> {
+    let text = file.text(db).get(span.range())?;
+    let digits = text.trim_start_matches('0');
+    if text.len() < 2 || !text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let decimal = if digits.is_empty() { "0" } else { digits };
+    let help = match i64::from_str_radix(text, 8) {
+        Ok(octal) if octal.to_string() != decimal => format!(
+            "for the octal value (a file mode) write `{octal}`; for the number {decimal} \
+             write `{decimal}`; for the text write the string \"{text}\""
+        ),
+        _ => format!("write `{decimal}`, or the string \"{text}\" if the zeros are meant"),
+    };
+    // `0`..`07` and `00`: the same value in both bases, only the zeros are odd.
+    let message = match i64::from_str_radix(text, 8) {
+        Ok(octal) if octal.to_string() == decimal => {
+            format!("`{text}` is {decimal} written with leading zeros")
+        }
+        _ => format!("`{text}` is the decimal number {decimal}, not an octal one"),
+    };
+    Some(
+        Diag::warning(codes::E0603, file, span, message)
+            .label("leading zeros are ignored")
+            .help(help),
+    )
+}
+
+/// The identifiers of a file that can name a definition, and the places of its integer
+/// literals.
 #[derive(Default)]
-struct Names(IndexSet<String>);
+struct Names {
+    names: IndexSet<String>,
+    ints: Vec<Span>,
+}
 
 impl Names {
     fn id(&mut self, id: &Ident) {
-        self.0.insert(id.text.clone());
+        self.names.insert(id.text.clone());
     }
 
     fn file(&mut self, ast: &FileAst) {
@@ -245,9 +285,9 @@ impl Names {
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
+            ExprKind::Int(_) => self.ints.push(e.span),
             ExprKind::Bool(_)
             | ExprKind::Null
-            | ExprKind::Int(_)
             | ExprKind::Decimal(_)
             | ExprKind::Unit(_)
             | ExprKind::Percent(_)
