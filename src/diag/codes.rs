@@ -101,6 +101,8 @@ pub const E0601: &str = "E0601";
 pub const E0602: &str = "E0602";
 /// octal-looking integer.
 pub const E0603: &str = "E0603";
+/// argument restates the default.
+pub const E0604: &str = "E0604";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -308,6 +310,11 @@ pub const CODES: &[Code] = &[
         code: E0603,
         title: "octal-looking integer",
         page: include_str!("pages/E0603.md"),
+    },
+    Code {
+        code: E0604,
+        title: "argument restates the default",
+        page: include_str!("pages/E0604.md"),
     },
 ];
 

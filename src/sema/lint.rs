@@ -1,8 +1,9 @@
 //! Warnings found from the syntax of the lab's files: a `use` of a module none of the
 //! file's declarations takes a definition from (E0601), an operator, template or record
 //! type of a lab file that nothing names (E0602), an integer written with a leading zero
-//! (E0603, `0775` is 775, not octal). The stdlib's own files are never warned about: its
-//! unused things are not the user's.
+//! (E0603, `0775` is 775, not octal), an argument equal to the literal default of its
+//! parameter in a definition of the lab (E0604). The stdlib's own files are never warned
+//! about: its unused things are not the user's.
 //!
 //! The names a file uses are collected from its syntax alone (every identifier that can
 //! name a definition: types, `install`/`instance` targets, includes, typed records,
@@ -45,6 +46,9 @@ pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
                     .iter()
                     .filter_map(|&s| octal_looking(db, file, s)),
             );
+            for call in &names.calls {
+                out.extend(restated_defaults(db, lab, file, call));
+            }
         }
         used_anywhere.extend(names.names);
     }
@@ -172,12 +176,92 @@ fn octal_looking(db: &dyn Db, file: SourceFile, span: Span) -> Option<Diag> {
     )
 }
 
+/// E0604 for each argument of `call` (in `file`) that is the literal its parameter has
+/// as default. Only literals are compared: a default computed from other parameters may
+/// equal an argument on one cluster and not on another. Only the lab's own definitions
+/// count: restating a stdlib default pins it on purpose, as a new labc may change it.
+fn restated_defaults(db: &dyn Db, lab: Lab, file: SourceFile, call: &Call) -> Vec<Diag> {
+    let index = item_index(db, lab);
+    let module = module_name(file.path(db));
+    let Some(def) = index
+        .definition(&module, &call.target.text)
+        .filter(|d| call.kinds.contains(&d.kind) && !is_stdlib(db, d.file))
+    else {
+        return Vec::new();
+    };
+    let decl = index::decl(db, def);
+    let params: Vec<&FieldDecl> = if def.kind == DeclKind::Operator {
+        decl.settings().collect()
+    } else {
+        decl.params.iter().collect()
+    };
+    let mut out = Vec::new();
+    for (name, value, span) in &call.args {
+        let Some(p) = params.iter().find(|p| p.name.text == name.text) else {
+            continue;
+        };
+        let Some(default) = p.default.as_ref().filter(|d| same_literal(d, value)) else {
+            continue;
+        };
+        out.push(
+            Diag::warning(
+                codes::E0604,
+                file,
+                *span,
+                format!(
+                    "`{}` is set to its default value in `{}`",
+                    name.text, def.name
+                ),
+            )
+            .label("the same as the default")
+            .secondary(def.file, default.span, "the default")
+            .help("remove it, it is the default"),
+        );
+    }
+    out
+}
+
+/// Whether `a` and `b` are the same literal, as written (spans aside).
+fn same_literal(a: &Expr, b: &Expr) -> bool {
+    use ExprKind as K;
+    match (&a.kind, &b.kind) {
+        (K::Bool(x), K::Bool(y)) => x == y,
+        (K::Null, K::Null) => true,
+        (K::Int(x), K::Int(y)) => x == y,
+        (K::Decimal(x), K::Decimal(y))
+        | (K::Unit(x), K::Unit(y))
+        | (K::Percent(x), K::Percent(y))
+        | (K::Ip(x), K::Ip(y))
+        | (K::Cidr(x), K::Cidr(y)) => x == y,
+        (K::Str(_), K::Str(_)) => a
+            .as_plain_str()
+            .is_some_and(|x| b.as_plain_str() == Some(x)),
+        (K::Unary(UnOp::Neg, x), K::Unary(UnOp::Neg, y)) => same_literal(x, y),
+        (K::List(x), K::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_literal(x, y))
+        }
+        _ => false,
+    }
+}
+
 /// The identifiers of a file that can name a definition, and the places of its integer
 /// literals.
 #[derive(Default)]
 struct Names {
     names: IndexSet<String>,
     ints: Vec<Span>,
+    /// Each place arguments are given to a definition: an install (its operator's
+    /// settings), an instance or include (a template's parameters), a typed record.
+    calls: Vec<Call>,
+}
+
+/// Arguments given to the definition `target`.
+struct Call {
+    target: Ident,
+    /// The kinds of definition `target` may be (an instance may name either).
+    kinds: &'static [DeclKind],
+    /// (`name`, value, span of `name = value`) of each one-name argument.
+    args: Vec<(Ident, Expr, Span)>,
 }
 
 impl Names {
@@ -189,10 +273,39 @@ impl Names {
         for d in &ast.decls {
             if let Some(def) = &d.definition {
                 self.id(def);
+                let args = d.body.iter().filter_map(|s| match s {
+                    Stmt::Assign { path, value, span } if path.len() == 1 => {
+                        Some((path[0].clone(), value.clone(), *span))
+                    }
+                    _ => None,
+                });
+                let kinds: &[DeclKind] = match d.kind {
+                    DeclKind::Install => &[DeclKind::Operator],
+                    _ => &[DeclKind::Template, DeclKind::Operator],
+                };
+                self.calls.push(Call {
+                    target: def.clone(),
+                    kinds,
+                    args: args.collect(),
+                });
             }
             self.fields(&d.params);
             self.stmts(&d.body);
         }
+    }
+
+    fn call(&mut self, target: &Ident, kinds: &'static [DeclKind], items: &[RecordItem]) {
+        let args = items.iter().filter_map(|it| match it {
+            RecordItem::Field { path, value, span } if path.len() == 1 => {
+                Some((path[0].clone(), value.clone(), *span))
+            }
+            _ => None,
+        });
+        self.calls.push(Call {
+            target: target.clone(),
+            kinds,
+            args: args.collect(),
+        });
     }
 
     fn fields(&mut self, fields: &[FieldDecl]) {
@@ -241,6 +354,7 @@ impl Names {
                 }
                 Stmt::Include { template, args, .. } => {
                     self.id(template);
+                    self.call(template, &[DeclKind::Template], args);
                     self.items(args);
                 }
                 Stmt::For { iter, body, .. } => {
@@ -325,6 +439,7 @@ impl Names {
             ExprKind::Record { type_name, items } => {
                 if let Some(t) = type_name {
                     self.id(t);
+                    self.call(t, &[DeclKind::Type], items);
                 }
                 self.items(items);
             }

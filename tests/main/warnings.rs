@@ -93,6 +93,7 @@ fn warning_codes_are_warnings() {
         ("e0601-unused-use.lab", "E0601"),
         ("e0602-unused-definitions.lab", "E0602"),
         ("e0603-octal-looking-integer.lab", "E0603"),
+        ("e0604-restated-defaults.lab", "E0604"),
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/ui")
