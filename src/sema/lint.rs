@@ -50,7 +50,11 @@ pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
                 out.extend(restated_defaults(db, lab, file, call));
             }
         }
-        used_anywhere.extend(names.names);
+        // The stdlib cannot name a lab file's definitions (it uses no lab module), so
+        // its names would only hide warnings.
+        if !is_stdlib(db, file) {
+            used_anywhere.extend(names.names);
+        }
     }
     if !all_parsed || index.diags.iter().any(|d| d.code == codes::E0203) {
         return out;
