@@ -55,6 +55,9 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
             }
         }
     }
+    for d in crate::sema::lint::warnings(db, lab) {
+        d.clone().emit(db);
+    }
     facts::lab_value(db, lab);
     crate::lower::lab_checks::lab_checks(db, lab);
     crate::lower::lab_checks::capacity_checks(db, lab);
@@ -76,5 +79,6 @@ pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
         .into_iter()
         .cloned()
         .collect();
+    let diags = crate::sema::lint::without_noise(db, lab, diags);
     (out, crate::diag::sort_and_dedup(db, diags))
 }

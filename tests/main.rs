@@ -73,6 +73,8 @@ mod sublime;
 mod syntax_errors;
 #[path = "main/ui.rs"]
 mod ui;
+#[path = "main/warnings.rs"]
+mod warnings;
 #[path = "main/watch.rs"]
 mod watch;
 
@@ -101,6 +103,7 @@ fn main() {
     trials.extend(secrets::trials());
     trials.extend(sublime::trials());
     trials.extend(syntax_errors::trials());
+    trials.extend(warnings::trials());
     trials.extend(ui::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());

@@ -21,10 +21,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::compile;
-use crate::db::LabDb;
-use crate::diag::{self, Severity};
-
 pub use tree::write_tree;
 pub use walk::read_lab;
 
@@ -80,6 +76,9 @@ pub enum Command {
         /// How to report diagnostics: json, github and sarif go to stdout.
         #[arg(long, value_enum, default_value_t)]
         format: report::Format,
+        /// Treat warnings as errors: exit 1 and write nothing if there are any.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check the lab and report diagnostics; write nothing.
     Check {
@@ -88,6 +87,9 @@ pub enum Command {
         /// How to report diagnostics: json, github and sarif go to stdout.
         #[arg(long, value_enum, default_value_t)]
         format: report::Format,
+        /// Treat warnings as errors: exit 1 if there are any (for CI).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check the lab, then re-check it on every change and print what changed in the
     /// diagnostics (until Ctrl-C).
@@ -173,14 +175,26 @@ pub fn run(cli: Cli) -> i32 {
         } => explain::run(code, list, markdown),
         Command::Completions { shell } => help_files::completions(shell),
         Command::Man { command, dir } => help_files::man(command.as_deref(), dir.as_deref()),
-        Command::Check { dir, format } => report::check(&dir, stdlib, color, format),
+        Command::Check {
+            dir,
+            format,
+            deny_warnings,
+        } => report::check(&dir, stdlib, color, format, deny_warnings),
         Command::Watch { dir, build } => watch::watch(&dir, build.as_deref(), stdlib, color),
         Command::Build {
             dir,
             out,
             check,
             format,
-        } => report::build(&dir, &out, check, format, stdlib, color),
+            deny_warnings,
+        } => {
+            let mode = report::BuildMode {
+                check,
+                format,
+                deny_warnings,
+            };
+            report::build(&dir, &out, mode, stdlib, color)
+        }
         Command::Diff {
             dir,
             against,
@@ -193,20 +207,6 @@ pub fn run(cli: Cli) -> i32 {
         } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
         Command::Fmt { paths, check, diff } => fmt::fmt(&paths, fmt::Mode::of(check, diff), color),
     }
-}
-
-/// `labc build`: compile, and write the tree only if there are no errors and OUT does not
-/// overlap the lab (a lab with errors exits 1 whatever OUT is).
-fn build(dir: &Path, out: &Path, stdlib: Option<&Path>, color: bool) -> i32 {
-    let files = match check(dir, stdlib, color) {
-        Ok((_, errors)) if errors > 0 => {
-            eprintln!("labc: {errors} error(s); nothing written");
-            return 1;
-        }
-        Ok((files, _)) => files,
-        Err(e) => return io_error(e),
-    };
-    write_out(dir, out, &files)
 }
 
 /// Write a checked lab's `files` to OUT unless OUT overlaps the lab in `dir`; the exit code.
@@ -222,9 +222,12 @@ fn write_out(dir: &Path, out: &Path, files: &indexmap::IndexMap<String, String>)
 
 /// A fresh database holding the lab in `dir`, with the stdlib of `--stdlib` or the
 /// embedded one.
-fn load_lab(dir: &Path, stdlib: Option<&Path>) -> Result<(LabDb, crate::db::Lab), String> {
+fn load_lab(
+    dir: &Path,
+    stdlib: Option<&Path>,
+) -> Result<(crate::db::LabDb, crate::db::Lab), String> {
     let sources = read_lab(dir)?;
-    let db = LabDb::default();
+    let db = crate::db::LabDb::default();
     let lab = match stdlib {
         Some(std_dir) => db.load_with_stdlib(read_stdlib(std_dir)?, sources),
         None => db.load(sources),
@@ -256,16 +259,5 @@ fn check(
     stdlib: Option<&Path>,
     color: bool,
 ) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
-    let (db, lab) = load_lab(dir, stdlib)?;
-    let (out, diags) = compile::compile_with_diagnostics(&db, lab);
-    diag::render_stderr(&db, &diags, color);
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags.len() - errors;
-    if errors + warnings > 0 {
-        eprintln!("labc: {errors} error(s), {warnings} warning(s)");
-    }
-    Ok((out.files.clone(), errors))
+    report::report(dir, stdlib, report::Format::Human, color).map(|o| (o.files, o.errors))
 }

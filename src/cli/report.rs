@@ -10,7 +10,7 @@ use clap::ValueEnum;
 
 use super::{build_check, io_error};
 use crate::compile;
-use crate::diag::formats;
+use crate::diag::{self, formats};
 
 /// How `check` and `build` report diagnostics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -26,34 +26,67 @@ pub enum Format {
     Sarif,
 }
 
-/// `labc check`: exit 0 without errors, 1 with errors, 2 for usage and I/O problems.
-pub fn check(dir: &Path, stdlib: Option<&Path>, color: bool, format: Format) -> i32 {
-    if format == Format::Human {
-        return match super::check(dir, stdlib, color) {
-            Ok((_, errors)) => i32::from(errors > 0),
-            Err(e) => io_error(e),
-        };
+/// What compiling and reporting a lab found: its output files and diagnostic counts.
+pub(super) struct Outcome {
+    pub files: indexmap::IndexMap<String, String>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Outcome {
+    /// Whether the command fails: errors always do, warnings with `--deny-warnings` (said
+    /// on stderr, with what was not done because of them).
+    pub fn fails(&self, deny_warnings: bool, not_done: &str) -> bool {
+        if self.errors > 0 {
+            eprintln!("labc: {} error(s){not_done}", self.errors);
+            return true;
+        }
+        if deny_warnings && self.warnings > 0 {
+            eprintln!(
+                "labc: {} warning(s) denied by --deny-warnings{not_done}",
+                self.warnings
+            );
+            return true;
+        }
+        false
     }
-    match report(dir, stdlib, format) {
-        Ok((_, errors)) => i32::from(errors > 0),
+}
+
+/// `labc check`: exit 0 without errors (and, with `--deny-warnings`, without warnings), 1
+/// with them, 2 for usage and I/O problems.
+pub fn check(
+    dir: &Path,
+    stdlib: Option<&Path>,
+    color: bool,
+    format: Format,
+    deny_warnings: bool,
+) -> i32 {
+    match report(dir, stdlib, format, color) {
+        // The error count is already in the summary line; only a denial needs saying.
+        Ok(o) if o.errors > 0 => 1,
+        Ok(o) => i32::from(o.fails(deny_warnings, "")),
         Err(e) => io_error(e),
     }
 }
 
+/// How `labc build` was asked to run, beside the lab and OUT.
+#[derive(Clone, Copy, Debug)]
+pub struct BuildMode {
+    /// `--check`: compare OUT instead of writing it.
+    pub check: bool,
+    pub format: Format,
+    pub deny_warnings: bool,
+}
+
 /// `labc build`, `--check` included: as `check`, and the tree written to OUT when the lab
-/// has no errors. `--check` prints its stale files on stdout, so it takes no
-/// machine-readable format (they would share stdout).
-pub fn build(
-    dir: &Path,
-    out: &Path,
-    check: bool,
-    format: Format,
-    stdlib: Option<&Path>,
-    color: bool,
-) -> i32 {
-    match (format, check) {
-        (Format::Human, true) => return build_check::run(dir, out, stdlib, color),
-        (Format::Human, false) => return super::build(dir, out, stdlib, color),
+/// has no errors (nor warnings with `--deny-warnings`). `--check` prints its stale files
+/// on stdout, so it takes no machine-readable format (they would share stdout).
+pub fn build(dir: &Path, out: &Path, mode: BuildMode, stdlib: Option<&Path>, color: bool) -> i32 {
+    let format = mode.format;
+    match (format, mode.check) {
+        (Format::Human, true) => {
+            return build_check::run(dir, out, stdlib, color, mode.deny_warnings)
+        }
         (_, true) => {
             eprintln!(
                 "labc: error: `build --check` prints stale files on stdout and takes only \
@@ -64,12 +97,9 @@ pub fn build(
         }
         (_, false) => {}
     }
-    let files = match report(dir, stdlib, format) {
-        Ok((_, errors)) if errors > 0 => {
-            eprintln!("labc: {errors} error(s); nothing written");
-            return 1;
-        }
-        Ok((files, _)) => files,
+    let files = match report(dir, stdlib, format, color) {
+        Ok(o) if o.fails(mode.deny_warnings, "; nothing written") => return 1,
+        Ok(o) => o.files,
         Err(e) => return io_error(e),
     };
     super::write_out(dir, out, &files)
@@ -81,18 +111,32 @@ fn format_name(format: Format) -> String {
         .map_or_else(String::new, |v| v.get_name().to_string())
 }
 
-/// Compile the lab in `dir` and print its diagnostics in `format` (not `Human`) on stdout
-/// and the summary line on stderr; the output files and the error count.
-fn report(
+/// Compile the lab in `dir` and print its diagnostics: rendered on stderr for `Human`
+/// (with the summary line only when there are any), else in `format` on stdout and the
+/// summary line on stderr.
+pub(super) fn report(
     dir: &Path,
     stdlib: Option<&Path>,
     format: Format,
-) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
+    color: bool,
+) -> Result<Outcome, String> {
     let (db, lab) = super::load_lab(dir, stdlib)?;
     let (out, diags) = compile::compile_with_diagnostics(&db, lab);
+    let (errors, warnings) = formats::counts(&diags);
     let prefix = repo_prefix(dir);
     let text = match format {
-        Format::Json | Format::Human => formats::to_json(&db, &diags),
+        Format::Human => {
+            diag::render_stderr(&db, &diags, color);
+            if errors + warnings > 0 {
+                eprintln!("labc: {errors} error(s), {warnings} warning(s)");
+            }
+            return Ok(Outcome {
+                files: out.files.clone(),
+                errors,
+                warnings,
+            });
+        }
+        Format::Json => formats::to_json(&db, &diags),
         Format::Github => formats::to_github(&db, &diags, &prefix),
         Format::Sarif => formats::to_sarif(&db, &diags, &prefix),
     };
@@ -101,9 +145,12 @@ fn report(
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write the diagnostics to stdout: {e}"))?;
-    let (errors, warnings) = formats::counts(&diags);
     eprintln!("labc: {errors} error(s), {warnings} warning(s)");
-    Ok((out.files.clone(), errors))
+    Ok(Outcome {
+        files: out.files.clone(),
+        errors,
+        warnings,
+    })
 }
 
 /// The lab directory as given on the command line, as the prefix of its files' paths in

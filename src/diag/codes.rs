@@ -2,7 +2,8 @@
 //!
 //! Codes are stable: a code is never reused for another mistake. Bands by phase:
 //! E01xx syntax, E02xx names and declarations, E03xx types and literals,
-//! E04xx whole-lab checks, E05xx lowering to Flux.
+//! E04xx whole-lab checks, E05xx lowering to Flux, E06xx warnings (reported with
+//! `Severity::Warning`; `--deny-warnings` makes them fail `check` and `build`).
 
 /// One registered code.
 pub struct Code {
@@ -94,6 +95,14 @@ pub const E0506: &str = "E0506";
 pub const E0507: &str = "E0507";
 /// reserved component name.
 pub const E0508: &str = "E0508";
+/// unused import.
+pub const E0601: &str = "E0601";
+/// unused definition.
+pub const E0602: &str = "E0602";
+/// octal-looking integer.
+pub const E0603: &str = "E0603";
+/// argument restates the default.
+pub const E0604: &str = "E0604";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -286,6 +295,26 @@ pub const CODES: &[Code] = &[
         code: E0508,
         title: "reserved component name",
         page: include_str!("pages/E0508.md"),
+    },
+    Code {
+        code: E0601,
+        title: "unused import",
+        page: include_str!("pages/E0601.md"),
+    },
+    Code {
+        code: E0602,
+        title: "unused definition",
+        page: include_str!("pages/E0602.md"),
+    },
+    Code {
+        code: E0603,
+        title: "octal-looking integer",
+        page: include_str!("pages/E0603.md"),
+    },
+    Code {
+        code: E0604,
+        title: "argument restates the default",
+        page: include_str!("pages/E0604.md"),
     },
 ];
 

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod facts;
 pub mod index;
 pub mod kube;
+pub mod lint;
 pub mod manifest;
 pub mod resolve;
 pub mod resource;
