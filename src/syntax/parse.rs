@@ -55,6 +55,64 @@ const DECL_KEYWORDS: &[&str] = &[
 pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
     let mut ast = FileAst::default();
     let mut errors = Vec::new();
+    drive(text, |chunk| match chunk {
+        Chunk::Item(pos, pair) => {
+            let b = Builder {
+                base: pos,
+                errors: Default::default(),
+                if_depth: Default::default(),
+            };
+            match pair.as_rule() {
+                Rule::use_decl => ast.uses.push(b.use_decl(pair)),
+                _ => ast.decls.push(b.decl(pair)),
+            }
+            errors.extend(b.errors.into_inner());
+        }
+        Chunk::Overflow(pos, overflow) => errors.push(match overflow {
+            Overflow::Nesting { at, depth } => SyntaxError {
+                code: codes::E0102,
+                span: Span::new(pos + at, pos + at + 1),
+                message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
+                label: format!("nesting level {depth} starts here"),
+                help: Some("split the value into named declarations or templates".into()),
+                secondary: None,
+            },
+            Overflow::ElseIf { at } => else_if_error(Span::new(pos + at, pos + at + 2)),
+        }),
+        Chunk::Error(pos, chunk_end, err) => errors.push(syntax_error(text, pos, chunk_end, err)),
+    });
+    (ast, errors)
+}
+
+/// The pest trees of the top-level items that parse, each with its byte offset in `text`
+/// (pest's spans are relative to it), found by the same driver as [`parse_file`]: for the
+/// formatter and the trivia layer, which need every token's span. Chunks with syntax
+/// errors are left out.
+pub fn item_trees(text: &str) -> Vec<(usize, Pair<'_, Rule>)> {
+    let mut items = Vec::new();
+    drive(text, |chunk| {
+        if let Chunk::Item(pos, pair) = chunk {
+            items.push((pos, pair));
+        }
+    });
+    items
+}
+
+/// What the driver found at one place of a file.
+enum Chunk<'a> {
+    /// A top-level item that parsed, at this byte offset.
+    Item(usize, Pair<'a, Rule>),
+    /// A chunk (at this offset) refused before parsing: too deep or too long a chain.
+    Overflow(usize, Overflow),
+    /// A chunk from this offset to the next declaration keyword that does not parse.
+    Error(usize, usize, pest::error::Error<Rule>),
+}
+
+/// The driver of [`parse_file`] and [`item_trees`]: one top-level item at a time, and
+/// after a syntax error on to the next line that starts with a declaration keyword, so
+/// one run finds several errors per file. Each item is handed to `on` as it is parsed,
+/// so no more than one item's pest tree is alive at once unless `on` keeps it.
+fn drive<'a>(text: &'a str, mut on: impl FnMut(Chunk<'a>)) {
     // A byte-order mark (editors on Windows write one) is trivia. It is skipped, not
     // removed, so spans stay byte offsets into the text as given.
     let mut pos = if text.starts_with(BOM) {
@@ -71,17 +129,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
         // multi-byte character (`é`, U+FFFD for invalid UTF-8).
         let chunk_end = next_item_start(text, next_char(text, pos)).unwrap_or(text.len());
         if let Some(overflow) = pre_scan(&text[pos..chunk_end]) {
-            errors.push(match overflow {
-                Overflow::Nesting { at, depth } => SyntaxError {
-                    code: codes::E0102,
-                    span: Span::new(pos + at, pos + at + 1),
-                    message: format!("brackets are nested more than {MAX_NESTING} levels deep"),
-                    label: format!("nesting level {depth} starts here"),
-                    help: Some("split the value into named declarations or templates".into()),
-                    secondary: None,
-                },
-                Overflow::ElseIf { at } => else_if_error(Span::new(pos + at, pos + at + 2)),
-            });
+            on(Chunk::Overflow(pos, overflow));
             pos = chunk_end;
             continue;
         }
@@ -92,16 +140,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                     continue;
                 };
                 let consumed = pair.as_span().end();
-                let b = Builder {
-                    base: pos,
-                    errors: Default::default(),
-                    if_depth: Default::default(),
-                };
-                match pair.as_rule() {
-                    Rule::use_decl => ast.uses.push(b.use_decl(pair)),
-                    _ => ast.decls.push(b.decl(pair)),
-                }
-                errors.extend(b.errors.into_inner());
+                on(Chunk::Item(pos, pair));
                 pos = if consumed > 0 {
                     pos + consumed
                 } else {
@@ -109,53 +148,11 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                 };
             }
             Err(err) => {
-                errors.push(syntax_error(text, pos, chunk_end, err));
+                on(Chunk::Error(pos, chunk_end, err));
                 pos = chunk_end;
             }
         }
     }
-    (ast, errors)
-}
-
-/// The pest trees of the top-level items that parse, each with its byte offset in `text`
-/// (pest's spans are relative to it), found by the same driver as [`parse_file`]: for the
-/// formatter and the trivia layer, which need every token's span. Chunks with syntax
-/// errors are left out.
-pub fn item_trees(text: &str) -> Vec<(usize, Pair<'_, Rule>)> {
-    let mut items = Vec::new();
-    let mut pos = if text.starts_with(BOM) {
-        BOM.len_utf8()
-    } else {
-        0
-    };
-    while pos < text.len() {
-        pos = skip_trivia(text, pos);
-        if pos >= text.len() {
-            break;
-        }
-        let chunk_end = next_item_start(text, next_char(text, pos)).unwrap_or(text.len());
-        if pre_scan(&text[pos..chunk_end]).is_some() {
-            pos = chunk_end;
-            continue;
-        }
-        match LabParser::parse(Rule::item, &text[pos..]) {
-            Ok(mut pairs) => {
-                let Some(pair) = pairs.next() else {
-                    pos = chunk_end;
-                    continue;
-                };
-                let consumed = pair.as_span().end();
-                items.push((pos, pair));
-                pos = if consumed > 0 {
-                    pos + consumed
-                } else {
-                    next_char(text, pos)
-                };
-            }
-            Err(_) => pos = chunk_end,
-        }
-    }
-    items
 }
 
 /// U+FEFF, the byte-order mark, accepted once at the start of a file.
