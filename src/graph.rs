@@ -165,8 +165,8 @@ fn reason_label(reasons: &[Reason]) -> Vec<String> {
     lines
 }
 
-/// A reason in a few words: `ref`, `storage class fast`, `CRD cert-manager.io/Issuer`,
-/// `namespace media`, `own CRDs`.
+/// A reason in a few words: `ref`, `storage class fast`, `CRD example.com/Widget`,
+/// `namespace apps`, `own CRDs`.
 pub fn why_text(why: &Why) -> String {
     match why {
         Why::Reference { .. } => "ref".to_string(),

@@ -87,9 +87,9 @@ pub(super) type NamespaceLabels = IndexMap<String, IndexMap<String, String>>;
 /// Why one Kustomization depends on another.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Why {
-    /// The component refers to the other by name (`server = shared-postgres`).
+    /// The component refers to the other by name (`server = db`).
     Reference { component: String },
-    /// It uses a capability the other provides (`storage_class` `openebs-local-nvme`).
+    /// It uses a capability the other provides (`storage_class` `fast`).
     Capability { kind: String, value: String },
     /// One of its resources has a kind whose CRD the other installs.
     Crd { api_version: String, kind: String },
