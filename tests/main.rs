@@ -37,6 +37,8 @@ mod bombs;
 mod build;
 #[path = "main/cli_fs.rs"]
 mod cli_fs;
+#[path = "main/correct.rs"]
+mod correct;
 #[path = "main/diff.rs"]
 mod diff;
 #[path = "main/docs.rs"]
@@ -86,6 +88,7 @@ fn main() {
     trials.extend(build::trials());
     #[cfg(unix)]
     trials.extend(cli_fs::trials());
+    trials.extend(correct::trials());
     trials.extend(diff::trials());
     trials.extend(docs::trials());
     trials.extend(editor_keywords::trials());
