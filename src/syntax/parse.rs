@@ -363,6 +363,11 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::install_decl | Rule::kw_install => "`install`",
         Rule::instance_decl | Rule::kw_instance => "`instance`",
         Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
+        Rule::kw_on => "`on`",
+        Rule::kw_as => "`as`",
+        Rule::kw_in => "`in`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
         Rule::params => "`(`",
         Rule::field_decl => "a field (`name: type`)",
         Rule::assign | Rule::block_assign | Rule::key_path | Rule::key => "a field (`key = value`)",
@@ -379,7 +384,9 @@ fn rule_name(rule: &Rule) -> &'static str {
         | Rule::include_stmt
         | Rule::for_stmt
         | Rule::if_stmt
-        | Rule::else_if_stmt => "a statement",
+        | Rule::else_if_stmt
+        | Rule::kw_for
+        | Rule::kw_if => "a statement",
         Rule::record | Rule::record_item | Rule::rec_for | Rule::rec_if => "a record entry",
         Rule::as_name => "`as`",
         Rule::name_list => "a cluster name",
@@ -405,7 +412,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         | Rule::of_op => "an operator like `+`",
         Rule::postfix | Rule::field_access => "`.field`",
         Rule::index_access => "`[index]`",
-        Rule::via_mesh => "`via mesh`",
+        Rule::via_mesh | Rule::kw_via => "`via mesh`",
         Rule::bool_lit => "`true` or `false`",
         Rule::null_lit => "`null`",
         Rule::digits | Rule::int_lit | Rule::decimal_lit => "a number",
@@ -457,6 +464,11 @@ fn syntax_error(
                         .iter()
                         .any(|r| rule_name(r) == n)
                 });
+            }
+            // A `for` or `if` where a value may stand starts a comprehension or an `if`
+            // expression: a value, not a statement.
+            if names.iter().any(|n| n == rule_name(&Rule::expr)) {
+                names.retain(|n| n != rule_name(&Rule::kw_if));
             }
             names.sort();
             names.dedup();
