@@ -80,5 +80,16 @@ pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
         .cloned()
         .collect();
     let diags = crate::sema::lint::without_noise(db, lab, diags);
+    let diags = diags.into_iter().map(|d| absolute(db, d)).collect();
     (out, crate::diag::sort_and_dedup(db, diags))
+}
+
+/// `d` with every label's span absolute in its file. Spans inside a declaration are
+/// relative to its start, so that queries of declarations an edit only moved are
+/// backdated (see `diag::span`); here, after every query, they get their place.
+fn absolute(db: &dyn Db, mut d: Diag) -> Diag {
+    for label in std::iter::once(&mut d.primary).chain(&mut d.secondary) {
+        label.span = index::absolute(db, label.file, label.span);
+    }
+    d
 }

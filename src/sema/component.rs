@@ -665,8 +665,8 @@ fn include_template(
         ev.site = Some((
             ev.file,
             Span {
-                start: span.start,
                 end: template.span.end,
+                ..span
             },
         ));
     }

@@ -285,6 +285,15 @@ pub fn decl_of<'db>(db: &'db dyn Db, key: DeclKey<'db>) -> Option<Decl> {
         .cloned()
 }
 
+/// `span` of `file` as an absolute byte range: spans inside a declaration are relative
+/// to its start (see `diag::span`), and only this needs the file's declaration offsets.
+pub fn absolute(db: &dyn Db, file: SourceFile, span: Span) -> Span {
+    if span.is_absolute() {
+        return span;
+    }
+    span.absolute(&parse(db, file).decl_starts)
+}
+
 /// Convenience: the declaration an index entry points at.
 pub fn decl<'db>(db: &'db dyn Db, item: &ItemRef) -> &'db Decl {
     let key = DeclKey::new(db, item.file, item.index);

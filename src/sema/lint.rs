@@ -100,6 +100,7 @@ pub fn without_noise(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
         diags.iter().any(|e| {
             e.severity == Severity::Error
                 && e.primary.file == def.file
+                && e.primary.span.anchor == whole.anchor
                 && whole.start <= e.primary.span.start
                 && e.primary.span.end <= whole.end
         })
@@ -153,6 +154,7 @@ fn unused_uses(db: &dyn Db, lab: Lab, file: SourceFile, names: &IndexSet<String>
 
 /// E0603 when the integer literal at `span` of `file` is written with a leading zero.
 fn octal_looking(db: &dyn Db, file: SourceFile, span: Span) -> Option<Diag> {
+    let span = index::absolute(db, file, span);
     let text = file.text(db).get(span.range())?;
     let digits = text.trim_start_matches('0');
     if text.len() < 2 || !text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {

@@ -25,6 +25,10 @@ impl fmt::Display for Ident {
 pub struct FileAst {
     pub uses: Vec<Use>,
     pub decls: Vec<Decl>,
+    /// Where each declaration starts in the file: the base of its relative spans
+    /// (`Span::absolute`). Kept apart from `decls`, so that a declaration moved by an
+    /// edit above it is still equal to itself.
+    pub decl_starts: Vec<u32>,
 }
 
 /// `use std.example`

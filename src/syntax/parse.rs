@@ -57,16 +57,28 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
     let mut errors = Vec::new();
     drive(text, |chunk| match chunk {
         Chunk::Item(pos, pair) => {
+            // A declaration's spans are relative to its start (see `diag::span`); a `use`
+            // line's are absolute.
+            let is_use = pair.as_rule() == Rule::use_decl;
             let b = Builder {
                 base: pos,
+                anchor: (!is_use).then_some(ast.decls.len()),
                 errors: Default::default(),
                 if_depth: Default::default(),
             };
-            match pair.as_rule() {
-                Rule::use_decl => ast.uses.push(b.use_decl(pair)),
-                _ => ast.decls.push(b.decl(pair)),
+            if is_use {
+                ast.uses.push(b.use_decl(pair));
+            } else {
+                ast.decls.push(b.decl(pair));
+                ast.decl_starts.push(pos as u32);
             }
-            errors.extend(b.errors.into_inner());
+            errors.extend(b.errors.into_inner().into_iter().map(|mut e| {
+                e.span = e.span.absolute(&ast.decl_starts);
+                if let Some((span, _)) = &mut e.secondary {
+                    *span = span.absolute(&ast.decl_starts);
+                }
+                e
+            }));
         }
         Chunk::Overflow(pos, overflow) => errors.push(match overflow {
             Overflow::Nesting { at, depth } => SyntaxError {
@@ -650,7 +662,11 @@ fn comment_start(line: &str) -> Option<usize> {
 /// Turns pest pairs into AST nodes, shifting spans by the item's offset in the file.
 /// Errors the grammar cannot express (interpolated keys) are collected in `errors`.
 struct Builder {
+    /// The item's offset in the file.
     base: usize,
+    /// The index of the declaration being built, whose spans are relative to `base`;
+    /// `None` for a `use` line, whose spans are absolute.
+    anchor: Option<usize>,
     errors: std::cell::RefCell<Vec<SyntaxError>>,
     /// How many `if` expressions enclose the one being built.
     if_depth: std::cell::Cell<usize>,
@@ -662,7 +678,10 @@ impl Builder {
         // Pairs that end in an optional part also cover the whitespace and comments
         // skipped while trying it; diagnostics should underline the code only.
         let trimmed = code_len(p.as_str());
-        Span::new(self.base + s.start(), self.base + s.start() + trimmed)
+        match self.anchor {
+            Some(decl) => Span::in_decl(decl, s.start(), s.start() + trimmed),
+            None => Span::new(self.base + s.start(), self.base + s.start() + trimmed),
+        }
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -1449,7 +1468,7 @@ mod tests {
         let (ast, errs) = parse_file(src);
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(ast.decls.len(), 1);
-        let span = ast.decls[0].span;
+        let span = ast.decls[0].span.absolute(&ast.decl_starts);
         assert_eq!(&src[span.range()], "lab l { x = 1 }");
         // Only at the start: elsewhere it is a stray character like any other.
         let (_, errs) = parse_file("lab l { x = 1 }\n\u{feff}lab m { x = 1 }\n");
@@ -1536,11 +1555,12 @@ mod tests {
         else {
             panic!("{otherwise:?}")
         };
+        let at = |s: &Span| s.absolute(&ast.decl_starts).range();
         assert_eq!(
-            &src[span.range()],
+            &src[at(span)],
             &src[src.find("if a").unwrap()..src.len() - 2]
         );
-        assert_eq!(&src[inner.range()], "if b { x = 2 } else { x = 3 }");
+        assert_eq!(&src[at(inner)], "if b { x = 2 } else { x = 3 }");
         assert_eq!(last.len(), 1);
 
         let src = "lab l { x = if a then 1 else if b then 2 else 3 }";
@@ -1556,7 +1576,8 @@ mod tests {
             matches!(otherwise.kind, ExprKind::If { .. }),
             "{otherwise:?}"
         );
-        assert_eq!(&src[otherwise.span.range()], "if b then 2 else 3");
+        let at = otherwise.span.absolute(&ast.decl_starts);
+        assert_eq!(&src[at.range()], "if b then 2 else 3");
     }
 
     #[test]

@@ -131,7 +131,8 @@ fn reasons_point_at_the_lab() {
         for k in &ir.kustomizations {
             for (dep, reasons) in &k.reasons {
                 for r in reasons {
-                    let text = &r.file.text(&db)[r.span.range()];
+                    let span = labc::sema::index::absolute(&db, r.file, r.span);
+                    let text = &r.file.text(&db)[span.range()];
                     seen.push(format!("{} -> {dep}: {:?} at {text}", k.name, r.why));
                 }
             }

@@ -244,7 +244,89 @@ fn applying_a_snapshot_with_one_edit_reruns_little() {
     assert!(diags.is_empty(), "the removed file is gone from the lab");
 }
 
+/// A lab whose `tenants.lab` holds `n` tenants, one after the other.
+fn many_tenants(n: usize) -> Vec<(String, String)> {
+    let lab = "lab home { domain = \"example.com\", git = \"https://github.com/me/lab\" }\n\n\
+               cluster c {\n  id       = 1\n  api      = \"c.example.com\"\n  \
+               pods     = 10.244.0.0/16\n  services = 10.245.0.0/16\n}\n";
+    let tenants: String = (0..n)
+        .map(|i| {
+            format!(
+                "tenant t{i} on c {{\n  resource \"v1\" ConfigMap \"settings\" {{\n    \
+                 data.value = \"value-{i}\"\n  }}\n}}\n\n"
+            )
+        })
+        .collect();
+    vec![
+        ("lab.lab".to_string(), lab.to_string()),
+        ("tenants.lab".to_string(), tenants),
+    ]
+}
+
+/// An edit that changes the length of one declaration moves every declaration after it
+/// in the file; spans are relative to their declaration, so only the edited one is
+/// evaluated again, whether it is the first, a middle or the last one of the file.
+fn an_edit_that_shifts_the_file_reruns_only_its_declaration() {
+    const N: usize = 30;
+    for edited in [0, N / 2, N - 1] {
+        let (mut db, log) = db_with_log();
+        let lab = db.load(many_tenants(N));
+        let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+        assert!(diags.is_empty(), "{diags:?}");
+        executed(&db, &log);
+
+        let file = file_named(&db, lab, "tenants.lab");
+        let from = format!("\"value-{edited}\"");
+        let text = file
+            .text(&db)
+            .replace(&from, &format!("\"a much longer value-{edited}\""));
+        file.set_text(&mut db).to(text);
+        let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+        assert!(diags.is_empty(), "{diags:?}");
+        let settings = &out.files[&format!("clusters/c/t{edited}/app/configmap.yaml")];
+        assert!(settings.contains("a much longer"), "{settings}");
+
+        let ran = executed(&db, &log);
+        let count = |name: &str| ran.iter().filter(|(n, _)| n == name).count();
+        let key = CompKey::new(&db, lab, file, edited as u32, "c".to_string());
+        let evaluated: Vec<salsa::Id> = ran
+            .iter()
+            .filter(|(n, _)| n == "eval_component")
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(evaluated, vec![key.as_id()], "edit of t{edited}: {ran:?}");
+        assert!(count("component_header") <= 1, "edit of t{edited}: {ran:?}");
+        assert_eq!(count("emit_cluster"), 1, "edit of t{edited}");
+        assert_eq!(count("parse_checked"), 1, "edit of t{edited}");
+    }
+}
+
+/// A diagnostic in a declaration after the edit still points at its text: labels are
+/// made absolute from the file's current declaration offsets, also for queries that
+/// were not run again.
+fn diagnostics_of_a_moved_declaration_point_at_its_new_place() {
+    let (mut db, _log) = db_with_log();
+    let mut files = many_tenants(3);
+    files[1].1 = files[1]
+        .1
+        .replace("data.value = \"value-2\"", "data.value = missing");
+    let lab = db.load(files);
+    let place = |db: &LabDb| {
+        let (_, diags) = labc::compile::compile_with_diagnostics(db, lab);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let file = file_named(db, lab, "tenants.lab");
+        file.text(db)[diags[0].primary.span.range()].to_string()
+    };
+    assert_eq!(place(&db), "missing");
+    let file = file_named(&db, lab, "tenants.lab");
+    let text = format!("# a comment above everything\n{}", file.text(&db));
+    file.set_text(&mut db).to(text);
+    assert_eq!(place(&db), "missing");
+}
+
 tests!(
+    an_edit_that_shifts_the_file_reruns_only_its_declaration,
+    diagnostics_of_a_moved_declaration_point_at_its_new_place,
     editing_a_tenant_reruns_only_what_depends_on_it,
     editing_a_cluster_reevaluates_its_components_only,
     editing_a_tenant_of_the_example_lab_reruns_only_that_tenant,
