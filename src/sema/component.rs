@@ -385,7 +385,9 @@ fn assign_field(
                 let args = &out.args;
                 let mut found = IndexMap::new();
                 setting_value_paths(value, at, &|n| args.contains_key(n), &mut found);
-                for (p, s) in found {
+                // A record spread at the root (`values = extra`) is raw values by
+                // design, and claims no key.
+                for (p, s) in found.into_iter().filter(|(p, _)| !p.is_empty()) {
                     out.typed_paths.entry(p).or_insert(s);
                 }
             }

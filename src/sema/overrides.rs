@@ -146,15 +146,14 @@ fn override_values(
             continue;
         };
         let at = key_span(&items, &written).unwrap_or(value.span);
+        let (set, here) = (set.join("."), written.join("."));
+        let message = if set == here {
+            format!("`{set}` is set by the setting `{setting}` of `{definition}`")
+        } else {
+            format!("`{here}` would change `{set}`, which the setting `{setting}` of `{definition}` sets")
+        };
         let d = ev
-            .error(
-                codes::E0211,
-                at,
-                format!(
-                    "`{}` is set by the setting `{setting}` of `{definition}`",
-                    set.join(".")
-                ),
-            )
+            .error(codes::E0211, at, message)
             .lbl("written by a typed setting");
         d.help = Some(format!(
             "write `{setting} = ...` among the arguments instead: the setting's type is checked"
