@@ -17,7 +17,9 @@ use super::resource::{eval_amount, eval_resource};
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::codes;
 use crate::diag::unknown_name_help;
-use crate::sema::eval::merge::{first_secret, merge_over, setting_value_paths};
+use crate::sema::eval::merge::{
+    drop_replaced_nulls, first_secret, merge_over, setting_value_paths,
+};
 use crate::sema::eval::{Env, Evaluator, Header, Ty, Value};
 use crate::sema::index::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
@@ -208,7 +210,12 @@ fn run_instance(
         // The lab's `values` and `patch`, over what the definition computed, with the
         // definition's parameters out of scope again.
         if !header_only {
-            let overrides: Vec<Stmt> = decl.body.iter().filter(|s| is_override(s)).cloned().collect();
+            let overrides: Vec<Stmt> = decl
+                .body
+                .iter()
+                .filter(|s| is_override(s))
+                .cloned()
+                .collect();
             apply_overrides(ev, &overrides, &def_name.text, out);
         }
     }
@@ -435,6 +442,7 @@ fn set_chart(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
 fn set_values(ev: &mut Evaluator, path: &KeyPath, value: &Expr, out: &mut ComponentOut) {
     let had = out.values.is_some();
     let mut target = out.values.take().unwrap_or(Value::Record(IndexMap::new()));
+    let before = had.then(|| target.clone());
     let item = RecordItem::Field {
         path: if path.len() > 1 {
             path[1..].to_vec()
@@ -480,6 +488,9 @@ fn set_values(ev: &mut Evaluator, path: &KeyPath, value: &Expr, out: &mut Compon
         if matches!(&target, Value::Record(r) if r.is_empty()) && !had {
             return;
         }
+    }
+    if let Some(before) = &before {
+        drop_replaced_nulls(before, &mut target);
     }
     out.values = Some(target);
 }

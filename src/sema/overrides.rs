@@ -27,7 +27,12 @@ pub fn is_override(stmt: &Stmt) -> bool {
 
 /// Run the overrides of an install or instance body over `out`, the definition's result.
 /// `definition` names it in messages.
-pub fn apply_overrides(ev: &mut Evaluator, stmts: &[Stmt], definition: &str, out: &mut ComponentOut) {
+pub fn apply_overrides(
+    ev: &mut Evaluator,
+    stmts: &[Stmt],
+    definition: &str,
+    out: &mut ComponentOut,
+) {
     for stmt in stmts {
         match stmt {
             Stmt::Assign { path, value, span } if path[0].text == "values" => {

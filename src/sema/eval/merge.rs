@@ -146,7 +146,10 @@ pub fn key_span(items: &[RecordItem], path: &[String]) -> Option<Span> {
                 if names[..n] != path.iter().map(String::as_str).collect::<Vec<_>>()[..n] {
                     None
                 } else {
-                    let here = keys.first().zip(keys.last()).map(|(a, b)| a.span.to(b.span));
+                    let here = keys
+                        .first()
+                        .zip(keys.last())
+                        .map(|(a, b)| a.span.to(b.span));
                     match &value.kind {
                         ExprKind::Record { items, .. } if path.len() > names.len() => {
                             key_span(items, &path[names.len()..]).or(here)
@@ -165,4 +168,23 @@ pub fn key_span(items: &[RecordItem], path: &[String]) -> Option<Span> {
         }
     }
     None
+}
+
+/// After a `values` statement of a definition or tenant ran over `before`: remove the
+/// keys it set to `null` that held a value before, so a later statement's `null` removes
+/// what an earlier one (or an included template) set, as an override's does. A `null`
+/// where nothing was set stays, for Helm to drop the chart's default.
+pub fn drop_replaced_nulls(before: &Value, after: &mut Value) {
+    let (Value::Record(b), Value::Record(a)) = (before, after) else {
+        return;
+    };
+    a.retain(|k, v| match (b.get(k), &*v) {
+        (Some(old), Value::Null) => matches!(old, Value::Null),
+        _ => true,
+    });
+    for (k, v) in a.iter_mut() {
+        if let Some(old) = b.get(k) {
+            drop_replaced_nulls(old, v);
+        }
+    }
 }
