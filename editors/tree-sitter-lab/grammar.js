@@ -30,7 +30,7 @@ const PREC = {
 // name fields (`cluster.id`, `type = "rw"`).
 const STATEMENT_WORDS = [
   'settings', 'crds', 'provides', 'capacity', 'consumes', 'require', 'resource',
-  'manifest', 'include',
+  'manifest', 'include', 'patch',
 ];
 
 const IDENT = /[a-zA-Z_][a-zA-Z0-9_]*(-[a-zA-Z0-9_]+)*/;
@@ -165,6 +165,7 @@ module.exports = grammar({
       $.resource_statement,
       $.manifest_statement,
       $.include_statement,
+      $.patch_statement,
       $.for_statement,
       $.if_statement,
       alias($._body_assignment, $.assignment),
@@ -209,6 +210,12 @@ module.exports = grammar({
     namespace_clause: $ => seq('in', field('namespace', $._expression)),
 
     manifest_statement: $ => seq('manifest', field('path', $._expression)),
+
+    // A change merged into an object the component's definition emits.
+    patch_statement: $ => seq(
+      'patch', optional(field('api_version', $.string)), field('kind', $._kind_name),
+      field('name', $._expression), field('body', $.record),
+    ),
 
     include_statement: $ => seq('include', field('name', $.identifier), optional(field('body', $.record))),
 

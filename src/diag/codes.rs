@@ -43,6 +43,10 @@ pub const E0208: &str = "E0208";
 pub const E0209: &str = "E0209";
 /// ambiguous type name.
 pub const E0210: &str = "E0210";
+/// values override not allowed.
+pub const E0211: &str = "E0211";
+/// patch of an object the component does not emit.
+pub const E0212: &str = "E0212";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -165,6 +169,16 @@ pub const CODES: &[Code] = &[
         code: E0210,
         title: "ambiguous type name",
         page: include_str!("pages/E0210.md"),
+    },
+    Code {
+        code: E0211,
+        title: "values override not allowed",
+        page: include_str!("pages/E0211.md"),
+    },
+    Code {
+        code: E0212,
+        title: "patch of an object the component does not emit",
+        page: include_str!("pages/E0212.md"),
     },
     Code {
         code: E0301,

@@ -12,10 +12,14 @@ use super::definition::{bind_params, find_definition};
 use super::facts::DeclarationEnv;
 use super::kube::CORE_CLUSTER_SCOPED;
 use super::manifest::include_manifest;
+use super::overrides::{apply_overrides, apply_patch, is_override};
 use super::resource::{eval_amount, eval_resource};
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::codes;
 use crate::diag::unknown_name_help;
+use crate::sema::eval::merge::{
+    drop_replaced_nulls, first_secret, merge_over, setting_value_paths,
+};
 use crate::sema::eval::{Env, Evaluator, Header, Ty, Value};
 use crate::sema::index::{self, item_index, ItemRef};
 use crate::syntax::ast::*;
@@ -203,15 +207,26 @@ fn run_instance(
             exec(ev, &def_decl.body, out, Pass::body(want, header_only))
         });
         ev.pop_scope();
+        // The lab's `values` and `patch`, over what the definition computed, with the
+        // definition's parameters out of scope again.
+        if !header_only {
+            let overrides: Vec<Stmt> = decl
+                .body
+                .iter()
+                .filter(|s| is_override(s))
+                .cloned()
+                .collect();
+            apply_overrides(ev, &overrides, &def_name.text, out);
+        }
     }
     ev.pop_scope();
 }
 
 /// The arguments of an install or instance body, whose statements are all `name = value`
-/// (E0208 for any other).
+/// (E0208 for any other) besides its overrides (`values`, `patch`, an `if` of them).
 fn instance_args(ev: &mut Evaluator, decl: &Decl) -> Vec<RecordItem> {
     let mut args = Vec::new();
-    for s in &decl.body {
+    for s in decl.body.iter().filter(|s| !is_override(s)) {
         match s {
             Stmt::Assign { path, value, span } => args.push(RecordItem::Field {
                 path: path.clone(),
@@ -320,6 +335,9 @@ fn exec(ev: &mut Evaluator, stmts: &[Stmt], out: &mut ComponentOut, pass: Pass) 
                     out.resources.push(res);
                 }
             }
+            // In a definition or tenant: a change to an object emitted above it (by an
+            // `include`, typically).
+            Stmt::Patch(p) => apply_patch(ev, p, out),
             Stmt::Include {
                 template,
                 args,
@@ -366,7 +384,22 @@ fn assign_field(
         }
         _ if pass.header_only => {}
         "chart" => set_chart(ev, value, out),
-        "values" => set_values(ev, path, value, out),
+        "values" => {
+            // A setting written straight into the values of the definition the lab
+            // instantiates: the lab may not override that key (E0211).
+            if !pass.included && matches!(pass.ctx, DeclKind::Operator | DeclKind::Template) {
+                let at: Vec<String> = path[1..].iter().map(|k| k.text.clone()).collect();
+                let args = &out.args;
+                let mut found = IndexMap::new();
+                setting_value_paths(value, at, &|n| args.contains_key(n), &mut found);
+                // A record spread at the root (`values = extra`) is raw values by
+                // design, and claims no key.
+                for (p, s) in found.into_iter().filter(|(p, _)| !p.is_empty()) {
+                    out.typed_paths.entry(p).or_insert(s);
+                }
+            }
+            set_values(ev, path, value, out)
+        }
         "healthy" => set_health_checks(ev, value, out),
         "timeout" => set_timeout(ev, value, out),
         "namespace_labels" => set_namespace_labels(ev, value, out),
@@ -407,7 +440,9 @@ fn set_chart(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
 
 /// `values { ... }` or `values.a.b = ...`: Helm values, merged into those set so far.
 fn set_values(ev: &mut Evaluator, path: &KeyPath, value: &Expr, out: &mut ComponentOut) {
+    let had = out.values.is_some();
     let mut target = out.values.take().unwrap_or(Value::Record(IndexMap::new()));
+    let before = had.then(|| target.clone());
     let item = RecordItem::Field {
         path: if path.len() > 1 {
             path[1..].to_vec()
@@ -425,11 +460,37 @@ fn set_values(ev: &mut Evaluator, path: &KeyPath, value: &Expr, out: &mut Compon
         ev.record_items(items, &mut target);
         ev.values_written(items, value.span);
     } else {
-        ev.error(
-            codes::E0301,
-            value.span,
-            "`values` is a record: values { key = value }",
-        );
+        // A whole record passed through (`values = extra`): spread at the root; an empty
+        // one writes no key.
+        match ev.eval(value, &Ty::Any) {
+            Some(v @ Value::Record(_)) => {
+                if let Some(p) = first_secret(&v) {
+                    ev.error(
+                        codes::E0304,
+                        value.span,
+                        format!("the secret `{p}` cannot be written into a manifest"),
+                    )
+                    .lbl("secret reference in a value tree");
+                } else {
+                    ev.values_written(&[], value.span);
+                    merge_over(&mut target, v);
+                }
+            }
+            Some(_) => {
+                ev.error(
+                    codes::E0301,
+                    value.span,
+                    "`values` is a record: values { key = value }, or values = a record",
+                );
+            }
+            None => {}
+        }
+        if matches!(&target, Value::Record(r) if r.is_empty()) && !had {
+            return;
+        }
+    }
+    if let Some(before) = &before {
+        drop_replaced_nulls(before, &mut target);
     }
     out.values = Some(target);
 }

@@ -77,6 +77,9 @@ pub struct ComponentOut {
     pub chart: Option<Chart>,
     pub chart_span: Option<(SourceFile, Span)>,
     pub values: Option<Value>,
+    /// Value paths the definition writes straight from a typed setting (path ->
+    /// setting), which a `values` override may not write (E0211).
+    pub typed_paths: IndexMap<Vec<String>, String>,
     pub health: Vec<HealthCheck>,
     pub timeout: Option<crate::literal::Duration>,
     pub provides: Vec<(String, String, SourceFile, Span)>,

@@ -358,6 +358,13 @@ impl Names {
                     }
                     self.items(&r.body);
                 }
+                Stmt::Patch(p) => {
+                    if let Some(av) = &p.api_version {
+                        self.expr(av);
+                    }
+                    self.expr(&p.name);
+                    self.items(&p.body);
+                }
                 Stmt::Include { template, args, .. } => {
                     self.id(template);
                     self.call(template, &[DeclKind::Template], args);

@@ -11,5 +11,6 @@ pub mod index;
 pub mod kube;
 pub mod lint;
 pub mod manifest;
+pub mod overrides;
 pub mod resolve;
 pub mod resource;

@@ -111,6 +111,13 @@ impl Resolver<'_, '_> {
                     }
                     self.items(&r.body);
                 }
+                Stmt::Patch(p) => {
+                    if let Some(av) = &p.api_version {
+                        self.expr(av);
+                    }
+                    self.expr(&p.name);
+                    self.items(&p.body);
+                }
                 Stmt::Include { template, args, .. } => {
                     self.include_target(template);
                     self.items(args);

@@ -199,6 +199,8 @@ pub enum Stmt {
     Resource(Box<ResourceStmt>),
     /// `manifest "files/dashboard.yaml"`: a hand-written YAML file's documents.
     Manifest { path: Expr, span: Span },
+    /// `patch ["api/version"] Kind name { body }`: merged into an emitted object.
+    Patch(Box<PatchStmt>),
     /// `include template { args }`
     Include {
         template: Ident,
@@ -236,6 +238,7 @@ impl Stmt {
             | Stmt::For { span, .. }
             | Stmt::If { span, .. } => *span,
             Stmt::Resource(r) => r.span,
+            Stmt::Patch(p) => p.span,
         }
     }
 }
@@ -252,6 +255,17 @@ pub struct ResourceStmt {
     pub kind: Ident,
     pub name: Expr,
     pub namespace: Option<Expr>,
+    pub body: Vec<RecordItem>,
+    pub span: Span,
+}
+
+/// `patch ["api/version"] Kind name { body }`: a change to one object the component's
+/// definition emits, found by kind and name (and API version when given).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PatchStmt {
+    pub api_version: Option<Expr>,
+    pub kind: Ident,
+    pub name: Expr,
     pub body: Vec<RecordItem>,
     pub span: Span,
 }

@@ -394,6 +394,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         | Rule::consumes_stmt
         | Rule::resource_stmt
         | Rule::include_stmt
+        | Rule::patch_stmt
         | Rule::for_stmt
         | Rule::if_stmt
         | Rule::else_if_stmt
@@ -941,6 +942,22 @@ impl Builder {
                     kind,
                     name,
                     namespace,
+                    body,
+                    span,
+                }))
+            }
+            Rule::patch_stmt => {
+                let mut parts: Vec<Pair<Rule>> = p.into_inner().collect();
+                let api_version = (parts.first().map(|x| x.as_rule()) == Some(Rule::string))
+                    .then(|| self.string(parts.remove(0)));
+                let mut inner = parts.into_iter();
+                let kind = self.ident(inner.next().unwrap());
+                let name = self.expr(inner.next().unwrap());
+                let body = self.record_items(inner.next().unwrap());
+                Stmt::Patch(Box::new(PatchStmt {
+                    api_version,
+                    kind,
+                    name,
                     body,
                     span,
                 }))

@@ -33,6 +33,7 @@
   "resource"
   "manifest"
   "include"
+  "patch"
 ] @keyword
 
 (cluster_scope) @keyword

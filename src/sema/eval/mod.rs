@@ -12,6 +12,7 @@ mod builtins;
 mod coerce;
 pub mod env;
 mod exprs;
+pub mod merge;
 mod names;
 pub mod plaintext;
 mod records;

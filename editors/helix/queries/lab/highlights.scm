@@ -34,6 +34,7 @@
   "resource"
   "manifest"
   "include"
+  "patch"
 ] @keyword
 
 (cluster_scope) @keyword
