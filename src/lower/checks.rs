@@ -269,9 +269,9 @@ fn address_site(a: &AddressUse) -> (SourceFile, Span) {
     a.user.unwrap_or((a.file, a.span))
 }
 
-/// The labels that say where the address `a` was requested, after its primary or
-/// secondary label `at` (`what` names the use in the site's label): the call when the
-/// label is at the lab's line, else what asked for the definition.
+/// The label that says where the address `a` was requested, added after its own label:
+/// the `lb_address` call when that label is at the lab's line (`a.user`), else what
+/// asked for the definition (`what` names the use).
 fn requested(d: Diag, a: &AddressUse, what: &str) -> Diag {
     match a.user {
         Some(_) => d.secondary(a.file, a.span, "requested from the pools here"),
