@@ -31,7 +31,6 @@ use crate::syntax::ast::*;
 pub use budget::{component_evaluations, component_size_share, component_value_share};
 pub use builtins::BUILTIN_FUNCTIONS;
 pub use env::{Env, Header};
-pub use origins::is_stdlib;
 pub use value::{ComponentRef, Ty, Value};
 
 /// Most expressions one component may evaluate (a guard against runaway `for` nesting).
@@ -58,7 +57,6 @@ pub const LAB_SIZE_BUDGET: usize = 256 << 20;
 pub const MIN_SIZE_SHARE: usize = 2 << 20;
 /// The label at the site that asked for a definition's code.
 const WHILE_EVALUATING: &str = "while evaluating this";
-
 /// Deepest template include chain.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 

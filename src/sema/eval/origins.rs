@@ -15,7 +15,7 @@ use crate::diag::Label;
 use crate::syntax::ast::Span;
 
 /// Whether `file` is part of the embedded stdlib (`std/<module>.lab`).
-pub fn is_stdlib(db: &dyn Db, file: SourceFile) -> bool {
+fn is_stdlib(db: &dyn Db, file: SourceFile) -> bool {
     file.path(db).starts_with("std/")
 }
 
