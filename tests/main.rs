@@ -75,6 +75,8 @@ mod sublime;
 mod syntax_errors;
 #[path = "main/ui.rs"]
 mod ui;
+#[path = "main/user_sites.rs"]
+mod user_sites;
 #[path = "main/warnings.rs"]
 mod warnings;
 #[path = "main/watch.rs"]
@@ -108,6 +110,7 @@ fn main() {
     trials.extend(syntax_errors::trials());
     trials.extend(warnings::trials());
     trials.extend(ui::trials());
+    trials.extend(user_sites::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());
     libtest_mimic::run(&args, trials).exit();

@@ -10,20 +10,58 @@ use crate::sema::component::components_on;
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
 use crate::sema::eval::{AddressUse, CapabilityUse, Value};
 use crate::sema::facts::{self, crds_on_cluster};
-use crate::sema::index::item_index;
-use crate::syntax::ast::Span;
+use crate::sema::index::{item_index, ItemRef};
+use crate::syntax::ast::{DeclKind, Span, Stmt};
 
 use super::ir::{ClusterIr, Plans, Providers};
 use crate::diag::codes;
 
 // ---- missing CRDs and capabilities ----
 
-/// `E0403`: no CRD for the kind of `r` is installed on the cluster; says where it is.
+/// The operator definitions (stdlib and lab) whose `crds` ship each (apiVersion, kind):
+/// their names, in declaration order, for E0403's help. Read from the definitions'
+/// `crds` statements as `crds_on_cluster` reads them, so no operator is named in code.
+#[salsa::tracked(returns(ref))]
+pub fn crd_shippers(db: &dyn Db, lab: Lab) -> IndexMap<(String, String), Vec<ItemRef>> {
+    let mut out: IndexMap<(String, String), Vec<ItemRef>> = IndexMap::new();
+    let index = item_index(db, lab);
+    let operators = index
+        .definitions
+        .values()
+        .flat_map(|m| m.values())
+        .filter(|d| d.kind == DeclKind::Operator);
+    for op in operators {
+        for stmt in &crate::sema::index::decl(db, op).body {
+            let Stmt::Crds {
+                api_version, kinds, ..
+            } = stmt
+            else {
+                continue;
+            };
+            let Some(av) = api_version.as_plain_str() else {
+                continue;
+            };
+            for k in kinds {
+                let ops = out.entry((av.clone(), k.kind.text.clone())).or_default();
+                if !ops.contains(op) {
+                    ops.push(op.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `E0403`: no CRD for the kind of `r` is installed on the cluster; says where it is and
+/// which operators ship it. Reported at `site`, the lab's line that asked for `r` (the
+/// resource statement itself when it is the lab's), with the statement as a secondary
+/// label when it is elsewhere.
 pub(super) fn report_missing_crd(
     db: &dyn Db,
     lab: Lab,
     cluster: &str,
     r: &Resource,
+    site: (SourceFile, Span),
     crds: &[(Crd, Option<String>)],
 ) {
     let elsewhere: Vec<String> = item_index(db, lab)
@@ -39,14 +77,21 @@ pub(super) fn report_missing_crd(
         .collect();
     let mut d = Diag::error(
         codes::E0403,
-        r.file,
-        r.span,
+        site.0,
+        site.1,
         format!(
             "no CRD for `{}` `{}` is installed on cluster `{cluster}`",
             r.api_version, r.kind
         ),
     )
-    .label(format!("{} on cluster `{cluster}`", r.kind));
+    .label(if site == (r.file, r.span) {
+        format!("{} on cluster `{cluster}`", r.kind)
+    } else {
+        format!("creates {} `{}` on cluster `{cluster}`", r.kind, r.name)
+    });
+    if site != (r.file, r.span) {
+        d = d.secondary(r.file, r.span, "the resource is declared here");
+    }
     if !elsewhere.is_empty() {
         d = d.note(format!("it is installed on: {}", elsewhere.join(", ")));
     }
@@ -55,12 +100,44 @@ pub(super) fn report_missing_crd(
         .filter(|(crd, _)| crd.kind == r.kind)
         .map(|(crd, _)| crd.api_version.as_str())
         .collect();
-    d = if let Some(v) = same_kind.first() {
-        d.help(format!("`{}` is served as `{v}` on this cluster", r.kind))
-    } else {
-        d.help("install the operator that provides this CRD on this cluster")
+    d = match same_kind.first() {
+        Some(v) => d.help(format!("`{}` is served as `{v}` on this cluster", r.kind)),
+        None => d.help(install_help(db, lab, cluster, r, site.0)),
     };
     d.emit(db);
+}
+
+/// The help of `E0403`: the line that installs an operator whose `crds` ship the kind on
+/// `cluster` (with the `use` it needs in `file`), or that no known operator ships it.
+fn install_help(db: &dyn Db, lab: Lab, cluster: &str, r: &Resource, file: SourceFile) -> String {
+    let key = (r.api_version.clone(), r.kind.clone());
+    let Some(ops) = crd_shippers(db, lab).get(&key).filter(|o| !o.is_empty()) else {
+        return format!(
+            "no known operator ships `{}` `{}`: install an operator whose `crds` declare it, or declare it in the `crds` of cluster `{cluster}` if its bootstrap installs it",
+            r.api_version, r.kind
+        );
+    };
+    let index = item_index(db, lab);
+    let module = crate::db::module_name(file.path(db));
+    // The `use` a file needs to name the operator, when it does not see it yet.
+    let line = |op: &ItemRef| {
+        let install = format!("`install {} on {cluster}`", op.name);
+        match index.definition(&module, &op.name) {
+            Some(seen) if seen == op => install,
+            _ => format!("{install} (with `use {}`)", op.module),
+        }
+    };
+    match ops.as_slice() {
+        [op] => format!("`{}` ships this CRD: add {}", op.name, line(op)),
+        _ => {
+            let names: Vec<String> = ops.iter().map(|o| format!("`{}`", o.name)).collect();
+            format!(
+                "operators that ship this CRD: {}; add one of them, e.g. {}",
+                names.join(", "),
+                line(&ops[0])
+            )
+        }
+    }
 }
 
 /// How many providers of a kind a missing-capability error compares the value with.
@@ -109,16 +186,21 @@ pub(super) fn report_missing_capability(
         .filter(|(k, _)| *k == u.kind)
         .map(|(_, v)| v.as_str())
         .take(MAX_SUGGESTED);
+    // A value the lab gave to a definition: at the lab's line, the check as secondary.
+    let (file, span) = u.user.unwrap_or((u.file, u.span));
     let mut d = Diag::error(
         codes::E0402,
-        u.file,
-        u.span,
+        file,
+        span,
         format!(
             "no component on cluster `{cluster}` provides {} `{}`",
             u.kind, u.value
         ),
     )
     .label(format!("needs {} `{}` on `{cluster}`", u.kind, u.value));
+    if u.user.is_some() {
+        d = d.secondary(u.file, u.span, format!("used as {} here", u.kind));
+    }
     if !elsewhere.is_empty() {
         d = d.note(format!(
             "{} `{}` is provided on: {}",
@@ -181,6 +263,22 @@ fn with_site(d: Diag, a: &AddressUse, what: &str) -> Diag {
     }
 }
 
+/// Where an address check points: the lab's line that gave the address (see
+/// `AddressUse::user`), else the `lb_address` call.
+fn address_site(a: &AddressUse) -> (SourceFile, Span) {
+    a.user.unwrap_or((a.file, a.span))
+}
+
+/// The label that says where the address `a` was requested, added after its own label:
+/// the `lb_address` call when that label is at the lab's line (`a.user`), else what
+/// asked for the definition (`what` names the use).
+fn requested(d: Diag, a: &AddressUse, what: &str) -> Diag {
+    match a.user {
+        Some(_) => d.secondary(a.file, a.span, "requested from the pools here"),
+        None => with_site(d, a, what),
+    }
+}
+
 /// Address checks: requested addresses lie in a pool of this cluster (`E0405`), used
 /// once (`E0409`).
 pub(super) fn check_addresses(db: &dyn Db, lab: Lab, cluster: &str, components: &[&ComponentIr]) {
@@ -192,16 +290,23 @@ pub(super) fn check_addresses(db: &dyn Db, lab: Lab, cluster: &str, components: 
                 report_outside_pools(db, cluster, a, &pools);
             }
             if let Some(first) = addresses.get(&a.ip) {
+                let (file, span) = address_site(a);
                 let d = Diag::error(
                     codes::E0409,
-                    a.file,
-                    a.span,
+                    file,
+                    span,
                     format!("{} is used twice on cluster `{cluster}`", a.ip),
                 )
                 .label("used again here");
-                let d = with_site(d, a, "used again for this");
-                let d = d.secondary(first.file, first.span, "first used here");
-                with_site(d, first, "first used for this").emit(db);
+                let d = requested(d, a, "used again for this");
+                let (first_file, first_span) = address_site(first);
+                let d = d.secondary(first_file, first_span, "first used here");
+                match first.user {
+                    // The call of the first use is only worth a label when it differs.
+                    Some(_) if (first.file, first.span) == (a.file, a.span) => d,
+                    _ => requested(d, first, "first used for this"),
+                }
+                .emit(db);
             } else {
                 addresses.insert(a.ip, a);
             }
@@ -216,17 +321,18 @@ fn report_outside_pools(
     a: &AddressUse,
     pools: &[crate::literal::AddrRange],
 ) {
+    let (file, span) = address_site(a);
     let mut d = Diag::error(
         codes::E0405,
-        a.file,
-        a.span,
+        file,
+        span,
         format!(
             "{} is not in any LoadBalancer pool of cluster `{cluster}`",
             a.ip
         ),
     )
     .label("outside the cluster's pools");
-    d = with_site(d, a, "while evaluating this");
+    d = requested(d, a, "while evaluating this");
     d = if pools.is_empty() {
         d.help(format!("declare a pool on `{cluster}`: pool {cluster}-lb on {cluster} {{ addresses = A .. B }}"))
     } else {
@@ -279,9 +385,10 @@ pub(super) fn check_kustomization_names(
 /// its version (`v1`), as `apiVersion` splits.
 type ObjectKey = (String, String, String, String);
 
-/// Where an object comes from: (component, where, whether labc generates the object for
-/// it).
-type Origin = (String, SourceFile, Span, bool);
+/// Where an object comes from: (component, the lab's line that makes it, whether labc
+/// generates the object for it, the resource statement when it is another line, in the
+/// stdlib).
+type Origin = (String, SourceFile, Span, bool, Option<(SourceFile, Span)>);
 
 /// The objects of a cluster seen so far, for `E0408`.
 pub(super) type Objects = IndexMap<ObjectKey, Origin>;
@@ -369,7 +476,13 @@ fn generated_objects(
 pub(super) fn generated_object_origins(plans: &Plans) -> Objects {
     let mut objects: Objects = IndexMap::new();
     for plan in &plans.plans {
-        let origin = (plan.c.name.clone(), plan.c.file, plan.c.name_span, true);
+        let origin = (
+            plan.c.name.clone(),
+            plan.c.file,
+            plan.c.name_span,
+            true,
+            None,
+        );
         let kustomizations = flux_kustomizations(
             plan.c,
             plans.has_main.contains(&plan.c.name),
@@ -391,7 +504,7 @@ pub(super) fn check_duplicate_objects(
     c: &ComponentIr,
     objects: &mut Objects,
 ) {
-    for r in &c.out.resources {
+    for (i, r) in c.out.resources.iter().enumerate() {
         let group = r
             .api_version
             .split('/')
@@ -408,11 +521,15 @@ pub(super) fn check_duplicate_objects(
             Some(ns) => format!("{ns}/{}", r.name),
             None => r.name.clone(),
         };
+        // A resource of a stdlib definition is reported at the lab's line that asked for
+        // it, with the resource statement as a secondary label.
+        let (file, span) = c.out.resource_site(i, r);
+        let in_definition = (file, span) != (r.file, r.span);
         let twice = || {
             Diag::error(
                 codes::E0408,
-                r.file,
-                r.span,
+                file,
+                span,
                 format!(
                     "{} `{shown_name}` is created twice on cluster `{cluster}`",
                     r.kind
@@ -421,21 +538,38 @@ pub(super) fn check_duplicate_objects(
             .label(format!("created by `{}`", c.name))
         };
         if bootstrap_objects().contains(&key) {
-            twice()
-                .note(format!(
-                    "labc writes it for Flux itself, in `clusters/{cluster}/flux-system/`"
-                ))
-                .help("give the object another name")
-                .emit(db);
-        } else if let Some((other, file, span, generated)) = objects.get(&key) {
+            let d = twice();
+            let d = if in_definition {
+                d.secondary(r.file, r.span, "declared here")
+            } else {
+                d
+            };
+            d.note(format!(
+                "labc writes it for Flux itself, in `clusters/{cluster}/flux-system/`"
+            ))
+            .help("give the object another name")
+            .emit(db);
+        } else if let Some((other, other_file, other_span, generated, statement)) =
+            objects.get(&key)
+        {
             let also = if *generated {
                 format!("also generated by labc for `{other}`")
             } else {
                 format!("also created by `{other}`")
             };
-            twice().secondary(*file, *span, also).emit(db);
+            let d = twice().secondary(*other_file, *other_span, also);
+            // Both made at one line of the lab (one instance, two statements of its
+            // definition): the statements tell them apart.
+            let d = match statement {
+                Some((f, s)) if (*other_file, *other_span) == (file, span) => d
+                    .secondary(r.file, r.span, "declared here")
+                    .secondary(*f, *s, "and here"),
+                _ => d,
+            };
+            d.emit(db);
         } else {
-            objects.insert(key, (c.name.clone(), r.file, r.span, false));
+            let statement = in_definition.then_some((r.file, r.span));
+            objects.insert(key, (c.name.clone(), file, span, false, statement));
         }
     }
 }

@@ -88,7 +88,7 @@ fn split_resources<'a>(
     let mut app_resources: Vec<&Resource> = Vec::new();
     let mut config_resources = Vec::new();
     let mut crd_providers = Vec::new();
-    for r in &c.out.resources {
+    for (i, r) in c.out.resources.iter().enumerate() {
         if core_kind(&r.api_version, &r.kind) {
             app_resources.push(r);
             continue;
@@ -108,7 +108,7 @@ fn split_resources<'a>(
                 crd_providers.push((provider.clone(), r));
                 app_resources.push(r)
             }
-            None => report_missing_crd(db, lab, cluster, r, crds),
+            None => report_missing_crd(db, lab, cluster, r, c.out.resource_site(i, r), crds),
         }
     }
     Plan {

@@ -98,6 +98,7 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
         index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;
     let lab = *key.lab(db);
     let (mut ev, mut out) = run_pass(db, key, decl, false);
+    ev.place_at_user_sites();
     out.component_uses = std::mem::take(&mut ev.component_uses);
     out.capability_uses = std::mem::take(&mut ev.capability_uses);
     out.mesh_uses = std::mem::take(&mut ev.mesh_uses);
@@ -201,8 +202,8 @@ fn run_instance(
     ev.site = Some((ev.file, decl.name.span));
     let bound = bind_params(ev, &params, &def, &args, def_name);
     if let Some(bound) = bound {
-        out.args = bound.clone();
-        ev.push_scope(bound);
+        out.args = bound.values.clone();
+        bound.push_onto(ev);
         ev.in_file(def.file, |ev| {
             exec(ev, &def_decl.body, out, Pass::body(want, header_only))
         });
@@ -288,6 +289,7 @@ impl Pass {
 /// Execute body statements of a component, operator or template into `out`.
 fn exec(ev: &mut Evaluator, stmts: &[Stmt], out: &mut ComponentOut, pass: Pass) {
     for stmt in stmts {
+        ev.clear_reads();
         match stmt {
             Stmt::Assign { path, value, .. } => assign_field(ev, path, value, out, pass),
             // `for` and `if` run in the header pass too: a `namespace` inside them is
@@ -332,6 +334,9 @@ fn exec(ev: &mut Evaluator, stmts: &[Stmt], out: &mut ComponentOut, pass: Pass) 
             } => consume_capacity(ev, kind, provider, amount, *span, out),
             Stmt::Resource(r) => {
                 if let Some(res) = eval_resource(ev, r) {
+                    if let Some(site) = ev.declaration_site() {
+                        out.resource_sites.insert(out.resources.len(), site);
+                    }
                     out.resources.push(res);
                 }
             }
@@ -356,11 +361,11 @@ fn exec_for(
     out: &mut ComponentOut,
     pass: Pass,
 ) {
-    let Some(items) = ev.eval_list(iter) else {
+    let (Some(items), origin) = ev.reading(|ev| ev.eval_list(iter)) else {
         return;
     };
     for it in items {
-        ev.push_scope(IndexMap::from([(var.text.clone(), it)]));
+        ev.push_scope_from(IndexMap::from([(var.text.clone(), it)]), origin.into());
         exec(ev, body, out, pass);
         ev.pop_scope();
     }
@@ -625,14 +630,16 @@ fn provide_capability(
     }
 }
 
-/// `require cond, "message"`: E0308 with the message when the condition is false.
+/// `require cond, "message"`: E0308 with the message when the condition is false, at
+/// the lab's line that gave a value the condition read (the message's reads do not
+/// count).
 fn check_requirement(ev: &mut Evaluator, cond: &Expr, message: &Expr) {
-    if let Some(Value::Bool(false)) = ev.eval(cond, &Ty::Bool) {
+    if let (Some(Value::Bool(false)), reads) = ev.reading(|ev| ev.eval(cond, &Ty::Bool)) {
         let text = match ev.eval(message, &Ty::Str) {
             Some(Value::Str(t)) => t,
             _ => return,
         };
-        ev.error(codes::E0308, cond.span, text)
+        ev.error_reading(codes::E0308, cond.span, text, reads, true)
             .lbl("this requirement is not met");
     }
 }
@@ -720,7 +727,7 @@ fn include_template(
     let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) else {
         return;
     };
-    ev.push_scope(bound);
+    bound.push_onto(ev);
     let outer_site = ev.site;
     if outer_site.is_none() {
         ev.site = Some((

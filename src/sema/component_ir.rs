@@ -87,11 +87,25 @@ pub struct ComponentOut {
     pub capacities: Vec<Capacity>,
     pub consumptions: Vec<Consumption>,
     pub resources: Vec<Resource>,
+    /// For a resource (by its index in `resources`) declared in the stdlib, the lab's
+    /// line that asked for it: the instance, install or outermost `include`.
+    pub resource_sites: IndexMap<usize, (SourceFile, Span)>,
     pub component_uses: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
     /// References `x via mesh` to components on other clusters.
     pub mesh_uses: Vec<MeshUse>,
     pub address_uses: Vec<AddressUse>,
+}
+
+impl ComponentOut {
+    /// Where diagnostics about `r`, the resource `i` of this component, point: the lab's
+    /// line that asked for it when it is declared in the stdlib, else the resource.
+    pub fn resource_site(&self, i: usize, r: &Resource) -> (SourceFile, Span) {
+        self.resource_sites
+            .get(&i)
+            .copied()
+            .unwrap_or((r.file, r.span))
+    }
 }
 
 /// A component evaluated on one cluster (diagnostics are accumulated).

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use crate::diag::codes;
 use crate::diag::{did_you_mean, unknown_name_help};
-use crate::sema::eval::{Evaluator, Ty, Value};
+use crate::sema::eval::{Evaluator, FrameOrigins, Origin, Ty, Value};
 use crate::sema::index::ItemRef;
 use crate::syntax::ast::*;
 
@@ -104,8 +104,23 @@ pub fn article(k: DeclKind) -> &'static str {
     }
 }
 
-/// The arguments given by name: each argument expression and its span.
-type GivenArgs<'e> = IndexMap<String, (&'e Expr, Span)>;
+/// The arguments given by name: each argument expression, the span of the whole
+/// argument and that of its key.
+type GivenArgs<'e> = IndexMap<String, (&'e Expr, Span, Span)>;
+
+/// Bound parameters: their values, and the lab's line each value comes from (see
+/// `eval::Origin`), in the same order.
+pub struct Bound {
+    pub values: IndexMap<String, Value>,
+    pub origins: Vec<Option<Origin>>,
+}
+
+impl Bound {
+    /// Push the parameters as a scope of `ev`.
+    pub fn push_onto(self, ev: &mut Evaluator) {
+        ev.push_scope_from(self.values, FrameOrigins::Each(self.origins));
+    }
+}
 
 /// Bind arguments (evaluated in the caller's file) to parameters (declared in `def`).
 pub fn bind_params(
@@ -114,21 +129,29 @@ pub fn bind_params(
     def: &ItemRef,
     args: &[RecordItem],
     call_site: &Ident,
-) -> Option<IndexMap<String, Value>> {
+) -> Option<Bound> {
     let (given, mut ok) = given_args(ev, params, def, args, call_site);
-    let mut bound = IndexMap::new();
+    let mut bound = Bound {
+        values: IndexMap::new(),
+        origins: Vec::new(),
+    };
     for p in params {
         let ty = ev.in_file(def.file, |ev| ev.resolve_type(&p.ty));
-        let v = match given.get(&p.name.text) {
-            Some((e, _)) => eval_argument(ev, e, &ty, p, def),
+        let (v, origin) = match given.get(&p.name.text) {
+            Some((e, span, key)) => {
+                let (v, reads) = ev.reading(|ev| eval_argument(ev, e, &ty, p, def));
+                (v, ev.argument_origin(*span, *key, reads))
+            }
             // After a bad argument, defaults that may refer to it are not evaluated, so
             // one mistake gives one diagnostic.
-            None if !ok => None,
-            None => default_value(ev, p, &ty, def, &bound, call_site),
+            None if !ok => (None, None),
+            // A default passes on what it read (`owner: name = database`).
+            None => ev.reading(|ev| default_value(ev, p, &ty, def, &bound, call_site)),
         };
         match v {
             Some(v) => {
-                bound.insert(p.name.text.clone(), v);
+                bound.values.insert(p.name.text.clone(), v);
+                bound.origins.push(origin);
             }
             None => ok = false,
         }
@@ -174,7 +197,7 @@ fn given_args<'e>(
             ok = false;
             continue;
         }
-        given.insert(key.text.clone(), (value, *span));
+        given.insert(key.text.clone(), (value, *span, key.span));
     }
     (given, ok)
 }
@@ -235,13 +258,14 @@ fn default_value(
     p: &FieldDecl,
     ty: &Ty,
     def: &ItemRef,
-    bound: &IndexMap<String, Value>,
+    bound: &Bound,
     call_site: &Ident,
 ) -> Option<Value> {
     match &p.default {
         // Defaults may refer to earlier parameters (`owner: name = database`).
         Some(d) => {
-            ev.push_scope(bound.clone());
+            let origins = FrameOrigins::Each(bound.origins.clone());
+            ev.push_scope_from(bound.values.clone(), origins);
             let v = ev.in_file(def.file, |ev| ev.eval(d, ty));
             ev.pop_scope();
             v

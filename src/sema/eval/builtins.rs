@@ -253,6 +253,7 @@ impl Evaluator<'_> {
             file: self.file,
             span,
             site: self.site,
+            user: self.user_site(),
         });
         Some(Value::Ip(ip))
     }

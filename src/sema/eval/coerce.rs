@@ -332,6 +332,7 @@ impl Evaluator<'_> {
                     value: s.clone(),
                     file: self.file,
                     span,
+                    user: self.user_site(),
                 });
                 Some(Value::Str(s))
             }

@@ -61,10 +61,11 @@ impl Evaluator<'_> {
         ty: &Ty,
     ) -> Option<Value> {
         let elem = element_type(ty);
-        let list = self.eval_list(iter)?;
+        let (list, origin) = self.reading(|ev| ev.eval_list(iter));
         let mut out = Vec::new();
-        for item in list {
-            self.scopes.push(IndexMap::from([(var.text.clone(), item)]));
+        for item in list? {
+            let frame = IndexMap::from([(var.text.clone(), item)]);
+            self.scopes.push(frame, origin.into());
             let keep = match filter {
                 Some(f) => match self.eval(f, &Ty::Bool) {
                     Some(Value::Bool(b)) => b,

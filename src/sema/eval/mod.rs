@@ -14,6 +14,7 @@ pub mod env;
 mod exprs;
 pub mod merge;
 mod names;
+mod origins;
 pub mod plaintext;
 mod records;
 pub mod secrets;
@@ -55,6 +56,8 @@ pub const LAB_SIZE_BUDGET: usize = 256 << 20;
 /// The least share of a component, so a lab with many small components still works; the
 /// lab's total then grows linearly with the number of declarations, not faster.
 pub const MIN_SIZE_SHARE: usize = 2 << 20;
+/// The label at the site that asked for a definition's code.
+const WHILE_EVALUATING: &str = "while evaluating this";
 /// Deepest template include chain.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -65,6 +68,9 @@ pub struct CapabilityUse {
     pub value: String,
     pub file: SourceFile,
     pub span: Span,
+    /// Where the lab gave the value, when it is checked inside a definition: what
+    /// `E0402` points at (`Evaluator::user_site`).
+    pub user: Option<(SourceFile, Span)>,
 }
 
 /// A reference from this component to another on the same cluster (a `dependsOn` edge).
@@ -94,6 +100,9 @@ pub struct AddressUse {
     /// The `include` or declaration that asked for it, when the call is inside a
     /// template or operator (see `Evaluator::site`).
     pub site: Option<(SourceFile, Span)>,
+    /// Where the lab gave the address, when the call is in a definition it reached:
+    /// what the address checks point at (`Evaluator::user_site`).
+    pub user: Option<(SourceFile, Span)>,
 }
 
 /// What an evaluator evaluates, for the references it allows.
@@ -107,25 +116,80 @@ pub enum Context {
     Component,
 }
 
+/// Where a value the lab gave comes from: an argument or setting `key = value` written in
+/// a lab file (not the stdlib). A bound parameter carries the origin of its argument, or
+/// of the first such value its default (or, in the stdlib, its argument) read; a `for`
+/// variable that of its list. Plain `Copy` data, so tracking it allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: SourceFile,
+    /// The whole `key = value`.
+    pub span: Span,
+    /// The key alone, to name it in the label.
+    pub key: Span,
+}
+
+/// The origins of one frame's names: none (most frames), one for all (a `for`
+/// variable's), or one per name in order (bound parameters).
+#[derive(Default)]
+pub enum FrameOrigins {
+    #[default]
+    None,
+    All(Origin),
+    Each(Vec<Option<Origin>>),
+}
+
+/// One frame of local names and where their values come from.
+struct Frame {
+    values: IndexMap<String, Value>,
+    origins: FrameOrigins,
+}
+
 /// Lexical scopes of local names (parameters, settings, `for` variables).
 #[derive(Default)]
 struct Scopes {
-    frames: Vec<IndexMap<String, Value>>,
+    frames: Vec<Frame>,
 }
 
 impl Scopes {
     fn get(&self, name: &str) -> Option<&Value> {
-        self.frames.iter().rev().find_map(|f| f.get(name))
+        self.frames.iter().rev().find_map(|f| f.values.get(name))
     }
-    fn push(&mut self, frame: IndexMap<String, Value>) {
-        self.frames.push(frame);
+    /// The value of `name` and the origin of that value, if the lab gave it.
+    fn get_with_origin(&self, name: &str) -> Option<(&Value, Option<Origin>)> {
+        self.frames.iter().rev().find_map(|f| {
+            let (i, _, v) = f.values.get_full(name)?;
+            let origin = match &f.origins {
+                FrameOrigins::None => None,
+                FrameOrigins::All(o) => Some(*o),
+                FrameOrigins::Each(each) => each.get(i).copied().flatten(),
+            };
+            Some((v, origin))
+        })
+    }
+    fn push(&mut self, values: IndexMap<String, Value>, origins: FrameOrigins) {
+        self.frames.push(Frame { values, origins });
     }
     fn pop(&mut self) {
         self.frames.pop();
     }
     fn names(&self) -> Vec<String> {
-        self.frames.iter().flat_map(|f| f.keys().cloned()).collect()
+        self.frames
+            .iter()
+            .flat_map(|f| f.values.keys().cloned())
+            .collect()
     }
+}
+
+/// Where a diagnostic raised inside a definition is moved to once the evaluation ends
+/// (`Evaluator::place_at_user_sites`): diagnostic `diag` of `diags` gets its primary
+/// label at `file`/`span`, its own becoming a secondary one.
+struct Move {
+    diag: usize,
+    file: SourceFile,
+    span: Span,
+    /// The argument's key, when the target is an argument (named in the label).
+    key: Option<Span>,
 }
 
 /// The evaluation context of one component (or cluster, pool, lab) on one cluster.
@@ -167,6 +231,11 @@ pub struct Evaluator<'a> {
     /// The `values` statements run so far, checked for plaintext secrets once the values
     /// are complete (`secrets::Evaluator::report_values_leaks`).
     pub value_writers: Vec<secrets::Writer>,
+    /// The origin of the first value the lab gave that the expression being evaluated
+    /// has read so far (`eval` keeps one per expression: see `origins.rs`).
+    reads: Option<Origin>,
+    /// Diagnostics to move to the lab's lines when the evaluation ends.
+    moves: Vec<Move>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -200,11 +269,17 @@ impl<'a> Evaluator<'a> {
             address_uses: Vec::new(),
             site: None,
             value_writers: Vec::new(),
+            reads: None,
+            moves: Vec::new(),
         }
     }
 
     pub fn push_scope(&mut self, frame: IndexMap<String, Value>) {
-        self.scopes.push(frame);
+        self.scopes.push(frame, FrameOrigins::None);
+    }
+    /// Push a frame whose values come from the lab's lines `origins`.
+    pub fn push_scope_from(&mut self, frame: IndexMap<String, Value>, origins: FrameOrigins) {
+        self.scopes.push(frame, origins);
     }
     pub fn pop_scope(&mut self) {
         self.scopes.pop();
@@ -216,15 +291,31 @@ impl<'a> Evaluator<'a> {
         span: Span,
         message: impl Into<String>,
     ) -> &mut Diag {
+        let reads = self.reads;
+        self.error_reading(code, span, message, reads, false)
+    }
+
+    /// `error`, with what the failing expression read (`reads`): inside the stdlib, or
+    /// for a check on a value (`value_check`: a `require`), the diagnostic moves to the
+    /// lab's line that gave the value when the evaluation ends (`origins.rs`).
+    pub fn error_reading(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+        reads: Option<Origin>,
+        value_check: bool,
+    ) -> &mut Diag {
         let mut d = Diag::error(code, self.file, span, message);
         // Inside a template or operator from another file, also show where the lab asked
         // for it: the mistake is often in the arguments given there.
         if let Some((file, site)) = self.site {
             if file != self.file {
-                d = d.secondary(file, site, "while evaluating this");
+                d = d.secondary(file, site, WHILE_EVALUATING);
             }
         }
         self.diags.push(d);
+        self.move_to_user_site(reads, value_check);
         self.diags.last_mut().expect("just pushed")
     }
 
@@ -246,6 +337,16 @@ impl<'a> Evaluator<'a> {
     /// Evaluate `e` where a value of type `ty` is expected. `None` means an error was
     /// reported (callers stop there instead of reporting follow-on errors).
     pub fn eval(&mut self, e: &Expr, ty: &Ty) -> Option<Value> {
+        // What `e` reads is tracked on its own (an error in it points at what it read,
+        // not at what its siblings read), then added to the enclosing expression's.
+        let outer = self.reads.take();
+        let v = self.eval_checked(e, ty);
+        self.reads = outer.or(self.reads);
+        v
+    }
+
+    /// `eval` without the tracking of what was read.
+    fn eval_checked(&mut self, e: &Expr, ty: &Ty) -> Option<Value> {
         if !self.spend(e.span) {
             return None;
         }

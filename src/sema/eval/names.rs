@@ -10,15 +10,16 @@ use crate::syntax::ast::{Expr, ExprKind, Ident};
 impl Evaluator<'_> {
     /// Resolve a variable: locals, `cluster`, `lab`, clusters, pools, components.
     pub(super) fn var(&mut self, id: &Ident, via_mesh: bool) -> Option<Value> {
-        if let Some(v) = self.scopes.get(&id.text) {
+        if let Some((v, origin)) = self.scopes.get_with_origin(&id.text) {
+            let v = v.clone();
+            self.note_read(origin);
             if via_mesh {
-                if let Value::Component(c) = v {
-                    let mut c = c.clone();
+                if let Value::Component(mut c) = v {
                     c.via_mesh = true;
                     return Some(Value::Component(c));
                 }
             }
-            return Some(v.clone());
+            return Some(v);
         }
         if matches!(id.text.as_str(), "cluster" | "lab") {
             return self.global(id);

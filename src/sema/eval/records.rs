@@ -66,18 +66,19 @@ impl Evaluator<'_> {
                 }
                 RecordItem::For {
                     var, iter, body, ..
-                } => match self.eval_list(iter) {
-                    Some(list) => {
+                } => match self.reading(|ev| ev.eval_list(iter)) {
+                    (Some(list), origin) => {
                         let mut all = true;
                         for it in list {
-                            self.scopes.push(IndexMap::from([(var.text.clone(), it)]));
+                            let frame = IndexMap::from([(var.text.clone(), it)]);
+                            self.scopes.push(frame, origin.into());
                             let r = self.record_items_checked(body, target, check_secrets);
                             self.scopes.pop();
                             all &= r.is_some();
                         }
                         all
                     }
-                    None => false,
+                    (None, _) => false,
                 },
                 RecordItem::If {
                     cond,
