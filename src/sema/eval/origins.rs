@@ -121,9 +121,8 @@ impl Evaluator<'_> {
             let message = match m.key {
                 Some(key) => {
                     let text = m.file.text(self.db);
-                    let name = text
-                        .get(key.start as usize..key.end as usize)
-                        .unwrap_or_default();
+                    let key = crate::sema::index::absolute(self.db, m.file, key);
+                    let name = text.get(key.range()).unwrap_or_default();
                     format!("`{name}` is set here")
                 }
                 None => WHILE_EVALUATING.to_string(),
