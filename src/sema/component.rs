@@ -42,10 +42,12 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     };
     let (ev, out) = run_pass(db, key, decl, true);
     // Diagnostics of this pass are reported by `eval_component`; drop them here.
+    // `cut`: a value it read was lost to another component's errors, so this one is
+    // poisoned too, and its readers fail as silently (transitively: C reads B reads A).
     let broken = !ev.diags.is_empty() || ev.cut;
     Header {
         broken,
-        over_budget: ev.over_budget() || ev.cut,
+        over_budget: ev.over_budget(),
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
         args: std::sync::Arc::new(out.args),
@@ -104,8 +106,8 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     // A name that cannot be used is the one error reported: what the body says about
     // names built from it (`"${name}-db"`) only repeats it. The body still runs, so what
     // the component provides is known and its users report nothing either. `cut`: a value
-    // read from a component over its budget was missing; that component reports the
-    // error, this one is left out without one.
+    // read from a component over its budget or with errors of its own was missing; that
+    // component reports the error, this one is left out without one.
     let bad_name =
         crate::sema::kube::component_name_problem(&decl.name.text, *key.file(db), decl.name.span);
     let ok = ev.diags.is_empty() && bad_name.is_none() && !ev.cut;
