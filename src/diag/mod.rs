@@ -115,24 +115,50 @@ impl Diag {
     }
 }
 
-/// Sort diagnostics by file, position and code, and drop exact duplicates (the same
-/// template evaluated on two clusters reports the same mistake once).
+/// Sort diagnostics by file, position and code, and report each mistake once: the
+/// diagnostics that say the same thing (code and message) at the same place are one,
+/// with the secondary labels and notes of all (the same template evaluated on two
+/// clusters, or for several instances, reports its mistake once, pointing at every
+/// instance that asked for it). What depends on a mistake reports nothing (see
+/// `sema::eval::Evaluator::cut`), so what is left is independent and its order is the
+/// order of the files; the count of the summary line is the length of this list.
 pub fn sort_and_dedup(db: &dyn Db, diags: Vec<Diag>) -> Vec<Diag> {
     let mut diags = diags;
+    // Stable: of the diagnostics merged into one, the first reported comes first, and
+    // so do its labels.
     diags.sort_by(|a, b| {
         let ka = (a.primary.file.path(db), a.primary.span, a.code, &a.message);
         let kb = (b.primary.file.path(db), b.primary.span, b.code, &b.message);
         ka.cmp(&kb)
     });
     // The resolver and the evaluator may both report one unknown name, with different
-    // suggestions; one report per place, code and message is enough.
-    diags.dedup_by(|a, b| {
-        a.primary.file == b.primary.file
-            && a.primary.span == b.primary.span
-            && a.code == b.code
-            && a.message == b.message
+    // suggestions; the first report's help is kept.
+    diags.dedup_by(|later, kept| {
+        let same = later.primary.file == kept.primary.file
+            && later.primary.span == kept.primary.span
+            && later.code == kept.code
+            && later.message == kept.message;
+        if same {
+            merge_into(kept, later);
+        }
+        same
     });
     diags
+}
+
+/// Add the secondary labels and notes of `other`, one report of the same mistake, that
+/// `kept` lacks.
+fn merge_into(kept: &mut Diag, other: &mut Diag) {
+    for label in std::mem::take(&mut other.secondary) {
+        if !kept.secondary.contains(&label) && label != kept.primary {
+            kept.secondary.push(label);
+        }
+    }
+    for note in std::mem::take(&mut other.notes) {
+        if !kept.notes.contains(&note) {
+            kept.notes.push(note);
+        }
+    }
 }
 
 /// `s` for a message: control characters escaped and cut to a readable length, so a

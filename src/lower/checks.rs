@@ -6,7 +6,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{unknown_name_help, Diag};
-use crate::sema::component::components_on;
+use crate::sema::component::{components_on, may_have_lost_provides};
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
 use crate::sema::eval::{AddressUse, CapabilityUse, Value};
 use crate::sema::facts::{self, crds_on_cluster};
@@ -94,6 +94,14 @@ pub(super) fn report_missing_capability(
     u: &CapabilityUse,
     providers: &Providers,
 ) {
+    // A component with errors of its own that may have been the provider is the one
+    // error reported (it says what went wrong there).
+    if components_on(db, lab, cluster)
+        .iter()
+        .any(|c| may_have_lost_provides(db, lab, c, &u.kind))
+    {
+        return;
+    }
     let elsewhere: Vec<String> = capability_clusters(db, lab)
         .get(&(u.kind.clone(), u.value.clone()))
         .into_iter()

@@ -683,6 +683,48 @@ fn include_template(
     ev.pop_scope();
 }
 
+/// Whether the component `c`, which has errors of its own, may have been meant to
+/// provide a capability of `kind` that its failed evaluation lost: it provides none of
+/// that kind, and its definition is unknown or says `provides kind` (or includes a
+/// template, which may). Its users then report no missing capability (one error, not a
+/// cascade).
+pub fn may_have_lost_provides(db: &dyn Db, lab: Lab, c: &ComponentIr, kind: &str) -> bool {
+    if c.ok || c.out.provides.iter().any(|(k, ..)| k == kind) {
+        return false;
+    }
+    let index = item_index(db, lab);
+    let Some(item) = index
+        .components
+        .iter()
+        .find(|i| i.file == c.file && i.name_span == c.name_span)
+    else {
+        return false;
+    };
+    let decl = index::decl(db, item);
+    let body = match &decl.definition {
+        None => &decl.body,
+        Some(def) => match index.definition_elsewhere(&def.text) {
+            Some(d) => &index::decl(db, d).body,
+            None => return true,
+        },
+    };
+    says_provides(body, kind)
+}
+
+/// Whether `stmts` (with the `for` and `if` bodies in them) hold `provides kind` or an
+/// `include`.
+fn says_provides(stmts: &[Stmt], kind: &str) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Provides { capability, .. } => capability.text == kind,
+        Stmt::Include { .. } => true,
+        Stmt::For { body, .. } => says_provides(body, kind),
+        Stmt::If {
+            then, otherwise, ..
+        } => says_provides(then, kind) || says_provides(otherwise, kind),
+        _ => false,
+    })
+}
+
 /// The evaluated components placed on a cluster, in declaration order.
 pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db ComponentIr> {
     item_index(db, lab)
