@@ -8,7 +8,7 @@ use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{unknown_name_help, Diag};
 use crate::sema::component::{components_on, may_have_lost_provides};
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
-use crate::sema::eval::{AddressUse, CapabilityUse, Value};
+use crate::sema::eval::{meant_operator, AddressUse, CapabilityUse, Value};
 use crate::sema::facts::{self, crds_on_cluster};
 use crate::sema::index::item_index;
 use crate::syntax::ast::Span;
@@ -26,6 +26,16 @@ pub(super) fn report_missing_crd(
     r: &Resource,
     crds: &[(Crd, Option<String>)],
 ) {
+    // An install whose operator is misspelled (or not imported) is the one error: the
+    // CRDs of the operator it was meant to install are not missing for another reason.
+    let index = item_index(db, lab);
+    let meant_ships = |item| {
+        meant_operator(db, index, item)
+            .is_some_and(|op| ships_crd(&crate::sema::index::decl(db, op).body, r))
+    };
+    if index.components_on(cluster).any(meant_ships) {
+        return;
+    }
     let elsewhere: Vec<String> = item_index(db, lab)
         .clusters
         .keys()
@@ -61,6 +71,25 @@ pub(super) fn report_missing_crd(
         d.help("install the operator that provides this CRD on this cluster")
     };
     d.emit(db);
+}
+
+/// Whether an operator body's `crds` statements (also inside `if` and `for`) ship the
+/// kind of `r`.
+fn ships_crd(stmts: &[crate::syntax::ast::Stmt], r: &Resource) -> bool {
+    use crate::syntax::ast::Stmt;
+    stmts.iter().any(|s| match s {
+        Stmt::Crds {
+            api_version, kinds, ..
+        } => {
+            api_version.as_plain_str().as_deref() == Some(r.api_version.as_str())
+                && kinds.iter().any(|k| k.kind.text == r.kind)
+        }
+        Stmt::For { body, .. } => ships_crd(body, r),
+        Stmt::If {
+            then, otherwise, ..
+        } => ships_crd(then, r) || ships_crd(otherwise, r),
+        _ => false,
+    })
 }
 
 /// How many providers of a kind a missing-capability error compares the value with.

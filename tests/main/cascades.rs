@@ -136,6 +136,27 @@ const MUTATIONS: &[Mutation] = &[
         replace: None,
         expected: &["E0201"],
     },
+    // Before: 8 errors (four E0201 at the references to `cert-manager`, the name the
+    // install would have had, and three E0403 for its CRDs).
+    Mutation {
+        name: "misspelled-operator",
+        file: "security.lab",
+        from: "install cert-manager on infra, apps",
+        to: "install cert-manger on infra, apps",
+        times: 1,
+        replace: None,
+        expected: &["E0201"],
+    },
+    // Before: 7 errors (four E0201, two E0403), as above.
+    Mutation {
+        name: "template-installed",
+        file: "security.lab",
+        from: "install external-secrets on infra, apps",
+        to: "install external-secret on infra, apps",
+        times: 1,
+        replace: None,
+        expected: &["E0207"],
+    },
     // Before: 6 errors (an E0205 follow-on first). The E0403 are not follow-ons of the
     // E0401: each is a kind whose operator is not on `infra` any more, reported once for
     // all the components that use it (`Database` and `Pooler` come from the template of

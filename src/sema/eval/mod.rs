@@ -30,6 +30,7 @@ use crate::syntax::ast::*;
 pub use budget::{component_evaluations, component_size_share, component_value_share};
 pub use builtins::BUILTIN_FUNCTIONS;
 pub use env::{Env, Header};
+pub use names::meant_operator;
 pub use value::{ComponentRef, Ty, Value};
 
 /// Most expressions one component may evaluate (a guard against runaway `for` nesting).
