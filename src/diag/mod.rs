@@ -12,6 +12,7 @@ pub use render::{render_plain, render_stderr};
 pub use span::Span;
 pub use suggest::{did_you_mean, listing, unknown_name_help};
 
+use indexmap::IndexMap;
 use salsa::Accumulator as _;
 
 use crate::db::{Db, SourceFile};
@@ -143,7 +144,62 @@ pub fn sort_and_dedup(db: &dyn Db, diags: Vec<Diag>) -> Vec<Diag> {
         }
         same
     });
-    diags
+    merge_places(diags)
+}
+
+/// Whether two diagnostics of this code with the same message are one mistake wherever
+/// they are: the message names it completely (`unknown cluster `infra``), so each
+/// further place is one more use of it (`true`: in any file; `false`: in one file).
+fn one_mistake_at_many_places(code: &str) -> Option<bool> {
+    match code {
+        // Unknown names: one misspelling (or one missing declaration) used many times.
+        codes::E0201 => Some(true),
+        // A definition used without its module: one missing `use` line per file.
+        codes::E0204 => Some(false),
+        _ => None,
+    }
+}
+
+/// Report the uses of one mistake (`one_mistake_at_many_places`) once, at the first
+/// place, with the others as secondary labels and their count as a note.
+fn merge_places(diags: Vec<Diag>) -> Vec<Diag> {
+    let mut out: Vec<Diag> = Vec::with_capacity(diags.len());
+    let mut first: IndexMap<(&'static str, String, Option<SourceFile>), usize> = IndexMap::new();
+    let mut places: Vec<usize> = Vec::new();
+    for mut d in diags {
+        let Some(any_file) = one_mistake_at_many_places(d.code) else {
+            out.push(d);
+            places.push(1);
+            continue;
+        };
+        let key = (
+            d.code,
+            d.message.clone(),
+            (!any_file).then_some(d.primary.file),
+        );
+        match first.get(&key) {
+            Some(&i) => {
+                let mut also = std::mem::replace(&mut d.primary, out[i].primary.clone());
+                if also.message.is_empty() {
+                    also.message = "also here".into();
+                }
+                d.secondary.insert(0, also);
+                merge_into(&mut out[i], &mut d);
+                places[i] += 1;
+            }
+            None => {
+                first.insert(key, out.len());
+                out.push(d);
+                places.push(1);
+            }
+        }
+    }
+    for (d, n) in out.iter_mut().zip(places) {
+        if n > 1 {
+            d.notes.push(format!("reported once for its {n} places"));
+        }
+    }
+    out
 }
 
 /// Add the secondary labels and notes of `other`, one report of the same mistake, that

@@ -164,6 +164,17 @@ impl Evaluator<'_> {
             _ => target.on.first().cloned().unwrap_or_default(),
         };
         let same_cluster = local.is_some() || here.is_none();
+        // A component placed on an unknown cluster (reported there) was likely meant to
+        // be here: whether it can be reached from here is not known.
+        if !same_cluster
+            && target
+                .on
+                .iter()
+                .any(|c| !self.index.clusters.contains_key(c))
+        {
+            self.cut = true;
+            return None;
+        }
         if !same_cluster {
             let here = here.unwrap_or_default();
             if !self.check_reach(id, &target, &here, &target_cluster, via_mesh) {
