@@ -189,6 +189,27 @@ const MUTATIONS: &[Mutation] = &[
         replace: None,
         expected: &["E0204", "E0204", "E0204"],
     },
+    // Before: 6 errors (an E0201 at a reference to the install that does not parse, and
+    // four E0403 for the CRDs it installs).
+    Mutation {
+        name: "unclosed-brace",
+        file: "data.lab",
+        from: "install cloudnative-pg on infra { monitoring = true }",
+        to: "install cloudnative-pg on infra { monitoring = true",
+        times: 1,
+        replace: None,
+        expected: &["E0101"],
+    },
+    // Before: 2 errors (an E0201 at the references to the instance that does not parse).
+    Mutation {
+        name: "dangling-operator",
+        file: "data.lab",
+        from: "  instances   = 3\n",
+        to: "  instances   = 3 +\n",
+        times: 1,
+        replace: None,
+        expected: &["E0101"],
+    },
     // Before: 6 errors (an E0205 follow-on first). The E0403 are not follow-ons of the
     // E0401: each is a kind whose operator is not on `infra` any more, reported once for
     // all the components that use it (`Database` and `Pooler` come from the template of
