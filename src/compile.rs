@@ -3,8 +3,8 @@
 
 use indexmap::IndexMap;
 
-use crate::db::{Db, Lab};
-use crate::diag::Diag;
+use crate::db::{Db, Lab, SourceFile};
+use crate::diag::{codes, Diag};
 use crate::emit::emit_cluster;
 use crate::sema::facts;
 use crate::sema::index::{self, item_index};
@@ -80,7 +80,9 @@ pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
         .cloned()
         .collect();
     let diags = crate::sema::lint::without_noise(db, lab, diags);
+    // Absolute first: the filters and the sort below read the text at a label.
     let diags = diags.into_iter().map(|d| absolute(db, d)).collect();
+    let diags = without_lost_declarations(db, diags);
     (out, crate::diag::sort_and_dedup(db, diags))
 }
 
@@ -92,4 +94,42 @@ fn absolute(db: &dyn Db, mut d: Diag) -> Diag {
         label.span = index::absolute(db, label.file, label.span);
     }
     d
+}
+
+/// Drop what a syntax error explains: a declaration that does not parse is missing from
+/// the lab, so a name unknown elsewhere that its file's text mentions (E0201), and the
+/// CRDs and capabilities it may have installed or provided (E0403, E0402), are not
+/// mistakes of their own. They are reported once the syntax is fixed, if still wrong.
+fn without_lost_declarations(db: &dyn Db, mut diags: Vec<Diag>) -> Vec<Diag> {
+    let mut broken: Vec<SourceFile> = Vec::new();
+    for d in &diags {
+        if d.code.starts_with("E01") && !broken.contains(&d.primary.file) {
+            broken.push(d.primary.file);
+        }
+    }
+    if broken.is_empty() {
+        return diags;
+    }
+    let mentioned = |name: &str| broken.iter().any(|f| mentions(f.text(db), name));
+    diags.retain(|d| match d.code {
+        codes::E0402 | codes::E0403 => false,
+        codes::E0201 => d
+            .primary
+            .file
+            .text(db)
+            .get(d.primary.span.range())
+            .is_none_or(|name| name.is_empty() || !mentioned(name)),
+        _ => true,
+    });
+    diags
+}
+
+/// Whether `text` holds `name` as a whole word (not inside a longer name).
+fn mentions(text: &str, name: &str) -> bool {
+    let part = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(part)
+    })
 }

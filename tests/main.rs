@@ -35,6 +35,8 @@ macro_rules! tests {
 mod bombs;
 #[path = "main/build.rs"]
 mod build;
+#[path = "main/cascades.rs"]
+mod cascades;
 #[path = "main/cli_fs.rs"]
 mod cli_fs;
 #[path = "main/correct.rs"]
@@ -88,6 +90,7 @@ fn main() {
     let mut trials = Vec::new();
     trials.extend(bombs::trials());
     trials.extend(build::trials());
+    trials.extend(cascades::trials());
     #[cfg(unix)]
     trials.extend(cli_fs::trials());
     trials.extend(correct::trials());

@@ -12,6 +12,7 @@ pub use render::{render_plain, render_stderr};
 pub use span::Span;
 pub use suggest::{did_you_mean, listing, unknown_name_help};
 
+use indexmap::IndexMap;
 use salsa::Accumulator as _;
 
 use crate::db::{Db, SourceFile};
@@ -115,24 +116,105 @@ impl Diag {
     }
 }
 
-/// Sort diagnostics by file, position and code, and drop exact duplicates (the same
-/// template evaluated on two clusters reports the same mistake once).
+/// Sort diagnostics by file, position and code, and report each mistake once: the
+/// diagnostics that say the same thing (code and message) at the same place are one,
+/// with the secondary labels and notes of all (the same template evaluated on two
+/// clusters, or for several instances, reports its mistake once, pointing at every
+/// instance that asked for it). What depends on a mistake reports nothing (see
+/// `sema::eval::Evaluator::cut`), so what is left is independent and its order is the
+/// order of the files; the count of the summary line is the length of this list.
 pub fn sort_and_dedup(db: &dyn Db, diags: Vec<Diag>) -> Vec<Diag> {
     let mut diags = diags;
+    // Stable: of the diagnostics merged into one, the first reported comes first, and
+    // so do its labels.
     diags.sort_by(|a, b| {
         let ka = (a.primary.file.path(db), a.primary.span, a.code, &a.message);
         let kb = (b.primary.file.path(db), b.primary.span, b.code, &b.message);
         ka.cmp(&kb)
     });
     // The resolver and the evaluator may both report one unknown name, with different
-    // suggestions; one report per place, code and message is enough.
-    diags.dedup_by(|a, b| {
-        a.primary.file == b.primary.file
-            && a.primary.span == b.primary.span
-            && a.code == b.code
-            && a.message == b.message
+    // suggestions; the first report's help is kept.
+    diags.dedup_by(|later, kept| {
+        let same = later.primary.file == kept.primary.file
+            && later.primary.span == kept.primary.span
+            && later.code == kept.code
+            && later.message == kept.message;
+        if same {
+            merge_into(kept, later);
+        }
+        same
     });
-    diags
+    merge_places(diags)
+}
+
+/// Whether two diagnostics of this code with the same message are one mistake wherever
+/// they are: the message names it completely (`unknown cluster `infra``), so each
+/// further place is one more use of it (`true`: in any file; `false`: in one file).
+fn one_mistake_at_many_places(code: &str) -> Option<bool> {
+    match code {
+        // Unknown names: one misspelling (or one missing declaration) used many times.
+        codes::E0201 => Some(true),
+        // A definition used without its module: one missing `use` line per file.
+        codes::E0204 => Some(false),
+        _ => None,
+    }
+}
+
+/// Report the uses of one mistake (`one_mistake_at_many_places`) once, at the first
+/// place, with the others as secondary labels and their count as a note.
+fn merge_places(diags: Vec<Diag>) -> Vec<Diag> {
+    let mut out: Vec<Diag> = Vec::with_capacity(diags.len());
+    let mut first: IndexMap<(&'static str, String, Option<SourceFile>), usize> = IndexMap::new();
+    let mut places: Vec<usize> = Vec::new();
+    for mut d in diags {
+        let Some(any_file) = one_mistake_at_many_places(d.code) else {
+            out.push(d);
+            places.push(1);
+            continue;
+        };
+        let key = (
+            d.code,
+            d.message.clone(),
+            (!any_file).then_some(d.primary.file),
+        );
+        match first.get(&key) {
+            Some(&i) => {
+                let mut also = std::mem::replace(&mut d.primary, out[i].primary.clone());
+                if also.message.is_empty() {
+                    also.message = "also here".into();
+                }
+                d.secondary.insert(0, also);
+                merge_into(&mut out[i], &mut d);
+                places[i] += 1;
+            }
+            None => {
+                first.insert(key, out.len());
+                out.push(d);
+                places.push(1);
+            }
+        }
+    }
+    for (d, n) in out.iter_mut().zip(places) {
+        if n > 1 {
+            d.notes.push(format!("reported once for its {n} places"));
+        }
+    }
+    out
+}
+
+/// Add the secondary labels and notes of `other`, one report of the same mistake, that
+/// `kept` lacks.
+fn merge_into(kept: &mut Diag, other: &mut Diag) {
+    for label in std::mem::take(&mut other.secondary) {
+        if !kept.secondary.contains(&label) && label != kept.primary {
+            kept.secondary.push(label);
+        }
+    }
+    for note in std::mem::take(&mut other.notes) {
+        if !kept.notes.contains(&note) {
+            kept.notes.push(note);
+        }
+    }
 }
 
 /// `s` for a message: control characters escaped and cut to a readable length, so a

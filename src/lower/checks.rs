@@ -6,9 +6,9 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{unknown_name_help, Diag};
-use crate::sema::component::components_on;
+use crate::sema::component::{components_on, may_have_lost_provides};
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
-use crate::sema::eval::{AddressUse, CapabilityUse, Value};
+use crate::sema::eval::{meant_operator, AddressUse, CapabilityUse, Value};
 use crate::sema::facts::{self, crds_on_cluster};
 use crate::sema::index::{item_index, ItemRef};
 use crate::syntax::ast::{DeclKind, Span, Stmt};
@@ -19,7 +19,8 @@ use crate::diag::codes;
 // ---- missing CRDs and capabilities ----
 
 /// The operator definitions (stdlib and lab) whose `crds` ship each (apiVersion, kind):
-/// their names, in declaration order, for E0403's help. Read from the definitions'
+/// their names, in declaration order, for E0403's help (and to keep it quiet when a
+/// misspelled install meant one of them). Read from the definitions'
 /// `crds` statements as `crds_on_cluster` reads them, so no operator is named in code.
 #[salsa::tracked(returns(ref))]
 pub fn crd_shippers(db: &dyn Db, lab: Lab) -> IndexMap<(String, String), Vec<ItemRef>> {
@@ -31,7 +32,9 @@ pub fn crd_shippers(db: &dyn Db, lab: Lab) -> IndexMap<(String, String), Vec<Ite
         .flat_map(|m| m.values())
         .filter(|d| d.kind == DeclKind::Operator);
     for op in operators {
-        for stmt in &crate::sema::index::decl(db, op).body {
+        let mut stmts = Vec::new();
+        crds_statements(&crate::sema::index::decl(db, op).body, &mut stmts);
+        for stmt in stmts {
             let Stmt::Crds {
                 api_version, kinds, ..
             } = stmt
@@ -64,6 +67,17 @@ pub(super) fn report_missing_crd(
     site: (SourceFile, Span),
     crds: &[(Crd, Option<String>)],
 ) {
+    // An install whose operator is misspelled (or not imported) is the one error: the
+    // CRDs of the operator it was meant to install are not missing for another reason.
+    let index = item_index(db, lab);
+    let shippers = crd_shippers(db, lab).get(&(r.api_version.clone(), r.kind.clone()));
+    let meant_ships = |item| {
+        meant_operator(db, index, item)
+            .is_some_and(|op| shippers.is_some_and(|ops| ops.contains(op)))
+    };
+    if index.components_on(cluster).any(meant_ships) {
+        return;
+    }
     let elsewhere: Vec<String> = item_index(db, lab)
         .clusters
         .keys()
@@ -140,6 +154,23 @@ fn install_help(db: &dyn Db, lab: Lab, cluster: &str, r: &Resource, file: Source
     }
 }
 
+/// The `crds` statements of an operator body, also those inside `if` and `for`.
+fn crds_statements<'a>(stmts: &'a [Stmt], out: &mut Vec<&'a Stmt>) {
+    for s in stmts {
+        match s {
+            Stmt::Crds { .. } => out.push(s),
+            Stmt::For { body, .. } => crds_statements(body, out),
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                crds_statements(then, out);
+                crds_statements(otherwise, out);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// How many providers of a kind a missing-capability error compares the value with.
 const MAX_SUGGESTED: usize = 1000;
 /// How many of them its help lists.
@@ -171,6 +202,14 @@ pub(super) fn report_missing_capability(
     u: &CapabilityUse,
     providers: &Providers,
 ) {
+    // A component with errors of its own that may have been the provider is the one
+    // error reported (it says what went wrong there).
+    if components_on(db, lab, cluster)
+        .iter()
+        .any(|c| may_have_lost_provides(db, lab, c, &u.kind))
+    {
+        return;
+    }
     let elsewhere: Vec<String> = capability_clusters(db, lab)
         .get(&(u.kind.clone(), u.value.clone()))
         .into_iter()

@@ -46,10 +46,12 @@ pub fn component_header<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Header {
     };
     let (ev, out) = run_pass(db, key, decl, true);
     // Diagnostics of this pass are reported by `eval_component`; drop them here.
+    // `cut`: a value it read was lost to another component's errors, so this one is
+    // poisoned too, and its readers fail as silently (transitively: C reads B reads A).
     let broken = !ev.diags.is_empty() || ev.cut;
     Header {
         broken,
-        over_budget: ev.over_budget() || ev.cut,
+        over_budget: ev.over_budget(),
         namespace: out.namespace.unwrap_or_else(|| decl.name.text.clone()),
         definition: decl.definition.as_ref().map(|d| d.text.clone()),
         args: std::sync::Arc::new(out.args),
@@ -109,8 +111,8 @@ pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<Compone
     // A name that cannot be used is the one error reported: what the body says about
     // names built from it (`"${name}-db"`) only repeats it. The body still runs, so what
     // the component provides is known and its users report nothing either. `cut`: a value
-    // read from a component over its budget was missing; that component reports the
-    // error, this one is left out without one.
+    // read from a component over its budget or with errors of its own was missing; that
+    // component reports the error, this one is left out without one.
     let bad_name =
         crate::sema::kube::component_name_problem(&decl.name.text, *key.file(db), decl.name.span);
     let ok = ev.diags.is_empty() && bad_name.is_none() && !ev.cut;
@@ -747,6 +749,48 @@ fn include_template(
     ev.in_file(def.file, |ev| exec(ev, &def_decl.body, out, inner));
     ev.site = outer_site;
     ev.pop_scope();
+}
+
+/// Whether the component `c`, which has errors of its own, may have been meant to
+/// provide a capability of `kind` that its failed evaluation lost: it provides none of
+/// that kind, and its definition is unknown or says `provides kind` (or includes a
+/// template, which may). Its users then report no missing capability (one error, not a
+/// cascade).
+pub fn may_have_lost_provides(db: &dyn Db, lab: Lab, c: &ComponentIr, kind: &str) -> bool {
+    if c.ok || c.out.provides.iter().any(|(k, ..)| k == kind) {
+        return false;
+    }
+    let index = item_index(db, lab);
+    let Some(item) = index
+        .components
+        .iter()
+        .find(|i| i.file == c.file && i.name_span == c.name_span)
+    else {
+        return false;
+    };
+    let decl = index::decl(db, item);
+    let body = match &decl.definition {
+        None => &decl.body,
+        Some(def) => match index.definition_elsewhere(&def.text) {
+            Some(d) => &index::decl(db, d).body,
+            None => return true,
+        },
+    };
+    says_provides(body, kind)
+}
+
+/// Whether `stmts` (with the `for` and `if` bodies in them) hold `provides kind` or an
+/// `include`.
+fn says_provides(stmts: &[Stmt], kind: &str) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Provides { capability, .. } => capability.text == kind,
+        Stmt::Include { .. } => true,
+        Stmt::For { body, .. } => says_provides(body, kind),
+        Stmt::If {
+            then, otherwise, ..
+        } => says_provides(then, kind) || says_provides(otherwise, kind),
+        _ => false,
+    })
 }
 
 /// The evaluated components placed on a cluster, in declaration order.

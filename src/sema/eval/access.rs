@@ -76,16 +76,40 @@ impl Evaluator<'_> {
         if found.is_some() {
             return found;
         }
-        // An argument lost because its component went over its budget: that component
-        // reports E0307; this read fails without a second error.
+        // An argument lost because its component went over its budget (E0307) or has
+        // errors of its own: that component reports them; this read fails without a
+        // second error, and so does everything computed from it (`cut` poisons this
+        // evaluation in turn, see `component::component_header`).
         if let Value::Component(c) = &base {
-            if c.over_budget {
+            if c.over_budget || self.lost_argument(c, name) {
                 self.cut = true;
                 return None;
             }
         }
         self.report_unknown_field(&base, field, base_span);
         None
+    }
+
+    /// Whether `name` may be an argument that the broken component `c` lost to its own
+    /// errors: its definition is unknown (reported at `c`), or declares `name`. A name
+    /// its definition does not declare is a mistake of the reader's, reported as usual.
+    fn lost_argument(&self, c: &ComponentRef, name: &str) -> bool {
+        if !c.broken {
+            return false;
+        }
+        let Some(def) = c.definition.as_deref() else {
+            return false;
+        };
+        match self.index.definition_elsewhere(def) {
+            None => true,
+            Some(d) => {
+                let decl = crate::sema::index::decl(self.db, d);
+                decl.params
+                    .iter()
+                    .chain(decl.settings())
+                    .any(|p| p.name.text == name)
+            }
+        }
     }
 
     /// A component's `name`, `namespace`, `cluster`, an argument, or `host`.
@@ -115,14 +139,24 @@ impl Evaluator<'_> {
     /// E0205: `base` (written at `base_span`) has no field `field`.
     fn report_unknown_field(&mut self, base: &Value, field: &Ident, base_span: Span) {
         let name = field.text.as_str();
-        let candidates = known_fields(base);
+        let mut candidates = known_fields(base);
+        // A broken component's arguments are missing, but its definition says what
+        // they are called.
+        if let Value::Component(ComponentRef {
+            broken: true,
+            definition: Some(def),
+            ..
+        }) = base
+        {
+            if let Some(d) = self.index.definition_elsewhere(def) {
+                let decl = crate::sema::index::decl(self.db, d);
+                let declared = decl.params.iter().chain(decl.settings());
+                candidates.extend(declared.map(|p| p.name.text.clone()));
+            }
+        }
         let help = match base {
             Value::Component(c) if c.cyclic => Some(format!(
                 "the arguments of `{}` are computed from a component that refers back to it, so they cannot be read through a reference: compute one side without the other",
-                c.name
-            )),
-            Value::Component(c) if c.broken => Some(format!(
-                "`{}` has errors of its own (reported separately); fix them and its arguments can be read",
                 c.name
             )),
             _ => unknown_name_help(name, candidates.iter().map(String::as_str), |k| {
@@ -130,7 +164,7 @@ impl Evaluator<'_> {
             }),
         };
         let message = match base {
-            Value::Component(c) if c.cyclic || c.broken => {
+            Value::Component(c) if c.cyclic => {
                 format!("the argument `{name}` of `{}` is unknown here", c.name)
             }
             _ => format!("a {} has no field `{name}`", base.type_name()),

@@ -346,6 +346,16 @@ impl Evaluator<'_> {
             return self.mismatch(ty, &v, span);
         };
         if c.definition.as_deref() != Some(def) {
+            // A component whose definition is unknown is reported where it is declared;
+            // what it would have been cannot be checked here, so this fails silently.
+            if c.broken
+                && c.definition
+                    .as_deref()
+                    .is_some_and(|d| self.index.definition_elsewhere(d).is_none())
+            {
+                self.cut = true;
+                return None;
+            }
             let what = match &c.definition {
                 Some(d) => format!("a `{d}`"),
                 None => "a tenant".to_string(),

@@ -32,6 +32,7 @@ use crate::syntax::ast::*;
 pub use budget::{component_evaluations, component_size_share, component_value_share};
 pub use builtins::BUILTIN_FUNCTIONS;
 pub use env::{Env, Header};
+pub use names::meant_operator;
 pub use value::{ComponentRef, Ty, Value};
 
 /// Most expressions one component may evaluate (a guard against runaway `for` nesting).
@@ -214,8 +215,9 @@ pub struct Evaluator<'a> {
     /// What may still be built (see `SIZE_BUDGET`); `size_limit` is the whole allowance.
     size_left: usize,
     size_limit: usize,
-    /// A value was missing because a component it was read from went over its budget
-    /// (reported there): this evaluation failed without a diagnostic of its own.
+    /// A value was missing because a component it was read from went over its budget or
+    /// has errors of its own (reported there): this evaluation failed without a
+    /// diagnostic of its own, and its component is poisoned (no follow-on errors).
     pub cut: bool,
     /// The innermost expression being evaluated that builds a value (not a read): where a
     /// copy that goes over the size budget is reported (`p + p`, not the `p` in it).

@@ -2,9 +2,11 @@
 //! component by name, or `via mesh` from another cluster of the mesh).
 
 use super::{ComponentRef, ComponentUse, Context, Evaluator, MeshUse, Value};
+use crate::db::Db;
 use crate::diag::codes;
 use crate::diag::did_you_mean;
-use crate::sema::index::ItemRef;
+use crate::sema::index::{ItemIndex, ItemRef};
+use crate::syntax::ast::DeclKind;
 use crate::syntax::ast::{Expr, ExprKind, Ident};
 
 impl Evaluator<'_> {
@@ -124,7 +126,20 @@ impl Evaluator<'_> {
     }
 
     /// E0201 for a name that is neither one of `locals` nor declared in the lab.
+    /// Not for the name an `install` with a misspelled operator would have had (`install
+    /// cert-manger` for `cert-manager`): that install is the one error, and this read
+    /// fails silently.
     pub fn report_unknown_name(&mut self, id: &Ident, locals: Vec<String>) {
+        let meant = |c: &ItemRef| meant_component_name(self.db, self.index, c);
+        if self
+            .index
+            .components
+            .iter()
+            .any(|c| meant(c) == Some(&id.text))
+        {
+            self.cut = true;
+            return;
+        }
         let mut candidates = locals;
         candidates.extend(["cluster".to_string(), "lab".to_string()]);
         candidates.extend(self.index.component_names.keys().cloned());
@@ -150,6 +165,17 @@ impl Evaluator<'_> {
             _ => target.on.first().cloned().unwrap_or_default(),
         };
         let same_cluster = local.is_some() || here.is_none();
+        // A component placed on an unknown cluster (reported there) was likely meant to
+        // be here: whether it can be reached from here is not known.
+        if !same_cluster
+            && target
+                .on
+                .iter()
+                .any(|c| !self.index.clusters.contains_key(c))
+        {
+            self.cut = true;
+            return None;
+        }
         if !same_cluster {
             let here = here.unwrap_or_default();
             if !self.check_reach(id, &target, &here, &target_cluster, via_mesh) {
@@ -256,4 +282,49 @@ impl Evaluator<'_> {
         };
         matches!((mesh(a), mesh(b)), (Some(x), Some(y)) if x == y)
     }
+}
+
+/// The operator that `install`, whose operator is unknown, not an operator or not
+/// imported, was most likely meant to install: the one of that name in another module,
+/// or the closest operator name (the typo's did-you-mean). Its CRDs and its name are
+/// what the lab was written against, so their absence is no error of its own.
+pub fn meant_operator<'i>(
+    db: &dyn Db,
+    index: &'i ItemIndex,
+    install: &ItemRef,
+) -> Option<&'i ItemRef> {
+    if install.kind != DeclKind::Install {
+        return None;
+    }
+    let def = crate::sema::index::decl(db, install).definition.as_ref()?;
+    let operators = || {
+        index
+            .definitions
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|d| d.kind == DeclKind::Operator)
+    };
+    match index.definition(&install.module, &def.text) {
+        Some(d) if d.kind == DeclKind::Operator => return None,
+        _ => {}
+    }
+    if let Some(d) = operators().find(|d| d.name == def.text) {
+        return Some(d);
+    }
+    let name = crate::diag::suggest::closest(&def.text, operators().map(|d| d.name.as_str()))?;
+    operators().find(|d| d.name == name)
+}
+
+/// The name `install` would have had with the operator it was meant to install, when it
+/// is named after its operator (no `as`) and that operator is misspelled.
+fn meant_component_name<'i>(
+    db: &dyn Db,
+    index: &'i ItemIndex,
+    install: &ItemRef,
+) -> Option<&'i String> {
+    let def = crate::sema::index::decl(db, install).definition.as_ref()?;
+    if def.text != install.name {
+        return None;
+    }
+    meant_operator(db, index, install).map(|op| &op.name)
 }
