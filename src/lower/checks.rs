@@ -55,70 +55,95 @@ pub fn crd_shippers(db: &dyn Db, lab: Lab) -> IndexMap<(String, String), Vec<Ite
     out
 }
 
-/// `E0403`: no CRD for the kind of `r` is installed on the cluster; says where it is and
-/// which operators ship it. Reported at `site`, the lab's line that asked for `r` (the
-/// resource statement itself when it is the lab's), with the statement as a secondary
-/// label when it is elsewhere.
-pub(super) fn report_missing_crd(
+/// `E0403`: no CRD for the kinds of `missing` (the resources of one component, each with
+/// the lab's line that asked for it) is installed on the cluster. One error for the
+/// component, at the first such line, the others as secondary labels: the mistake is one
+/// missing operator, not one per object. Says where the CRDs are installed and which
+/// operators ship them.
+pub(super) fn report_missing_crds(
     db: &dyn Db,
     lab: Lab,
     cluster: &str,
-    r: &Resource,
-    site: (SourceFile, Span),
+    missing: &[(&Resource, (SourceFile, Span))],
     crds: &[(Crd, Option<String>)],
 ) {
     // An install whose operator is misspelled (or not imported) is the one error: the
     // CRDs of the operator it was meant to install are not missing for another reason.
     let index = item_index(db, lab);
-    let shippers = crd_shippers(db, lab).get(&(r.api_version.clone(), r.kind.clone()));
-    let meant_ships = |item| {
-        meant_operator(db, index, item)
-            .is_some_and(|op| shippers.is_some_and(|ops| ops.contains(op)))
-    };
-    if index.components_on(cluster).any(meant_ships) {
+    let shippers = crd_shippers(db, lab);
+    let missing: Vec<&(&Resource, (SourceFile, Span))> = missing
+        .iter()
+        .filter(|(r, _)| {
+            let ops = shippers.get(&(r.api_version.clone(), r.kind.clone()));
+            let meant_ships = |item| {
+                meant_operator(db, index, item)
+                    .is_some_and(|op| ops.is_some_and(|o| o.contains(op)))
+            };
+            !index.components_on(cluster).any(meant_ships)
+        })
+        .collect();
+    let Some(&&(first, site)) = missing.first() else {
         return;
+    };
+    let mut kinds: IndexSet<(&str, &str)> = IndexSet::new();
+    for (r, _) in &missing {
+        kinds.insert((r.api_version.as_str(), r.kind.as_str()));
     }
-    let elsewhere: Vec<String> = item_index(db, lab)
+    let named: Vec<String> = kinds.iter().map(|(v, k)| format!("`{v}` `{k}`")).collect();
+    let message = match named.as_slice() {
+        [one] => format!("no CRD for {one} is installed on cluster `{cluster}`"),
+        _ => format!(
+            "no CRDs for {} are installed on cluster `{cluster}`",
+            named.join(", ")
+        ),
+    };
+    let own_line = site == (first.file, first.span);
+    let mut d = Diag::error(codes::E0403, site.0, site.1, message).label(if own_line {
+        format!("{} on cluster `{cluster}`", first.kind)
+    } else {
+        format!(
+            "creates {} `{}` on cluster `{cluster}`",
+            first.kind, first.name
+        )
+    });
+    for (i, (r, at)) in missing.iter().enumerate() {
+        if *at != (r.file, r.span) {
+            d = d.secondary(r.file, r.span, "the resource is declared here");
+        }
+        if i > 0 && *at != site {
+            d = d.secondary(at.0, at.1, format!("creates {} `{}` here", r.kind, r.name));
+        }
+    }
+    let elsewhere: Vec<String> = index
         .clusters
         .keys()
         .filter(|other| **other != cluster)
         .filter(|other| {
-            crds_on_cluster(db, lab, (*other).clone())
-                .iter()
-                .any(|(crd, _)| crd.api_version == r.api_version && crd.kind == r.kind)
+            let there = crds_on_cluster(db, lab, (*other).clone());
+            kinds.iter().all(|(v, k)| {
+                there
+                    .iter()
+                    .any(|(crd, _)| crd.api_version == *v && crd.kind == *k)
+            })
         })
         .cloned()
         .collect();
-    let mut d = Diag::error(
-        codes::E0403,
-        site.0,
-        site.1,
-        format!(
-            "no CRD for `{}` `{}` is installed on cluster `{cluster}`",
-            r.api_version, r.kind
-        ),
-    )
-    .label(if site == (r.file, r.span) {
-        format!("{} on cluster `{cluster}`", r.kind)
-    } else {
-        format!("creates {} `{}` on cluster `{cluster}`", r.kind, r.name)
-    });
-    if site != (r.file, r.span) {
-        d = d.secondary(r.file, r.span, "the resource is declared here");
-    }
     if !elsewhere.is_empty() {
         d = d.note(format!("it is installed on: {}", elsewhere.join(", ")));
     }
-    let same_kind: Vec<&str> = crds
-        .iter()
-        .filter(|(crd, _)| crd.kind == r.kind)
-        .map(|(crd, _)| crd.api_version.as_str())
-        .collect();
-    d = match same_kind.first() {
-        Some(v) => d.help(format!("`{}` is served as `{v}` on this cluster", r.kind)),
-        None => d.help(install_help(db, lab, cluster, r, site.0)),
-    };
-    d.emit(db);
+    let mut helps: IndexSet<String> = IndexSet::new();
+    for (r, _) in &missing {
+        let served = crds
+            .iter()
+            .find(|(crd, _)| crd.kind == r.kind)
+            .map(|(crd, _)| crd.api_version.as_str());
+        helps.insert(match served {
+            Some(v) => format!("`{}` is served as `{v}` on this cluster", r.kind),
+            None => install_help(db, lab, cluster, r, site.0),
+        });
+    }
+    d.help(helps.into_iter().collect::<Vec<_>>().join("; "))
+        .emit(db);
 }
 
 /// The help of `E0403`: the line that installs an operator whose `crds` ship the kind on

@@ -8,7 +8,7 @@ use crate::db::{Db, Lab};
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
 use crate::sema::kube::core_kind;
 
-use super::checks::{report_missing_capability, report_missing_crd};
+use super::checks::{report_missing_capability, report_missing_crds};
 use super::ir::{add_reason, NamespaceOwners, Plan, Plans, Providers, Reasons, Why};
 use super::namespaces::{generated_namespaces, owned_by};
 
@@ -75,7 +75,7 @@ pub(super) fn plan_components<'a>(
 }
 
 /// Split a component's resources into `app/` and `config/` by where their CRD comes
-/// from; a resource whose CRD is not on the cluster is `E0403`. The plan has no
+/// from; resources whose CRDs are not on the cluster are one `E0403`. The plan has no
 /// generated namespaces yet.
 fn split_resources<'a>(
     db: &dyn Db,
@@ -88,6 +88,8 @@ fn split_resources<'a>(
     let mut app_resources: Vec<&Resource> = Vec::new();
     let mut config_resources = Vec::new();
     let mut crd_providers = Vec::new();
+    // Resources whose CRD is not on the cluster: one E0403 for the component.
+    let mut missing = Vec::new();
     for (i, r) in c.out.resources.iter().enumerate() {
         if core_kind(&r.api_version, &r.kind) {
             app_resources.push(r);
@@ -108,9 +110,10 @@ fn split_resources<'a>(
                 crd_providers.push((provider.clone(), r));
                 app_resources.push(r)
             }
-            None => report_missing_crd(db, lab, cluster, r, c.out.resource_site(i, r), crds),
+            None => missing.push((r, c.out.resource_site(i, r))),
         }
     }
+    report_missing_crds(db, lab, cluster, &missing, crds);
     Plan {
         c,
         app_resources,

@@ -211,9 +211,8 @@ const MUTATIONS: &[Mutation] = &[
         expected: &["E0101"],
     },
     // Before: 6 errors (an E0205 follow-on first). The E0403 are not follow-ons of the
-    // E0401: each is a kind whose operator is not on `infra` any more, reported once for
-    // all the components that use it (`Database` and `Pooler` come from the template of
-    // three databases).
+    // E0401: one per component whose objects need the operator that is not on `infra` any
+    // more (the Postgres cluster and its three databases), each listing its kinds.
     Mutation {
         name: "operator-on-the-wrong-cluster",
         file: "data.lab",
@@ -221,7 +220,7 @@ const MUTATIONS: &[Mutation] = &[
         to: "install cloudnative-pg on apps",
         times: 1,
         replace: None,
-        expected: &["E0401", "E0403", "E0403", "E0403", "E0403"],
+        expected: &["E0403", "E0403", "E0403", "E0403", "E0401"],
     },
 ];
 
