@@ -59,6 +59,8 @@ pub const E0306: &str = "E0306";
 pub const E0307: &str = "E0307";
 /// requirement not met.
 pub const E0308: &str = "E0308";
+/// chart URL of the wrong kind.
+pub const E0309: &str = "E0309";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -205,6 +207,11 @@ pub const CODES: &[Code] = &[
         code: E0308,
         title: "requirement not met",
         page: include_str!("pages/E0308.md"),
+    },
+    Code {
+        code: E0309,
+        title: "chart URL of the wrong kind",
+        page: include_str!("pages/E0309.md"),
     },
     Code {
         code: E0401,

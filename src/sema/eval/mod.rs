@@ -9,6 +9,7 @@ mod access;
 mod arith;
 mod budget;
 mod builtins;
+mod charts;
 mod coerce;
 pub mod env;
 mod exprs;
