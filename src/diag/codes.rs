@@ -61,6 +61,8 @@ pub const E0307: &str = "E0307";
 pub const E0308: &str = "E0308";
 /// chart URL of the wrong kind.
 pub const E0309: &str = "E0309";
+/// cron expression of the wrong form.
+pub const E0310: &str = "E0310";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -81,6 +83,10 @@ pub const E0408: &str = "E0408";
 pub const E0409: &str = "E0409";
 /// capacity exceeded.
 pub const E0410: &str = "E0410";
+/// service address outside the service range.
+pub const E0418: &str = "E0418";
+/// removed API version.
+pub const E0419: &str = "E0419";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -105,6 +111,8 @@ pub const E0602: &str = "E0602";
 pub const E0603: &str = "E0603";
 /// argument restates the default.
 pub const E0604: &str = "E0604";
+/// deprecated API version.
+pub const E0605: &str = "E0605";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -214,6 +222,11 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0309.md"),
     },
     Code {
+        code: E0310,
+        title: "cron expression of the wrong form",
+        page: include_str!("pages/E0310.md"),
+    },
+    Code {
         code: E0401,
         title: "reference to a component on another cluster",
         page: include_str!("pages/E0401.md"),
@@ -262,6 +275,16 @@ pub const CODES: &[Code] = &[
         code: E0410,
         title: "capacity exceeded",
         page: include_str!("pages/E0410.md"),
+    },
+    Code {
+        code: E0418,
+        title: "service address outside the service range",
+        page: include_str!("pages/E0418.md"),
+    },
+    Code {
+        code: E0419,
+        title: "removed API version",
+        page: include_str!("pages/E0419.md"),
     },
     Code {
         code: E0501,
@@ -322,6 +345,11 @@ pub const CODES: &[Code] = &[
         code: E0604,
         title: "argument restates the default",
         page: include_str!("pages/E0604.md"),
+    },
+    Code {
+        code: E0605,
+        title: "deprecated API version",
+        page: include_str!("pages/E0605.md"),
     },
 ];
 
