@@ -83,6 +83,8 @@ pub const E0408: &str = "E0408";
 pub const E0409: &str = "E0409";
 /// capacity exceeded.
 pub const E0410: &str = "E0410";
+/// selector that matches no pod.
+pub const E0417: &str = "E0417";
 /// service address outside the service range.
 pub const E0418: &str = "E0418";
 /// removed API version.
@@ -113,6 +115,8 @@ pub const E0603: &str = "E0603";
 pub const E0604: &str = "E0604";
 /// deprecated API version.
 pub const E0605: &str = "E0605";
+/// capability default never used.
+pub const E0606: &str = "E0606";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -277,6 +281,11 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0410.md"),
     },
     Code {
+        code: E0417,
+        title: "selector that matches no pod",
+        page: include_str!("pages/E0417.md"),
+    },
+    Code {
         code: E0418,
         title: "service address outside the service range",
         page: include_str!("pages/E0418.md"),
@@ -350,6 +359,11 @@ pub const CODES: &[Code] = &[
         code: E0605,
         title: "deprecated API version",
         page: include_str!("pages/E0605.md"),
+    },
+    Code {
+        code: E0606,
+        title: "capability default never used",
+        page: include_str!("pages/E0606.md"),
     },
 ];
 

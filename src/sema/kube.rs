@@ -424,6 +424,73 @@ pub const SERVICE_IP_FIELDS: &[(&str, &str, &[&str])] = &[
     ("v1", "Service", &["spec", "clusterIPs"]),
 ];
 
+/// Core kinds whose objects make pods, as (apiVersion, kind, path to the pod labels): the
+/// workload controllers' pod templates and a bare Pod's own labels.
+pub const POD_TEMPLATES: &[(&str, &str, &[&str])] = &[
+    (
+        "apps/v1",
+        "Deployment",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "apps/v1",
+        "StatefulSet",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "apps/v1",
+        "DaemonSet",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "apps/v1",
+        "ReplicaSet",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "v1",
+        "ReplicationController",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "batch/v1",
+        "Job",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "batch/v1",
+        "CronJob",
+        &[
+            "spec",
+            "jobTemplate",
+            "spec",
+            "template",
+            "metadata",
+            "labels",
+        ],
+    ),
+    ("v1", "Pod", &["metadata", "labels"]),
+];
+
+/// Core kinds that select pods of their namespace by labels, as (apiVersion, kind, path to
+/// the selector, whether it is a LabelSelector (`matchLabels`, `matchExpressions`) rather
+/// than a plain map of labels).
+pub const POD_SELECTORS: &[(&str, &str, &[&str], bool)] = &[
+    ("v1", "Service", &["spec", "selector"], false),
+    (
+        "policy/v1",
+        "PodDisruptionBudget",
+        &["spec", "selector"],
+        true,
+    ),
+    (
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        &["spec", "podSelector"],
+        true,
+    ),
+];
+
 /// Core Kubernetes kinds that are cluster-scoped.
 pub const CORE_CLUSTER_SCOPED: &[&str] = &[
     "Namespace",

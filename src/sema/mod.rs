@@ -13,3 +13,4 @@ pub mod lint;
 pub mod manifest;
 pub mod resolve;
 pub mod resource;
+mod unused_defaults;
