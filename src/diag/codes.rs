@@ -63,6 +63,10 @@ pub const E0306: &str = "E0306";
 pub const E0307: &str = "E0307";
 /// requirement not met.
 pub const E0308: &str = "E0308";
+/// chart URL of the wrong kind.
+pub const E0309: &str = "E0309";
+/// cron expression of the wrong form.
+pub const E0310: &str = "E0310";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -83,6 +87,12 @@ pub const E0408: &str = "E0408";
 pub const E0409: &str = "E0409";
 /// capacity exceeded.
 pub const E0410: &str = "E0410";
+/// selector that matches no pod.
+pub const E0417: &str = "E0417";
+/// service address outside the service range.
+pub const E0418: &str = "E0418";
+/// removed API version.
+pub const E0419: &str = "E0419";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -107,6 +117,10 @@ pub const E0602: &str = "E0602";
 pub const E0603: &str = "E0603";
 /// argument restates the default.
 pub const E0604: &str = "E0604";
+/// deprecated API version.
+pub const E0605: &str = "E0605";
+/// capability default never used.
+pub const E0606: &str = "E0606";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -221,6 +235,16 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0308.md"),
     },
     Code {
+        code: E0309,
+        title: "chart URL of the wrong kind",
+        page: include_str!("pages/E0309.md"),
+    },
+    Code {
+        code: E0310,
+        title: "cron expression of the wrong form",
+        page: include_str!("pages/E0310.md"),
+    },
+    Code {
         code: E0401,
         title: "reference to a component on another cluster",
         page: include_str!("pages/E0401.md"),
@@ -269,6 +293,21 @@ pub const CODES: &[Code] = &[
         code: E0410,
         title: "capacity exceeded",
         page: include_str!("pages/E0410.md"),
+    },
+    Code {
+        code: E0417,
+        title: "selector that matches no pod",
+        page: include_str!("pages/E0417.md"),
+    },
+    Code {
+        code: E0418,
+        title: "service address outside the service range",
+        page: include_str!("pages/E0418.md"),
+    },
+    Code {
+        code: E0419,
+        title: "removed API version",
+        page: include_str!("pages/E0419.md"),
     },
     Code {
         code: E0501,
@@ -329,6 +368,16 @@ pub const CODES: &[Code] = &[
         code: E0604,
         title: "argument restates the default",
         page: include_str!("pages/E0604.md"),
+    },
+    Code {
+        code: E0605,
+        title: "deprecated API version",
+        page: include_str!("pages/E0605.md"),
+    },
+    Code {
+        code: E0606,
+        title: "capability default never used",
+        page: include_str!("pages/E0606.md"),
     },
 ];
 

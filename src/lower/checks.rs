@@ -297,7 +297,11 @@ fn providers_help(cluster: &str, kind: &str, here: &[&str]) -> String {
 // ---- addresses ----
 
 /// The address ranges of the cluster's LoadBalancer pools.
-fn cluster_pools(db: &dyn Db, lab: Lab, cluster: &str) -> Vec<crate::literal::AddrRange> {
+pub(super) fn cluster_pools(
+    db: &dyn Db,
+    lab: Lab,
+    cluster: &str,
+) -> Vec<crate::literal::AddrRange> {
     match facts::cluster_facts(db, lab, cluster.to_string()) {
         Some(facts::ClusterFacts {
             value: Value::Record(r),

@@ -11,6 +11,8 @@ mod flux;
 mod ir;
 pub mod lab_checks;
 mod namespaces;
+mod resource_checks;
+mod selectors;
 
 pub use checks::capability_clusters;
 pub use ir::{ClusterIr, KustomizationIr, Reason, Reasons, Why};
@@ -40,6 +42,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let labels = namespace_labels(db, &components);
     let plans = plan_components(db, lab, &cluster, &components, crds, &ns_owner);
     check_addresses(db, lab, &cluster, &components);
+    resource_checks::check_resources(db, lab, &cluster, &components);
+    selectors::check_selectors(db, &cluster, &components);
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
     let mut objects = generated_object_origins(&plans);

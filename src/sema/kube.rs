@@ -31,6 +31,11 @@ const CORE_API_VERSIONS: &[&str] = &[
     "admissionregistration.k8s.io/v1",
     "apiextensions.k8s.io/v1",
     "node.k8s.io/v1",
+    // The successors the retired versions below name (`RETIRED_APIS`).
+    "apiregistration.k8s.io/v1",
+    "certificates.k8s.io/v1",
+    "events.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1",
 ];
 
 pub fn core_kind(api_version: &str, _kind: &str) -> bool {
@@ -171,6 +176,321 @@ pub fn component_name_problem(
     None
 }
 
+/// Where a core API version stands in the Kubernetes releases labc targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retirement {
+    /// Still served, with a deprecation warning from the API server since this release.
+    Deprecated(&'static str),
+    /// No longer served since this release: the API server rejects the object.
+    Removed(&'static str),
+}
+
+/// A retired core API version of some kinds, and what to write instead (an API version,
+/// or `apiVersion Kind` when the kind changes too; empty: no successor).
+pub struct RetiredApi {
+    pub api_version: &'static str,
+    pub kinds: &'static [&'static str],
+    pub retirement: Retirement,
+    pub use_instead: &'static str,
+}
+
+const fn removed(
+    api_version: &'static str,
+    kinds: &'static [&'static str],
+    release: &'static str,
+    use_instead: &'static str,
+) -> RetiredApi {
+    RetiredApi {
+        api_version,
+        kinds,
+        retirement: Retirement::Removed(release),
+        use_instead,
+    }
+}
+
+const WORKLOADS_V1BETA: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ControllerRevision",
+];
+const RBAC_KINDS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
+const FLOW_CONTROL_KINDS: &[&str] = &["FlowSchema", "PriorityLevelConfiguration"];
+
+/// Core API versions Kubernetes deprecated or removed, from its deprecation guide. Every
+/// removal here happened in a release older than any still supported, so a removed
+/// version cannot be applied to a cluster labc writes for.
+pub const RETIRED_APIS: &[RetiredApi] = &[
+    removed(
+        "extensions/v1beta1",
+        &["Deployment", "DaemonSet", "ReplicaSet"],
+        "1.16",
+        "apps/v1",
+    ),
+    removed(
+        "extensions/v1beta1",
+        &["NetworkPolicy"],
+        "1.16",
+        "networking.k8s.io/v1",
+    ),
+    removed("extensions/v1beta1", &["PodSecurityPolicy"], "1.16", ""),
+    removed(
+        "extensions/v1beta1",
+        &["Ingress"],
+        "1.22",
+        "networking.k8s.io/v1",
+    ),
+    removed("apps/v1beta1", WORKLOADS_V1BETA, "1.16", "apps/v1"),
+    removed("apps/v1beta2", WORKLOADS_V1BETA, "1.16", "apps/v1"),
+    removed(
+        "networking.k8s.io/v1beta1",
+        &["Ingress", "IngressClass"],
+        "1.22",
+        "networking.k8s.io/v1",
+    ),
+    removed(
+        "admissionregistration.k8s.io/v1beta1",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ],
+        "1.22",
+        "admissionregistration.k8s.io/v1",
+    ),
+    removed(
+        "apiextensions.k8s.io/v1beta1",
+        &["CustomResourceDefinition"],
+        "1.22",
+        "apiextensions.k8s.io/v1",
+    ),
+    removed(
+        "apiregistration.k8s.io/v1beta1",
+        &["APIService"],
+        "1.22",
+        "apiregistration.k8s.io/v1",
+    ),
+    removed(
+        "certificates.k8s.io/v1beta1",
+        &["CertificateSigningRequest"],
+        "1.22",
+        "certificates.k8s.io/v1",
+    ),
+    removed(
+        "coordination.k8s.io/v1beta1",
+        &["Lease"],
+        "1.22",
+        "coordination.k8s.io/v1",
+    ),
+    removed(
+        "rbac.authorization.k8s.io/v1beta1",
+        RBAC_KINDS,
+        "1.22",
+        "rbac.authorization.k8s.io/v1",
+    ),
+    removed(
+        "rbac.authorization.k8s.io/v1alpha1",
+        RBAC_KINDS,
+        "1.22",
+        "rbac.authorization.k8s.io/v1",
+    ),
+    removed(
+        "scheduling.k8s.io/v1beta1",
+        &["PriorityClass"],
+        "1.22",
+        "scheduling.k8s.io/v1",
+    ),
+    removed(
+        "scheduling.k8s.io/v1alpha1",
+        &["PriorityClass"],
+        "1.17",
+        "scheduling.k8s.io/v1",
+    ),
+    removed(
+        "storage.k8s.io/v1beta1",
+        &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"],
+        "1.22",
+        "storage.k8s.io/v1",
+    ),
+    removed(
+        "storage.k8s.io/v1beta1",
+        &["CSIStorageCapacity"],
+        "1.27",
+        "storage.k8s.io/v1",
+    ),
+    removed("batch/v1beta1", &["CronJob"], "1.25", "batch/v1"),
+    removed("batch/v2alpha1", &["CronJob"], "1.21", "batch/v1"),
+    removed(
+        "discovery.k8s.io/v1beta1",
+        &["EndpointSlice"],
+        "1.25",
+        "discovery.k8s.io/v1",
+    ),
+    removed(
+        "events.k8s.io/v1beta1",
+        &["Event"],
+        "1.25",
+        "events.k8s.io/v1",
+    ),
+    removed(
+        "autoscaling/v2beta1",
+        &["HorizontalPodAutoscaler"],
+        "1.25",
+        "autoscaling/v2",
+    ),
+    removed(
+        "autoscaling/v2beta2",
+        &["HorizontalPodAutoscaler"],
+        "1.26",
+        "autoscaling/v2",
+    ),
+    removed(
+        "policy/v1beta1",
+        &["PodDisruptionBudget"],
+        "1.25",
+        "policy/v1",
+    ),
+    removed("policy/v1beta1", &["PodSecurityPolicy"], "1.25", ""),
+    removed(
+        "node.k8s.io/v1beta1",
+        &["RuntimeClass"],
+        "1.25",
+        "node.k8s.io/v1",
+    ),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        FLOW_CONTROL_KINDS,
+        "1.26",
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        FLOW_CONTROL_KINDS,
+        "1.29",
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        FLOW_CONTROL_KINDS,
+        "1.32",
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    RetiredApi {
+        api_version: "v1",
+        kinds: &["Endpoints"],
+        retirement: Retirement::Deprecated("1.33"),
+        use_instead: "discovery.k8s.io/v1 EndpointSlice",
+    },
+];
+
+/// The retirement of `api_version` for `kind`, if Kubernetes deprecated or removed it.
+pub fn retired_api(api_version: &str, kind: &str) -> Option<&'static RetiredApi> {
+    RETIRED_APIS
+        .iter()
+        .find(|r| r.api_version == api_version && r.kinds.contains(&kind))
+}
+
+/// What a diagnostic about a retired API says: the message, and the help naming what to
+/// write instead.
+pub fn retired_api_words(r: &RetiredApi, kind: &str) -> (String, String) {
+    let message = match r.retirement {
+        Retirement::Removed(v) => {
+            format!("`{}` `{kind}` was removed in Kubernetes {v}", r.api_version)
+        }
+        Retirement::Deprecated(v) => format!(
+            "`{}` `{kind}` is deprecated since Kubernetes {v}",
+            r.api_version
+        ),
+    };
+    let help = match r.use_instead.split_once(' ') {
+        _ if r.use_instead.is_empty() => {
+            format!("`{kind}` has no successor: remove it (and use what replaced it in Kubernetes)")
+        }
+        Some((av, new_kind)) => format!("write `{av}` `{new_kind}` instead"),
+        None => format!("write `{}` `{kind}` instead", r.use_instead),
+    };
+    (message, help)
+}
+
+/// Fields of core kinds that hold a cron expression, as (apiVersion, kind, path): a
+/// CronJob's schedule has five fields, minute first.
+pub const CRON_FIELDS: &[(&str, &str, &[&str])] = &[("batch/v1", "CronJob", &["spec", "schedule"])];
+
+/// Fields of core kinds that hold addresses of the cluster's service range (`services`):
+/// a Service's `spec.clusterIP` and its list `spec.clusterIPs`. `None` and the empty
+/// string are not addresses there (a headless Service; let Kubernetes choose).
+pub const SERVICE_IP_FIELDS: &[(&str, &str, &[&str])] = &[
+    ("v1", "Service", &["spec", "clusterIP"]),
+    ("v1", "Service", &["spec", "clusterIPs"]),
+];
+
+/// Core kinds whose objects make pods, as (apiVersion, kind, path to the pod labels): the
+/// workload controllers' pod templates and a bare Pod's own labels.
+pub const POD_TEMPLATES: &[(&str, &str, &[&str])] = &[
+    (
+        "apps/v1",
+        "Deployment",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "apps/v1",
+        "StatefulSet",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "apps/v1",
+        "DaemonSet",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "apps/v1",
+        "ReplicaSet",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "v1",
+        "ReplicationController",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "batch/v1",
+        "Job",
+        &["spec", "template", "metadata", "labels"],
+    ),
+    (
+        "batch/v1",
+        "CronJob",
+        &[
+            "spec",
+            "jobTemplate",
+            "spec",
+            "template",
+            "metadata",
+            "labels",
+        ],
+    ),
+    ("v1", "Pod", &["metadata", "labels"]),
+];
+
+/// Core kinds that select pods of their namespace by labels, as (apiVersion, kind, path to
+/// the selector, whether it is a LabelSelector (`matchLabels`, `matchExpressions`) rather
+/// than a plain map of labels).
+pub const POD_SELECTORS: &[(&str, &str, &[&str], bool)] = &[
+    ("v1", "Service", &["spec", "selector"], false),
+    (
+        "policy/v1",
+        "PodDisruptionBudget",
+        &["spec", "selector"],
+        true,
+    ),
+    (
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        &["spec", "podSelector"],
+        true,
+    ),
+];
+
 /// Core Kubernetes kinds that are cluster-scoped.
 pub const CORE_CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
@@ -183,6 +503,10 @@ pub const CORE_CLUSTER_SCOPED: &[&str] = &[
     "IngressClass",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
+    "APIService",
+    "CertificateSigningRequest",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
 ];
 
 /// Roles and role bindings: Kubernetes names them by path segment, not DNS-1123, and

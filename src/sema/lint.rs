@@ -48,6 +48,15 @@ pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
             );
             for call in &names.calls {
                 out.extend(restated_defaults(db, lab, file, call));
+                let given: Vec<&str> = call.args.iter().map(|(n, _, _)| n.text.as_str()).collect();
+                out.extend(super::unused_defaults::unused_capability_defaults(
+                    db,
+                    lab,
+                    file,
+                    (&call.target, call.kinds),
+                    &given,
+                    names_in,
+                ));
             }
         }
         // The stdlib cannot name a lab file's definitions (it uses no lab module), so
@@ -248,6 +257,14 @@ fn same_literal(a: &Expr, b: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// The identifiers a declaration's parameters and body name (for E0606).
+fn names_in(decl: &Decl) -> IndexSet<String> {
+    let mut names = Names::default();
+    names.fields(&decl.params);
+    names.stmts(&decl.body);
+    names.names
 }
 
 /// The identifiers of a file that can name a definition, and the places of its integer

@@ -239,6 +239,13 @@ fn manifest_object(
             Some("an apiVersion is `group/version` (`apps/v1`) or `version` (`v1`)"),
         ));
     }
+    if let Some(retired) = crate::sema::kube::retired_api(&api_version, &kind) {
+        if let crate::sema::kube::Retirement::Removed(v) = retired.retirement {
+            let (_, help) = crate::sema::kube::retired_api_words(retired, &kind);
+            let what = format!("is `{api_version}` `{kind}`, removed in Kubernetes {v}");
+            return Err((codes::E0419, what, Some(help)));
+        }
+    }
     if crate::sema::kube::is_kustomize_config(&api_version) {
         return Err((
             codes::E0507,

@@ -14,3 +14,4 @@ pub mod manifest;
 pub mod overrides;
 pub mod resolve;
 pub mod resource;
+mod unused_defaults;

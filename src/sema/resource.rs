@@ -65,6 +65,16 @@ fn check_resource_type(ev: &mut Evaluator, r: &ResourceStmt, api_version: &str) 
         d.help = Some("an API version is `group/version` (`apps/v1`) or `version` (`v1`)".into());
         return false;
     }
+    if let Some(retired) = crate::sema::kube::retired_api(api_version, kind) {
+        if let crate::sema::kube::Retirement::Removed(_) = retired.retirement {
+            let (message, help) = crate::sema::kube::retired_api_words(retired, kind);
+            let d = ev
+                .error(codes::E0419, r.api_version.span, message)
+                .lbl("not served by the API server");
+            d.help = Some(help);
+            return false;
+        }
+    }
     if crate::sema::kube::is_kustomize_config(api_version) {
         let d = ev
             .error(
@@ -106,6 +116,7 @@ pub fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
     ev.record_items(&r.body, &mut body)?;
     let span = r.kind.span.to(r.name.span);
     ev.report_leaks(Some((&api_version, &r.kind.text)), &body, &r.body, span);
+    ev.check_core_fields((&api_version, &r.kind.text), &body, &r.body, span);
     Some(Resource {
         api_version,
         kind: r.kind.text.clone(),

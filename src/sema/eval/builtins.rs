@@ -133,7 +133,13 @@ impl Evaluator<'_> {
             return None;
         };
         let bound = self.bind_args(func, &sig, args)?;
+        let first_span = bound.first().copied().flatten().map_or(span, |e| e.span);
         let vals = self.arg_values(func, &sig, bound, span)?;
+        if matches!(func.text.as_str(), "oci" | "helm")
+            && !self.check_chart_url(&func.text, &vals, first_span)
+        {
+            return None;
+        }
         self.apply_builtin(&func.text, &vals, span)
     }
 

@@ -141,6 +141,7 @@ impl Evaluator<'_> {
             Ty::Port | Ty::Asn => self.coerce_number(v, ty, span),
             Ty::Name => self.coerce_name(v, e),
             Ty::Secret => self.coerce_secret(v, span),
+            Ty::Cron { seconds } => self.coerce_cron(v, *seconds, span),
             Ty::List(_) | Ty::Map(_) | Ty::Record(_) => self.coerce_container(v, ty, e),
             Ty::Capability(kind) => self.coerce_capability(v, ty, kind, span),
             Ty::Component(def) => self.coerce_component(v, ty, def, span),

@@ -189,6 +189,10 @@ pub enum Ty {
     Optional(Box<Ty>),
     /// A user-declared record type, by name.
     Record(String),
+    /// A cron expression (a string): five fields, or six with seconds first (`cron6`).
+    Cron {
+        seconds: bool,
+    },
     /// A capability kind (`storage_class`): a name some component on the cluster provides.
     Capability(String),
     /// A component instantiating this operator or template.
@@ -216,13 +220,15 @@ impl Ty {
             "url" => Ty::Url,
             "name" => Ty::Name,
             "secret" => Ty::Secret,
+            "cron" => Ty::Cron { seconds: false },
+            "cron6" => Ty::Cron { seconds: true },
             _ => return None,
         })
     }
 
     pub const BUILTIN_NAMES: &'static [&'static str] = &[
         "any", "bool", "int", "string", "quantity", "cpu", "duration", "percent", "ip", "cidr",
-        "range", "port", "asn", "version", "url", "name", "secret",
+        "range", "port", "asn", "version", "url", "name", "secret", "cron", "cron6",
     ];
 }
 
@@ -246,6 +252,8 @@ impl fmt::Display for Ty {
             Ty::Url => f.write_str("url"),
             Ty::Name => f.write_str("name"),
             Ty::Secret => f.write_str("secret"),
+            Ty::Cron { seconds: false } => f.write_str("cron"),
+            Ty::Cron { seconds: true } => f.write_str("cron6"),
             Ty::List(t) => write!(f, "list<{t}>"),
             Ty::Map(t) => write!(f, "map<{t}>"),
             Ty::Optional(t) => write!(f, "{t}?"),
