@@ -30,7 +30,7 @@ const PREC = {
 // name fields (`cluster.id`, `type = "rw"`).
 const STATEMENT_WORDS = [
   'settings', 'crds', 'provides', 'capacity', 'consumes', 'require', 'resource',
-  'manifest', 'include',
+  'manifest', 'include', 'once',
 ];
 
 const IDENT = /[a-zA-Z_][a-zA-Z0-9_]*(-[a-zA-Z0-9_]+)*/;
@@ -165,6 +165,7 @@ module.exports = grammar({
       $.resource_statement,
       $.manifest_statement,
       $.include_statement,
+      $.once_statement,
       $.for_statement,
       $.if_statement,
       alias($._body_assignment, $.assignment),
@@ -209,6 +210,9 @@ module.exports = grammar({
     namespace_clause: $ => seq('in', field('namespace', $._expression)),
 
     manifest_statement: $ => seq('manifest', field('path', $._expression)),
+
+    // A definition placed at most once in the lab: `once`.
+    once_statement: _ => 'once',
 
     include_statement: $ => seq('include', field('name', $.identifier), optional(field('body', $.record))),
 

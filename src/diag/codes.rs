@@ -79,6 +79,12 @@ pub const E0408: &str = "E0408";
 pub const E0409: &str = "E0409";
 /// capacity exceeded.
 pub const E0410: &str = "E0410";
+/// custom resource nothing reconciles.
+pub const E0413: &str = "E0413";
+/// once-per-lab definition placed twice.
+pub const E0414: &str = "E0414";
+/// CRD installed twice.
+pub const E0415: &str = "E0415";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -255,6 +261,21 @@ pub const CODES: &[Code] = &[
         code: E0410,
         title: "capacity exceeded",
         page: include_str!("pages/E0410.md"),
+    },
+    Code {
+        code: E0413,
+        title: "custom resource nothing reconciles",
+        page: include_str!("pages/E0413.md"),
+    },
+    Code {
+        code: E0414,
+        title: "once-per-lab definition placed twice",
+        page: include_str!("pages/E0414.md"),
+    },
+    Code {
+        code: E0415,
+        title: "CRD installed twice",
+        page: include_str!("pages/E0415.md"),
     },
     Code {
         code: E0501,

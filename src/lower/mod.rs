@@ -11,6 +11,7 @@ mod flux;
 mod ir;
 pub mod lab_checks;
 mod namespaces;
+mod placement;
 
 pub use checks::capability_clusters;
 pub use ir::{ClusterIr, KustomizationIr, Reason, Reasons, Why};
@@ -40,6 +41,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let labels = namespace_labels(db, &components);
     let plans = plan_components(db, lab, &cluster, &components, crds, &ns_owner);
     check_addresses(db, lab, &cluster, &components);
+    placement::check_crd_installers(db, lab, &cluster, crds);
+    placement::check_unreconciled(db, lab, &cluster, &components, crds);
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
     let mut objects = generated_object_origins(&plans);

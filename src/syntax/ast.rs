@@ -195,6 +195,8 @@ pub enum Stmt {
     Resource(Box<ResourceStmt>),
     /// `manifest "files/dashboard.yaml"`: a hand-written YAML file's documents.
     Manifest { path: Expr, span: Span },
+    /// `once`: the operator or template is placed at most once in the whole lab.
+    Once { span: Span },
     /// `include template { args }`
     Include {
         template: Ident,
@@ -228,6 +230,7 @@ impl Stmt {
             | Stmt::Consumes { span, .. }
             | Stmt::Require { span, .. }
             | Stmt::Manifest { span, .. }
+            | Stmt::Once { span }
             | Stmt::Include { span, .. }
             | Stmt::For { span, .. }
             | Stmt::If { span, .. } => *span,
