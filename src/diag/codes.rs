@@ -79,6 +79,10 @@ pub const E0408: &str = "E0408";
 pub const E0409: &str = "E0409";
 /// capacity exceeded.
 pub const E0410: &str = "E0410";
+/// namespace nothing creates.
+pub const E0411: &str = "E0411";
+/// unknown namespace in a selector.
+pub const E0412: &str = "E0412";
 /// custom resource nothing reconciles.
 pub const E0413: &str = "E0413";
 /// once-per-lab definition placed twice.
@@ -261,6 +265,16 @@ pub const CODES: &[Code] = &[
         code: E0410,
         title: "capacity exceeded",
         page: include_str!("pages/E0410.md"),
+    },
+    Code {
+        code: E0411,
+        title: "namespace nothing creates",
+        page: include_str!("pages/E0411.md"),
+    },
+    Code {
+        code: E0412,
+        title: "unknown namespace in a selector",
+        page: include_str!("pages/E0412.md"),
     },
     Code {
         code: E0413,

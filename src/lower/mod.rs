@@ -10,6 +10,7 @@ mod depends;
 mod flux;
 mod ir;
 pub mod lab_checks;
+mod namespace_refs;
 mod namespaces;
 mod placement;
 
