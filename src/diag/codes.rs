@@ -89,6 +89,8 @@ pub const E0413: &str = "E0413";
 pub const E0414: &str = "E0414";
 /// CRD installed twice.
 pub const E0415: &str = "E0415";
+/// secret nothing produces.
+pub const E0416: &str = "E0416";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -290,6 +292,11 @@ pub const CODES: &[Code] = &[
         code: E0415,
         title: "CRD installed twice",
         page: include_str!("pages/E0415.md"),
+    },
+    Code {
+        code: E0416,
+        title: "secret nothing produces",
+        page: include_str!("pages/E0416.md"),
     },
     Code {
         code: E0501,

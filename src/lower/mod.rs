@@ -13,6 +13,7 @@ pub mod lab_checks;
 mod namespace_refs;
 mod namespaces;
 mod placement;
+mod secret_refs;
 
 pub use checks::capability_clusters;
 pub use ir::{ClusterIr, KustomizationIr, Reason, Reasons, Why};
@@ -44,6 +45,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     check_addresses(db, lab, &cluster, &components);
     placement::check_crd_installers(db, lab, &cluster, crds);
     placement::check_unreconciled(db, lab, &cluster, &components, crds);
+    secret_refs::check_secret_uses(db, &cluster, &components);
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
     let mut objects = generated_object_origins(&plans);
