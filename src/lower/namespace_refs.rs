@@ -166,7 +166,10 @@ pub fn namespace_checks(db: &dyn Db, lab: Lab) {
     let clusters: Vec<String> = item_index(db, lab).clusters.keys().cloned().collect();
     let mut namespaces: LabNamespaces = IndexMap::new();
     for cluster in &clusters {
-        namespaces.insert(cluster.clone(), cluster_namespaces(&components_on(db, lab, cluster)));
+        namespaces.insert(
+            cluster.clone(),
+            cluster_namespaces(&components_on(db, lab, cluster)),
+        );
     }
     for cluster in &clusters {
         for c in components_on(db, lab, cluster).into_iter().filter(|c| c.ok) {
@@ -198,7 +201,9 @@ fn check_selectors(db: &dyn Db, cluster: &str, c: &ComponentIr, namespaces: &Lab
             let exists = match &nr.scope {
                 Scope::Here => here.contains(&nr.name),
                 // Named clusters the lab does not declare: any cluster may be meant.
-                Scope::Clusters(named) if named.iter().all(|c| namespaces.contains_key(c)) && !named.is_empty() => {
+                Scope::Clusters(named)
+                    if named.iter().all(|c| namespaces.contains_key(c)) && !named.is_empty() =>
+                {
                     named.iter().any(|c| namespaces[c].contains(&nr.name))
                 }
                 Scope::Clusters(_) => namespaces.values().any(|s| s.contains(&nr.name)),
@@ -221,7 +226,9 @@ fn report_unknown_namespace(
 ) {
     // The clusters the reference is about, and the namespaces they have.
     let targets: Vec<&str> = match &nr.scope {
-        Scope::Clusters(named) if !named.is_empty() && named.iter().all(|n| namespaces.contains_key(n)) => {
+        Scope::Clusters(named)
+            if !named.is_empty() && named.iter().all(|n| namespaces.contains_key(n)) =>
+        {
             named.iter().map(String::as_str).collect()
         }
         Scope::Clusters(_) => namespaces.keys().map(String::as_str).collect(),
@@ -234,7 +241,14 @@ fn report_unknown_namespace(
     let on = if targets.len() == 1 {
         format!("cluster `{}`", targets[0])
     } else {
-        format!("clusters {}", targets.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))
+        format!(
+            "clusters {}",
+            targets
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     let mut d = Diag::error(
         codes::E0412,
@@ -247,7 +261,11 @@ fn report_unknown_namespace(
     )
     .label(format!("{} `{}`", nr.what, nr.name));
     if r.file != c.file {
-        d = d.secondary(c.file, c.name_span, format!("`{}` is placed here, on cluster `{cluster}`", c.name));
+        d = d.secondary(
+            c.file,
+            c.name_span,
+            format!("`{}` is placed here, on cluster `{cluster}`", c.name),
+        );
     }
     let elsewhere: Vec<&str> = namespaces
         .iter()
@@ -255,7 +273,11 @@ fn report_unknown_namespace(
         .map(|(n, _)| n.as_str())
         .collect();
     if !elsewhere.is_empty() {
-        d = d.note(format!("namespace `{}` exists on: {}", nr.name, elsewhere.join(", ")));
+        d = d.note(format!(
+            "namespace `{}` exists on: {}",
+            nr.name,
+            elsewhere.join(", ")
+        ));
     }
     d.help_opt(did_you_mean(&nr.name, known.iter().copied()))
         .emit(db);
@@ -263,7 +285,12 @@ fn report_unknown_namespace(
 
 /// `E0411`: a health check of a component waits for an object in a namespace that
 /// nothing creates on the cluster, so the Kustomization never becomes ready.
-fn check_health_namespaces(db: &dyn Db, cluster: &str, c: &ComponentIr, namespaces: &LabNamespaces) {
+fn check_health_namespaces(
+    db: &dyn Db,
+    cluster: &str,
+    c: &ComponentIr,
+    namespaces: &LabNamespaces,
+) {
     let here = &namespaces[cluster];
     let mut reported: IndexSet<&str> = IndexSet::new();
     for h in &c.out.health {

@@ -78,7 +78,10 @@ pub(super) fn check_once_placements(db: &dyn Db, index: &ItemIndex) {
 
 fn report_twice_placed(db: &dyn Db, def: &ItemRef, first: &Placement, again: &Placement) {
     let what = if again.component.name == first.component.name {
-        format!("`{}` is placed on cluster `{}` too", again.component.name, again.cluster)
+        format!(
+            "`{}` is placed on cluster `{}` too",
+            again.component.name, again.cluster
+        )
     } else {
         format!(
             "`{}` on cluster `{}` is a second `{}`",
@@ -89,10 +92,7 @@ fn report_twice_placed(db: &dyn Db, def: &ItemRef, first: &Placement, again: &Pl
         codes::E0414,
         again.component.file,
         again.span,
-        format!(
-            "`{}` is placed once per lab, but {what}",
-            def.name
-        ),
+        format!("`{}` is placed once per lab, but {what}", def.name),
     )
     .label("second placement")
     .secondary(
@@ -103,7 +103,11 @@ fn report_twice_placed(db: &dyn Db, def: &ItemRef, first: &Placement, again: &Pl
             first.component.name, first.cluster
         ),
     )
-    .secondary(def.file, def.name_span, format!("`{}` is marked `once`", def.name))
+    .secondary(
+        def.file,
+        def.name_span,
+        format!("`{}` is marked `once`", def.name),
+    )
     .help(format!(
         "keep one `{}` for the whole lab and refer to it from other clusters with `{} via mesh`",
         def.name, first.component.name
@@ -162,7 +166,11 @@ pub(super) fn check_crd_installers(
         d = match first {
             Some(first_name) => {
                 match index.components_on(cluster).find(|c| &c.name == first_name) {
-                    Some(f) => d.secondary(f.file, f.name_span, format!("`{first_name}` installs it too")),
+                    Some(f) => d.secondary(
+                        f.file,
+                        f.name_span,
+                        format!("`{first_name}` installs it too"),
+                    ),
                     None => d,
                 }
                 .help(format!(
@@ -190,10 +198,17 @@ fn bootstrap_crd_span(
     cluster: &str,
     (crd_group, kind): (&str, &str),
 ) -> Option<(SourceFile, Span)> {
-    let decls = index.clusters.get(cluster).into_iter().chain(index.labs.first());
+    let decls = index
+        .clusters
+        .get(cluster)
+        .into_iter()
+        .chain(index.labs.first());
     for item in decls {
         for stmt in &index::decl(db, item).body {
-            let Stmt::Crds { api_version, kinds, .. } = stmt else {
+            let Stmt::Crds {
+                api_version, kinds, ..
+            } = stmt
+            else {
                 continue;
             };
             let same_group = api_version
@@ -223,7 +238,11 @@ fn shipping_operators<'a>(
             continue;
         }
         let ships = index::decl(db, def).body.iter().any(|s| match s {
-            Stmt::Crds { api_version: av, kinds, .. } => {
+            Stmt::Crds {
+                api_version: av,
+                kinds,
+                ..
+            } => {
                 av.as_plain_str().is_some_and(|av| av == api_version)
                     && kinds.iter().any(|k| k.kind.text == kind)
             }
@@ -308,7 +327,11 @@ fn report_unreconciled(
         d = d.secondary(c.file, c.name_span, format!("`{}` is placed here", c.name));
     }
     for o in operators {
-        d = d.secondary(o.file, o.name_span, format!("`{}` ships the `{}` CRD", o.name, r.kind));
+        d = d.secondary(
+            o.file,
+            o.name_span,
+            format!("`{}` ships the `{}` CRD", o.name, r.kind),
+        );
     }
     d.note(format!(
         "the bootstrap installs the CRD, so the object is accepted, but {} reconciles it and is not installed there",

@@ -29,13 +29,33 @@ struct Consumer {
 
 const CONSUMERS: &[Consumer] = &[
     // A Gateway listener's `tls.certificateRefs` (kind `Secret` unless it says otherwise).
-    Consumer { key: "certificateRefs", field: "name", list: true },
+    Consumer {
+        key: "certificateRefs",
+        field: "name",
+        list: true,
+    },
     // `env[].valueFrom.secretKeyRef`, `envFrom[].secretRef`.
-    Consumer { key: "secretKeyRef", field: "name", list: false },
-    Consumer { key: "secretRef", field: "name", list: false },
+    Consumer {
+        key: "secretKeyRef",
+        field: "name",
+        list: false,
+    },
+    Consumer {
+        key: "secretRef",
+        field: "name",
+        list: false,
+    },
     // A Pod volume `secret.secretName`.
-    Consumer { key: "secret", field: "secretName", list: false },
-    Consumer { key: "imagePullSecrets", field: "name", list: true },
+    Consumer {
+        key: "secret",
+        field: "secretName",
+        list: false,
+    },
+    Consumer {
+        key: "imagePullSecrets",
+        field: "name",
+        list: true,
+    },
 ];
 
 /// A Secret an object reads: its name and namespace (`None`: the object's own).
