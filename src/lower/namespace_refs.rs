@@ -250,23 +250,17 @@ fn report_unknown_namespace(
                 .join(", ")
         )
     };
-    let mut d = Diag::error(
+    let mut d = super::placement::resource_diag(
+        db,
         codes::E0412,
-        r.file,
-        r.span,
+        c,
+        r,
         format!(
             "{} `{}` {} `{}`, which does not exist on {on}",
             r.kind, r.name, nr.what, nr.name
         ),
-    )
-    .label(format!("{} `{}`", nr.what, nr.name));
-    if r.file != c.file {
-        d = d.secondary(
-            c.file,
-            c.name_span,
-            format!("`{}` is placed here, on cluster `{cluster}`", c.name),
-        );
-    }
+        format!("{} `{}`", nr.what, nr.name),
+    );
     let elsewhere: Vec<&str> = namespaces
         .iter()
         .filter(|(n, set)| !targets.contains(&n.as_str()) && set.contains(&nr.name))

@@ -25,6 +25,34 @@ fn definition_of<'a>(db: &'a dyn Db, index: &'a ItemIndex, c: &ItemRef) -> Optio
     index.definition(&c.module, &name.text)
 }
 
+/// A diagnostic about resource `r` of component `c`, at the user's line: the resource
+/// when the lab wrote it, else (a stdlib template wrote it) the component that placed it,
+/// with the resource as a secondary label.
+pub(super) fn resource_diag(
+    db: &dyn Db,
+    code: &'static str,
+    c: &ComponentIr,
+    r: &Resource,
+    message: String,
+    label: String,
+) -> Diag {
+    if r.file == c.file {
+        return Diag::error(code, r.file, r.span, message).label(label);
+    }
+    if r.file.path(db).starts_with("std/") {
+        return Diag::error(code, c.file, c.name_span, message)
+            .label(label)
+            .secondary(
+                r.file,
+                r.span,
+                format!("{} `{}` is written here", r.kind, r.name),
+            );
+    }
+    Diag::error(code, r.file, r.span, message)
+        .label(label)
+        .secondary(c.file, c.name_span, format!("`{}` is placed here", c.name))
+}
+
 // ---- E0414: once-per-lab definitions ----
 
 /// One placement of a once-per-lab definition: the component and the cluster it names.
@@ -312,20 +340,17 @@ fn report_unreconciled(
     use_line: Option<&str>,
 ) {
     let names: Vec<String> = operators.iter().map(|o| format!("`{}`", o.name)).collect();
-    let mut d = Diag::error(
+    let mut d = resource_diag(
+        db,
         codes::E0413,
-        r.file,
-        r.span,
+        c,
+        r,
         format!(
             "no operator on cluster `{cluster}` reconciles `{}` `{}`",
             r.api_version, r.kind
         ),
-    )
-    .label(format!("{} on cluster `{cluster}`", r.kind));
-    // A resource written by a template: the component is where the user placed it.
-    if r.file != c.file {
-        d = d.secondary(c.file, c.name_span, format!("`{}` is placed here", c.name));
-    }
+        format!("{} on cluster `{cluster}`", r.kind),
+    );
     for o in operators {
         d = d.secondary(
             o.file,

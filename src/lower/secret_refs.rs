@@ -7,13 +7,15 @@
 //! secrets, database credentials), and labc cannot see either, so a namespace holding a
 //! component's chart or any custom resource (but those of the Kubernetes project's own API
 //! groups, `*.k8s.io`) is not checked; nor are the system namespaces,
-//! which the bootstrap fills. What is left are namespaces of plain objects only, where a
-//! Secret exists only if the lab writes it.
+//! which the bootstrap fills, nor a Secret whose name an emitted Secret has in another
+//! namespace (a controller may copy it), nor any namespace of a cluster with a custom
+//! resource that reaches into other namespaces. What is left are namespaces of plain
+//! objects only, where a Secret exists only if the lab writes it.
 
 use indexmap::{IndexMap, IndexSet};
 
 use crate::db::Db;
-use crate::diag::{codes, did_you_mean, Diag};
+use crate::diag::{codes, did_you_mean};
 use crate::sema::component_ir::{ComponentIr, Resource};
 use crate::sema::eval::Value;
 use crate::sema::kube::{core_kind, SYSTEM_NAMESPACES};
@@ -127,6 +129,24 @@ fn collect_uses(v: &Value, out: &mut Vec<SecretUse>) {
 struct Producers {
     secrets: IndexSet<(String, String)>,
     unknown: IndexSet<String>,
+    /// A custom resource that targets other namespaces (it has a `namespaceSelector`,
+    /// `namespaceSelectors` or `namespaces` field) may write Secrets anywhere.
+    anywhere: bool,
+}
+
+/// The keys with which a custom resource reaches into other namespaces.
+const NAMESPACE_TARGET_KEYS: &[&str] = &["namespaceSelector", "namespaceSelectors", "namespaces"];
+
+/// Whether `v` has one of `NAMESPACE_TARGET_KEYS` at any depth.
+fn targets_namespaces(v: &Value) -> bool {
+    match v {
+        Value::List(items) => items.iter().any(targets_namespaces),
+        Value::Record(r) => {
+            NAMESPACE_TARGET_KEYS.iter().any(|k| r.contains_key(*k))
+                || r.values().any(targets_namespaces)
+        }
+        _ => false,
+    }
 }
 
 /// Whether an API version is one of the Kubernetes project's own API groups
@@ -142,6 +162,7 @@ fn producers(components: &[&ComponentIr]) -> Producers {
     let mut p = Producers {
         secrets: IndexSet::new(),
         unknown: SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect(),
+        anywhere: false,
     };
     for c in components {
         // A component with errors is left out of the output, but what it would produce
@@ -155,6 +176,7 @@ fn producers(components: &[&ComponentIr]) -> Producers {
                 p.secrets.insert((ns, r.name.clone()));
             } else if !core_kind(&r.api_version, &r.kind) && !kubernetes_api(&r.api_version) {
                 p.unknown.insert(ns);
+                p.anywhere |= targets_namespaces(&r.body);
             }
         }
     }
@@ -165,6 +187,9 @@ fn producers(components: &[&ComponentIr]) -> Producers {
 /// that Secret. Once per component and Secret.
 pub(super) fn check_secret_uses(db: &dyn Db, cluster: &str, components: &[&ComponentIr]) {
     let p = producers(components);
+    if p.anywhere {
+        return;
+    }
     for c in components.iter().filter(|c| c.ok) {
         let mut reported: IndexSet<(String, String)> = IndexSet::new();
         for r in &c.out.resources {
@@ -174,7 +199,10 @@ pub(super) fn check_secret_uses(db: &dyn Db, cluster: &str, components: &[&Compo
             for u in uses {
                 let ns = u.namespace.clone().unwrap_or_else(|| own_ns.clone());
                 let key = (ns.clone(), u.name.clone());
-                if p.unknown.contains(&ns) || p.secrets.contains(&key) || !reported.insert(key) {
+                // A Secret of that name in another namespace may be copied over by a
+                // controller labc does not see: not certain, so not reported.
+                let elsewhere = p.secrets.iter().any(|(_, name)| *name == u.name);
+                if p.unknown.contains(&ns) || elsewhere || !reported.insert(key) {
                     continue;
                 }
                 report_missing_secret(db, cluster, c, r, &u, &ns, &p);
@@ -192,19 +220,17 @@ fn report_missing_secret(
     ns: &str,
     p: &Producers,
 ) {
-    let mut d = Diag::error(
+    let d = super::placement::resource_diag(
+        db,
         codes::E0416,
-        r.file,
-        r.span,
+        c,
+        r,
         format!(
             "{} `{}` reads Secret `{}` in namespace `{ns}`, which nothing on cluster `{cluster}` produces",
             r.kind, r.name, u.name
         ),
-    )
-    .label(format!("`{}` names Secret `{}`", u.key, u.name));
-    if r.file != c.file {
-        d = d.secondary(c.file, c.name_span, format!("`{}` is placed here", c.name));
-    }
+        format!("`{}` names Secret `{}`", u.key, u.name),
+    );
     let same_ns = p
         .secrets
         .iter()
