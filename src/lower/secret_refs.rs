@@ -10,7 +10,9 @@
 //! which the bootstrap fills, nor a Secret whose name an emitted Secret has in another
 //! namespace (a controller may copy it), nor any namespace of a cluster with a custom
 //! resource that reaches into other namespaces. What is left are namespaces of plain
-//! objects only, where a Secret exists only if the lab writes it.
+//! objects only; and since a Secret may be created outside the lab (by hand, by the
+//! bootstrap), only a reference that nearly matches a Secret the lab writes in that
+//! namespace (a misspelling) is reported.
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -205,7 +207,17 @@ pub(super) fn check_secret_uses(db: &dyn Db, cluster: &str, components: &[&Compo
                 if p.unknown.contains(&ns) || elsewhere || !reported.insert(key) {
                     continue;
                 }
-                report_missing_secret(db, cluster, c, r, &u, &ns, &p);
+                // A Secret may also be created outside the lab (by hand, by the
+                // bootstrap), so only a near miss of a Secret the lab writes in that
+                // namespace is certain to be a mistake.
+                let same_ns = p
+                    .secrets
+                    .iter()
+                    .filter(|(n, _)| *n == ns)
+                    .map(|(_, name)| name.as_str());
+                if let Some(meant) = did_you_mean(&u.name, same_ns) {
+                    report_missing_secret(db, cluster, c, r, &u, &ns, meant);
+                }
             }
         }
     }
@@ -218,9 +230,9 @@ fn report_missing_secret(
     r: &Resource,
     u: &SecretUse,
     ns: &str,
-    p: &Producers,
+    meant: String,
 ) {
-    let d = super::placement::resource_diag(
+    super::placement::resource_diag(
         db,
         codes::E0416,
         c,
@@ -230,18 +242,10 @@ fn report_missing_secret(
             r.kind, r.name, u.name
         ),
         format!("`{}` names Secret `{}`", u.key, u.name),
-    );
-    let same_ns = p
-        .secrets
-        .iter()
-        .filter(|(n, _)| n == ns)
-        .map(|(_, name)| name.as_str());
-    d.note(format!(
-        "namespace `{ns}` holds no chart and no custom resource that could produce it"
+    )
+    .note(format!(
+        "namespace `{ns}` holds no chart and no custom resource that could produce it, and the lab writes a Secret of a close name there"
     ))
-    .help(format!(
-        "produce the Secret in namespace `{ns}` on this cluster (synced from a secret store, by a chart or as an object), or name one that exists"
-    ))
-    .help_opt(did_you_mean(&u.name, same_ns))
+    .help(meant)
     .emit(db);
 }
