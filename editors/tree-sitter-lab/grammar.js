@@ -30,7 +30,7 @@ const PREC = {
 // name fields (`cluster.id`, `type = "rw"`).
 const STATEMENT_WORDS = [
   'settings', 'crds', 'provides', 'capacity', 'consumes', 'require', 'resource',
-  'manifest', 'include', 'patch',
+  'manifest', 'include', 'patch', 'once',
 ];
 
 const IDENT = /[a-zA-Z_][a-zA-Z0-9_]*(-[a-zA-Z0-9_]+)*/;
@@ -166,6 +166,7 @@ module.exports = grammar({
       $.manifest_statement,
       $.include_statement,
       $.patch_statement,
+      $.once_statement,
       $.for_statement,
       $.if_statement,
       alias($._body_assignment, $.assignment),
@@ -216,6 +217,8 @@ module.exports = grammar({
       'patch', optional(field('api_version', $.string)), field('kind', $._kind_name),
       field('name', $._expression), field('body', $.record),
     ),
+    // A definition placed at most once in the lab: `once`.
+    once_statement: _ => 'once',
 
     include_statement: $ => seq('include', field('name', $.identifier), optional(field('body', $.record))),
 

@@ -87,6 +87,18 @@ pub const E0408: &str = "E0408";
 pub const E0409: &str = "E0409";
 /// capacity exceeded.
 pub const E0410: &str = "E0410";
+/// namespace nothing creates.
+pub const E0411: &str = "E0411";
+/// unknown namespace in a selector.
+pub const E0412: &str = "E0412";
+/// custom resource nothing reconciles.
+pub const E0413: &str = "E0413";
+/// once-per-lab definition placed twice.
+pub const E0414: &str = "E0414";
+/// CRD installed twice.
+pub const E0415: &str = "E0415";
+/// secret nothing produces.
+pub const E0416: &str = "E0416";
 /// selector that matches no pod.
 pub const E0417: &str = "E0417";
 /// service address outside the service range.
@@ -293,6 +305,36 @@ pub const CODES: &[Code] = &[
         code: E0410,
         title: "capacity exceeded",
         page: include_str!("pages/E0410.md"),
+    },
+    Code {
+        code: E0411,
+        title: "namespace nothing creates",
+        page: include_str!("pages/E0411.md"),
+    },
+    Code {
+        code: E0412,
+        title: "unknown namespace in a selector",
+        page: include_str!("pages/E0412.md"),
+    },
+    Code {
+        code: E0413,
+        title: "custom resource nothing reconciles",
+        page: include_str!("pages/E0413.md"),
+    },
+    Code {
+        code: E0414,
+        title: "once-per-lab definition placed twice",
+        page: include_str!("pages/E0414.md"),
+    },
+    Code {
+        code: E0415,
+        title: "CRD installed twice",
+        page: include_str!("pages/E0415.md"),
+    },
+    Code {
+        code: E0416,
+        title: "secret nothing produces",
+        page: include_str!("pages/E0416.md"),
     },
     Code {
         code: E0417,

@@ -19,6 +19,8 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     check_lab_declared(db, lab, index);
     check_component_clusters(db, index);
+    super::placement::check_once_placements(db, index);
+    super::namespace_refs::namespace_checks(db, lab);
     let (mut nets, meshes) = cluster_networks(db, lab, index);
     nets.extend(pool_networks(db, lab, index));
     check_overlaps(db, &nets);

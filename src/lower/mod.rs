@@ -10,8 +10,11 @@ mod depends;
 mod flux;
 mod ir;
 pub mod lab_checks;
+mod namespace_refs;
 mod namespaces;
+mod placement;
 mod resource_checks;
+mod secret_refs;
 mod selectors;
 
 pub use checks::capability_clusters;
@@ -44,6 +47,9 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     check_addresses(db, lab, &cluster, &components);
     resource_checks::check_resources(db, lab, &cluster, &components);
     selectors::check_selectors(db, &cluster, &components);
+    placement::check_crd_installers(db, lab, &cluster, crds);
+    placement::check_unreconciled(db, lab, &cluster, &components, crds);
+    secret_refs::check_secret_uses(db, &cluster, &components);
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
     let mut objects = generated_object_origins(&plans);

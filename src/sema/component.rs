@@ -311,6 +311,8 @@ fn exec(ev: &mut Evaluator, stmts: &[Stmt], out: &mut ComponentOut, pass: Pass) 
             },
             _ if pass.header_only => {}
             Stmt::Settings { span, .. } => check_settings_allowed(ev, *span, pass.ctx),
+            // Read by the whole-lab placement check; only definitions are placed.
+            Stmt::Once { span } => check_once_allowed(ev, *span, pass.ctx),
             Stmt::Crds {
                 api_version,
                 kinds,
@@ -580,6 +582,19 @@ fn check_settings_allowed(ev: &mut Evaluator, span: Span, ctx: DeclKind) {
         )
         .lbl("not allowed here")
         .help = Some("only operators have settings; templates take parameters".into());
+    }
+}
+
+/// `once` marks a definition (E0208 in a tenant, which is placed where it is written).
+fn check_once_allowed(ev: &mut Evaluator, span: Span, ctx: DeclKind) {
+    if !matches!(ctx, DeclKind::Operator | DeclKind::Template) {
+        ev.error(
+            codes::E0208,
+            span,
+            format!("`once` is not allowed in a {}", ctx.keyword()),
+        )
+        .lbl("not allowed here")
+        .help = Some("`once` marks an operator or template that a lab places at most once".into());
     }
 }
 

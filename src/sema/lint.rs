@@ -357,6 +357,7 @@ impl Names {
                     self.expr(value)
                 }
                 Stmt::Manifest { path, .. } => self.expr(path),
+                Stmt::Once { .. } => {}
                 Stmt::Require { cond, message, .. } => {
                     self.expr(cond);
                     self.expr(message);

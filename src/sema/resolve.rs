@@ -88,7 +88,7 @@ impl Resolver<'_, '_> {
         for s in stmts {
             match s {
                 Stmt::Assign { value, .. } => self.expr(value),
-                Stmt::Settings { .. } => {}
+                Stmt::Settings { .. } | Stmt::Once { .. } => {}
                 Stmt::Crds { api_version, .. } => self.expr(api_version),
                 Stmt::Provides { value, .. } => self.expr(value),
                 Stmt::Capacity { amount, .. } => self.expr(amount),

@@ -201,6 +201,8 @@ pub enum Stmt {
     Manifest { path: Expr, span: Span },
     /// `patch ["api/version"] Kind name { body }`: merged into an emitted object.
     Patch(Box<PatchStmt>),
+    /// `once`: the operator or template is placed at most once in the whole lab.
+    Once { span: Span },
     /// `include template { args }`
     Include {
         template: Ident,
@@ -234,6 +236,7 @@ impl Stmt {
             | Stmt::Consumes { span, .. }
             | Stmt::Require { span, .. }
             | Stmt::Manifest { span, .. }
+            | Stmt::Once { span }
             | Stmt::Include { span, .. }
             | Stmt::For { span, .. }
             | Stmt::If { span, .. } => *span,

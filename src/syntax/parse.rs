@@ -391,6 +391,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         | Rule::capacity_stmt
         | Rule::require_stmt
         | Rule::manifest_stmt
+        | Rule::once_stmt
         | Rule::consumes_stmt
         | Rule::resource_stmt
         | Rule::include_stmt
@@ -962,6 +963,7 @@ impl Builder {
                     span,
                 }))
             }
+            Rule::once_stmt => Stmt::Once { span },
             Rule::manifest_stmt => Stmt::Manifest {
                 path: self.expr(p.into_inner().next().unwrap()),
                 span,

@@ -36,6 +36,9 @@
   "patch"
 ] @keyword
 
+; `once` alone is the whole statement, a leaf.
+(once_statement) @keyword
+
 (cluster_scope) @keyword
 
 ; Control words.

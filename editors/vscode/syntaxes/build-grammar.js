@@ -226,6 +226,11 @@ const repository = {
         match: `${STMT_START}(require|manifest)${WEND}(?!\\s*(?:=(?!=)|\\.(?!\\.)))`,
         captures: caps(S.stmt),
       },
+      {
+        comment: 'once, a whole statement (not as a key: `once = ...`)',
+        match: `${STMT_START}(once)${WEND}(?!\\s*(?:=(?!=)|\\.(?!\\.)|[{,:)\\]]))`,
+        captures: caps(S.stmt),
+      },
     ],
   },
 

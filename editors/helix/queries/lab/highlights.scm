@@ -37,6 +37,9 @@
   "patch"
 ] @keyword
 
+; `once` alone is the whole statement, a leaf.
+(once_statement) @keyword
+
 (cluster_scope) @keyword
 
 ; Control words.
