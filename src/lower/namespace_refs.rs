@@ -163,18 +163,31 @@ type LabNamespaces = IndexMap<String, IndexSet<String>>;
 /// every cluster's namespaces (for the note saying where a namespace does exist).
 #[salsa::tracked(returns(copy))]
 pub fn namespace_checks(db: &dyn Db, lab: Lab) {
-    let clusters: Vec<String> = item_index(db, lab).clusters.keys().cloned().collect();
+    let index = item_index(db, lab);
+    let clusters: Vec<String> = index.clusters.keys().cloned().collect();
     let mut namespaces: LabNamespaces = IndexMap::new();
+    // A cluster whose namespaces labc may not all know: one of its components failed (it
+    // may have owned a namespace), or a component is placed on an unknown cluster (it may
+    // have been meant for any). Its missing namespaces are follow-ons of that error, so
+    // nothing that reads them is checked until it is fixed.
+    let misplaced = index
+        .components
+        .iter()
+        .any(|c| c.on.iter().any(|o| !index.clusters.contains_key(o)));
+    let mut incomplete: IndexSet<String> = IndexSet::new();
     for cluster in &clusters {
-        namespaces.insert(
-            cluster.clone(),
-            cluster_namespaces(&components_on(db, lab, cluster)),
-        );
+        let components = components_on(db, lab, cluster);
+        if misplaced || components.iter().any(|c| !c.ok) {
+            incomplete.insert(cluster.clone());
+        }
+        namespaces.insert(cluster.clone(), cluster_namespaces(&components));
     }
     for cluster in &clusters {
         for c in components_on(db, lab, cluster).into_iter().filter(|c| c.ok) {
-            check_selectors(db, cluster, c, &namespaces);
-            check_health_namespaces(db, cluster, c, &namespaces);
+            check_selectors(db, cluster, c, &namespaces, &incomplete);
+            if !incomplete.contains(cluster) {
+                check_health_namespaces(db, cluster, c, &namespaces);
+            }
         }
     }
 }
@@ -191,13 +204,29 @@ fn clusters_with<'a>(namespaces: &'a LabNamespaces, cluster: &str, ns: &str) -> 
 /// `E0412`: a selector or subject of an emitted object names a namespace that does not
 /// exist on the cluster (on any cluster, for a selector that names a cluster). Once per
 /// component and namespace, at the first object naming it.
-fn check_selectors(db: &dyn Db, cluster: &str, c: &ComponentIr, namespaces: &LabNamespaces) {
+fn check_selectors(
+    db: &dyn Db,
+    cluster: &str,
+    c: &ComponentIr,
+    namespaces: &LabNamespaces,
+    incomplete: &IndexSet<String>,
+) {
     let here = &namespaces[cluster];
     let mut reported: IndexSet<String> = IndexSet::new();
     for r in &c.out.resources {
         let mut refs = Vec::new();
         collect_refs(&r.body, &mut refs);
         for nr in refs {
+            let unsure = match &nr.scope {
+                Scope::Here => incomplete.contains(cluster),
+                Scope::Clusters(named) if !named.is_empty() => {
+                    named.iter().any(|c| incomplete.contains(c))
+                }
+                Scope::Clusters(_) => !incomplete.is_empty(),
+            };
+            if unsure {
+                continue;
+            }
             let exists = match &nr.scope {
                 Scope::Here => here.contains(&nr.name),
                 // Named clusters the lab does not declare: any cluster may be meant.

@@ -222,8 +222,8 @@ const repository = {
         captures: caps(S.stmt, S.declName),
       },
       {
-        comment: 'require cond, "message"; manifest "file.yaml" (not as a key: `manifest = ...`)',
-        match: `${STMT_START}(require|manifest)${WEND}(?!\\s*(?:=(?!=)|\\.(?!\\.)))`,
+        comment: 'require cond, "message"; manifest "file.yaml"; patch Kind name { ... } (not as a key: `manifest = ...`)',
+        match: `${STMT_START}(require|manifest|patch)${WEND}(?!\\s*(?:=(?!=)|\\.(?!\\.)))`,
         captures: caps(S.stmt),
       },
       {
