@@ -424,39 +424,18 @@ pub const SERVICE_IP_FIELDS: &[(&str, &str, &[&str])] = &[
     ("v1", "Service", &["spec", "clusterIPs"]),
 ];
 
+/// Where a workload controller keeps its pod template's labels.
+const TEMPLATE_LABELS: &[&str] = &["spec", "template", "metadata", "labels"];
+
 /// Core kinds whose objects make pods, as (apiVersion, kind, path to the pod labels): the
 /// workload controllers' pod templates and a bare Pod's own labels.
 pub const POD_TEMPLATES: &[(&str, &str, &[&str])] = &[
-    (
-        "apps/v1",
-        "Deployment",
-        &["spec", "template", "metadata", "labels"],
-    ),
-    (
-        "apps/v1",
-        "StatefulSet",
-        &["spec", "template", "metadata", "labels"],
-    ),
-    (
-        "apps/v1",
-        "DaemonSet",
-        &["spec", "template", "metadata", "labels"],
-    ),
-    (
-        "apps/v1",
-        "ReplicaSet",
-        &["spec", "template", "metadata", "labels"],
-    ),
-    (
-        "v1",
-        "ReplicationController",
-        &["spec", "template", "metadata", "labels"],
-    ),
-    (
-        "batch/v1",
-        "Job",
-        &["spec", "template", "metadata", "labels"],
-    ),
+    ("apps/v1", "Deployment", TEMPLATE_LABELS),
+    ("apps/v1", "StatefulSet", TEMPLATE_LABELS),
+    ("apps/v1", "DaemonSet", TEMPLATE_LABELS),
+    ("apps/v1", "ReplicaSet", TEMPLATE_LABELS),
+    ("v1", "ReplicationController", TEMPLATE_LABELS),
+    ("batch/v1", "Job", TEMPLATE_LABELS),
     (
         "batch/v1",
         "CronJob",

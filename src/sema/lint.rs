@@ -196,19 +196,10 @@ fn octal_looking(db: &dyn Db, file: SourceFile, span: Span) -> Option<Diag> {
 /// equal an argument on one cluster and not on another. Only the lab's own definitions
 /// count: restating a stdlib default pins it on purpose, as a new labc may change it.
 fn restated_defaults(db: &dyn Db, lab: Lab, file: SourceFile, call: &Call) -> Vec<Diag> {
-    let index = item_index(db, lab);
-    let module = module_name(file.path(db));
-    let Some(def) = index
-        .definition(&module, &call.target.text)
-        .filter(|d| call.kinds.contains(&d.kind) && !is_stdlib(db, d.file))
+    let Some((def, _, params)) =
+        super::unused_defaults::lab_definition_called(db, lab, file, &call.target, call.kinds)
     else {
         return Vec::new();
-    };
-    let decl = index::decl(db, def);
-    let params: Vec<&FieldDecl> = if def.kind == DeclKind::Operator {
-        decl.settings().collect()
-    } else {
-        decl.params.iter().collect()
     };
     let mut out = Vec::new();
     for (name, value, span) in &call.args {

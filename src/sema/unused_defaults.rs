@@ -24,6 +24,29 @@ fn capability_of<'t>(t: &'t TypeExpr, kinds: &IndexSet<String>) -> Option<&'t st
     }
 }
 
+/// The lab's own definition (not the stdlib's) of one of `kinds` that `target`, written
+/// in `file`, names, with its declaration and its settings or parameters.
+pub(super) fn lab_definition_called<'db>(
+    db: &'db dyn Db,
+    lab: Lab,
+    file: SourceFile,
+    target: &Ident,
+    kinds: &[DeclKind],
+) -> Option<(&'db index::ItemRef, &'db Decl, Vec<&'db FieldDecl>)> {
+    let module = module_name(file.path(db));
+    let def = item_index(db, lab)
+        .definition(&module, &target.text)
+        .filter(|d| kinds.contains(&d.kind) && d.kind != DeclKind::Type)
+        .filter(|d| !d.file.path(db).starts_with("std/"))?;
+    let decl = index::decl(db, def);
+    let params: Vec<&FieldDecl> = if def.kind == DeclKind::Operator {
+        decl.settings().collect()
+    } else {
+        decl.params.iter().collect()
+    };
+    Some((def, decl, params))
+}
+
 /// E0606 for each capability default of the definition `target` (of one of `kinds`)
 /// that the call in `file` at `target`'s span leaves unset (`given`: the names it sets)
 /// and the definition never reads (`names_in`: the names a declaration reads).
@@ -36,19 +59,8 @@ pub(super) fn unused_capability_defaults(
     names_in: impl Fn(&Decl) -> IndexSet<String>,
 ) -> Vec<Diag> {
     let index = item_index(db, lab);
-    let module = module_name(file.path(db));
-    let Some(def) = index
-        .definition(&module, &target.text)
-        .filter(|d| kinds.contains(&d.kind) && d.kind != DeclKind::Type)
-        .filter(|d| !d.file.path(db).starts_with("std/"))
-    else {
+    let Some((def, decl, params)) = lab_definition_called(db, lab, file, target, kinds) else {
         return Vec::new();
-    };
-    let decl = index::decl(db, def);
-    let params: Vec<&FieldDecl> = if def.kind == DeclKind::Operator {
-        decl.settings().collect()
-    } else {
-        decl.params.iter().collect()
     };
     let mut read: Option<IndexSet<String>> = None;
     let mut out = Vec::new();

@@ -127,8 +127,7 @@ impl Evaluator<'_> {
 
     /// E0201 for a name that is neither one of `locals` nor declared in the lab.
     /// Not for the name an `install` with a misspelled operator would have had (`install
-    /// cert-manger` for `cert-manager`): that install is the one error, and this read
-    /// fails silently.
+    /// proxi` for `proxy`): that install is the one error, and this read fails silently.
     pub fn report_unknown_name(&mut self, id: &Ident, locals: Vec<String>) {
         let meant = |c: &ItemRef| meant_component_name(self.db, self.index, c);
         if self
