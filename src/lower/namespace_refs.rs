@@ -157,37 +157,65 @@ fn cluster_namespaces(components: &[&ComponentIr]) -> IndexSet<String> {
 }
 
 /// Cluster -> its namespaces, for every cluster of the lab.
-type LabNamespaces = IndexMap<String, IndexSet<String>>;
+type LabNamespaces<'a> = IndexMap<String, &'a IndexSet<String>>;
 
-/// `E0411` and `E0412` over every cluster: they compare one cluster's references with
-/// every cluster's namespaces (for the note saying where a namespace does exist).
-#[salsa::tracked(returns(copy))]
-pub fn namespace_checks(db: &dyn Db, lab: Lab) {
+/// What the checks of every cluster read of one cluster: its namespaces, and whether labc
+/// knows them all. A cluster's are not all known when one of its components failed (it
+/// may have owned a namespace) or a component is placed on an unknown cluster (it may have
+/// been meant for any): its missing namespaces are follow-ons of that error, so nothing
+/// that reads them is checked until it is fixed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterNamespaces {
+    names: IndexSet<String>,
+    complete: bool,
+}
+
+/// The namespaces of `cluster`. A query of its own, so that an edit of one component
+/// re-runs the namespace checks of its cluster only: the others read this result, which
+/// stays equal unless a namespace comes or goes.
+#[salsa::tracked(returns(ref))]
+pub fn namespaces_of(db: &dyn Db, lab: Lab, cluster: String) -> ClusterNamespaces {
     let index = item_index(db, lab);
-    let clusters: Vec<String> = index.clusters.keys().cloned().collect();
-    let mut namespaces: LabNamespaces = IndexMap::new();
-    // A cluster whose namespaces labc may not all know: one of its components failed (it
-    // may have owned a namespace), or a component is placed on an unknown cluster (it may
-    // have been meant for any). Its missing namespaces are follow-ons of that error, so
-    // nothing that reads them is checked until it is fixed.
     let misplaced = index
         .components
         .iter()
         .any(|c| c.on.iter().any(|o| !index.clusters.contains_key(o)));
-    let mut incomplete: IndexSet<String> = IndexSet::new();
-    for cluster in &clusters {
-        let components = components_on(db, lab, cluster);
-        if misplaced || components.iter().any(|c| !c.ok) {
-            incomplete.insert(cluster.clone());
-        }
-        namespaces.insert(cluster.clone(), cluster_namespaces(&components));
+    let components = components_on(db, lab, &cluster);
+    ClusterNamespaces {
+        names: cluster_namespaces(&components),
+        complete: !misplaced && components.iter().all(|c| c.ok),
     }
-    for cluster in &clusters {
-        for c in components_on(db, lab, cluster).into_iter().filter(|c| c.ok) {
-            check_selectors(db, cluster, c, &namespaces, &incomplete);
-            if !incomplete.contains(cluster) {
-                check_health_namespaces(db, cluster, c, &namespaces);
-            }
+}
+
+/// `E0411` and `E0412` over every cluster.
+pub fn namespace_checks(db: &dyn Db, lab: Lab) {
+    for cluster in item_index(db, lab).clusters.keys() {
+        namespace_checks_on(db, lab, cluster.clone());
+    }
+}
+
+/// `E0411` and `E0412` for the objects of one cluster: they compare its references with
+/// every cluster's namespaces (a selector may name another cluster's, and the notes say
+/// where a namespace does exist).
+#[salsa::tracked(returns(copy))]
+fn namespace_checks_on(db: &dyn Db, lab: Lab, cluster: String) {
+    let mut namespaces: LabNamespaces = IndexMap::new();
+    let mut incomplete: IndexSet<String> = IndexSet::new();
+    for other in item_index(db, lab).clusters.keys() {
+        let known = namespaces_of(db, lab, other.clone());
+        if !known.complete {
+            incomplete.insert(other.clone());
+        }
+        namespaces.insert(other.clone(), &known.names);
+    }
+    let checked_here = !incomplete.contains(&cluster);
+    for c in components_on(db, lab, &cluster)
+        .into_iter()
+        .filter(|c| c.ok)
+    {
+        check_selectors(db, &cluster, c, &namespaces, &incomplete);
+        if checked_here {
+            check_health_namespaces(db, &cluster, c, &namespaces);
         }
     }
 }

@@ -36,8 +36,7 @@ pub(super) fn lab_definition_called<'db>(
     let module = module_name(file.path(db));
     let def = item_index(db, lab)
         .definition(&module, &target.text)
-        .filter(|d| kinds.contains(&d.kind) && d.kind != DeclKind::Type)
-        .filter(|d| !d.file.path(db).starts_with("std/"))?;
+        .filter(|d| kinds.contains(&d.kind) && !d.file.path(db).starts_with("std/"))?;
     let decl = index::decl(db, def);
     let params: Vec<&FieldDecl> = if def.kind == DeclKind::Operator {
         decl.settings().collect()
@@ -59,7 +58,9 @@ pub(super) fn unused_capability_defaults(
     names_in: impl Fn(&Decl) -> IndexSet<String>,
 ) -> Vec<Diag> {
     let index = item_index(db, lab);
-    let Some((def, decl, params)) = lab_definition_called(db, lab, file, target, kinds) else {
+    let Some((def, decl, params)) = lab_definition_called(db, lab, file, target, kinds)
+        .filter(|(def, _, _)| def.kind != DeclKind::Type)
+    else {
         return Vec::new();
     };
     let mut read: Option<IndexSet<String>> = None;
