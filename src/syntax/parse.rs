@@ -834,6 +834,75 @@ impl Builder {
             .collect()
     }
 
+    /// `crds "group/version" { Kind, cluster Kind }`
+    fn crds_stmt(&self, p: Pair<Rule>, span: Span) -> Stmt {
+        let mut inner = p.into_inner();
+        let api_version = self.string(inner.next().unwrap());
+        let kinds = inner
+            .map(|k| {
+                let mut cluster_scoped = false;
+                let mut kind = None;
+                for part in k.into_inner() {
+                    match part.as_rule() {
+                        Rule::cluster_scope => cluster_scoped = true,
+                        _ => kind = Some(self.ident(part)),
+                    }
+                }
+                CrdKind {
+                    kind: kind.expect("crd kind"),
+                    cluster_scoped,
+                }
+            })
+            .collect();
+        Stmt::Crds {
+            api_version,
+            kinds,
+            span,
+        }
+    }
+
+    /// `resource "v1" Kind name [in namespace] { body }`
+    fn resource_stmt(&self, p: Pair<Rule>, span: Span) -> Stmt {
+        let mut inner = p.into_inner();
+        let api_version = self.string(inner.next().unwrap());
+        let kind = self.ident(inner.next().unwrap());
+        let name = self.expr(inner.next().unwrap());
+        let mut namespace = None;
+        let mut body = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::in_ns => namespace = Some(self.expr(part.into_inner().next().unwrap())),
+                _ => body = self.record_items(part),
+            }
+        }
+        Stmt::Resource(Box::new(ResourceStmt {
+            api_version,
+            kind,
+            name,
+            namespace,
+            body,
+            span,
+        }))
+    }
+
+    /// `patch ["group/version"] Kind name { body }`
+    fn patch_stmt(&self, p: Pair<Rule>, span: Span) -> Stmt {
+        let mut parts: Vec<Pair<Rule>> = p.into_inner().collect();
+        let api_version = (parts.first().map(|x| x.as_rule()) == Some(Rule::string))
+            .then(|| self.string(parts.remove(0)));
+        let mut inner = parts.into_iter();
+        let kind = self.ident(inner.next().unwrap());
+        let name = self.expr(inner.next().unwrap());
+        let body = self.record_items(inner.next().unwrap());
+        Stmt::Patch(Box::new(PatchStmt {
+            api_version,
+            kind,
+            name,
+            body,
+            span,
+        }))
+    }
+
     fn stmt(&self, p: Pair<Rule>) -> Stmt {
         let span = self.span(&p);
         match p.as_rule() {
@@ -860,31 +929,7 @@ impl Builder {
                 fields: p.into_inner().map(|f| self.field_decl(f)).collect(),
                 span,
             },
-            Rule::crds_stmt => {
-                let mut inner = p.into_inner();
-                let api_version = self.string(inner.next().unwrap());
-                let kinds = inner
-                    .map(|k| {
-                        let mut cluster_scoped = false;
-                        let mut kind = None;
-                        for part in k.into_inner() {
-                            match part.as_rule() {
-                                Rule::cluster_scope => cluster_scoped = true,
-                                _ => kind = Some(self.ident(part)),
-                            }
-                        }
-                        CrdKind {
-                            kind: kind.expect("crd kind"),
-                            cluster_scoped,
-                        }
-                    })
-                    .collect();
-                Stmt::Crds {
-                    api_version,
-                    kinds,
-                    span,
-                }
-            }
+            Rule::crds_stmt => self.crds_stmt(p, span),
             Rule::provides_stmt => {
                 let mut inner = p.into_inner();
                 let capability = self.ident(inner.next().unwrap());
@@ -923,46 +968,8 @@ impl Builder {
                     span,
                 }
             }
-            Rule::resource_stmt => {
-                let mut inner = p.into_inner();
-                let api_version = self.string(inner.next().unwrap());
-                let kind = self.ident(inner.next().unwrap());
-                let name = self.expr(inner.next().unwrap());
-                let mut namespace = None;
-                let mut body = Vec::new();
-                for part in inner {
-                    match part.as_rule() {
-                        Rule::in_ns => {
-                            namespace = Some(self.expr(part.into_inner().next().unwrap()))
-                        }
-                        _ => body = self.record_items(part),
-                    }
-                }
-                Stmt::Resource(Box::new(ResourceStmt {
-                    api_version,
-                    kind,
-                    name,
-                    namespace,
-                    body,
-                    span,
-                }))
-            }
-            Rule::patch_stmt => {
-                let mut parts: Vec<Pair<Rule>> = p.into_inner().collect();
-                let api_version = (parts.first().map(|x| x.as_rule()) == Some(Rule::string))
-                    .then(|| self.string(parts.remove(0)));
-                let mut inner = parts.into_iter();
-                let kind = self.ident(inner.next().unwrap());
-                let name = self.expr(inner.next().unwrap());
-                let body = self.record_items(inner.next().unwrap());
-                Stmt::Patch(Box::new(PatchStmt {
-                    api_version,
-                    kind,
-                    name,
-                    body,
-                    span,
-                }))
-            }
+            Rule::resource_stmt => self.resource_stmt(p, span),
+            Rule::patch_stmt => self.patch_stmt(p, span),
             Rule::once_stmt => Stmt::Once { span },
             Rule::manifest_stmt => Stmt::Manifest {
                 path: self.expr(p.into_inner().next().unwrap()),
