@@ -100,11 +100,13 @@
 ((type_identifier) @type.builtin
   (#any-of? @type.builtin
     "any" "bool" "int" "string" "quantity" "cpu" "duration" "percent" "ip" "cidr"
-    "range" "port" "asn" "version" "url" "name" "secret"))
+    "range" "port" "asn" "version" "url" "name" "secret" "cron" "cron6"))
 
 (crd_kind kind: (identifier) @type)
 
 (resource_statement kind: (identifier) @type)
+
+(patch_statement kind: (identifier) @type)
 
 (provides_statement kind: (identifier) @type)
 
