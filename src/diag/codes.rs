@@ -47,6 +47,10 @@ pub const E0210: &str = "E0210";
 pub const E0211: &str = "E0211";
 /// patch of an object the component does not emit.
 pub const E0212: &str = "E0212";
+/// chart override without a chart.
+pub const E0213: &str = "E0213";
+/// chart version or source of the wrong kind.
+pub const E0214: &str = "E0214";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -205,6 +209,16 @@ pub const CODES: &[Code] = &[
         code: E0212,
         title: "patch of an object the component does not emit",
         page: include_str!("pages/E0212.md"),
+    },
+    Code {
+        code: E0213,
+        title: "chart override without a chart",
+        page: include_str!("pages/E0213.md"),
+    },
+    Code {
+        code: E0214,
+        title: "chart version or source of the wrong kind",
+        page: include_str!("pages/E0214.md"),
     },
     Code {
         code: E0301,
