@@ -109,6 +109,10 @@ pub const E0417: &str = "E0417";
 pub const E0418: &str = "E0418";
 /// removed API version.
 pub const E0419: &str = "E0419";
+/// unknown bootstrap setting or value.
+pub const E0420: &str = "E0420";
+/// bootstrap setting its mode cannot honour.
+pub const E0421: &str = "E0421";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -364,6 +368,16 @@ pub const CODES: &[Code] = &[
         code: E0419,
         title: "removed API version",
         page: include_str!("pages/E0419.md"),
+    },
+    Code {
+        code: E0420,
+        title: "unknown bootstrap setting or value",
+        page: include_str!("pages/E0420.md"),
+    },
+    Code {
+        code: E0421,
+        title: "bootstrap setting its mode cannot honour",
+        page: include_str!("pages/E0421.md"),
     },
     Code {
         code: E0501,
