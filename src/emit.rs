@@ -71,7 +71,12 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
         Mode::FluxBootstrap => ("gotk-sync.yaml", gotk_sync(ir, &flux_path(""))),
         Mode::FluxOperator => (
             "flux-instance.yaml",
-            flux_instance(ir, &boot, &cluster_domain(db, lab, &cluster), &flux_path("")),
+            flux_instance(
+                ir,
+                &boot,
+                &cluster_domain(db, lab, &cluster),
+                &flux_path(""),
+            ),
         ),
     };
     files.insert(format!("{base}/flux-system/{sync_file}"), sync_text);
@@ -242,7 +247,11 @@ fn flux_instance(ir: &ClusterIr, boot: &Bootstrap, domain: &str, path: &str) -> 
     cluster.push(("domain", s(domain)));
     // The operator's sync path is relative to the repository root, without `./`.
     let path = path.trim_end_matches('/').trim_start_matches("./");
-    let path = if path.is_empty() || path == "." { "./" } else { path };
+    let path = if path.is_empty() || path == "." {
+        "./"
+    } else {
+        path
+    };
     let mut sync = vec![
         ("kind", s("GitRepository")),
         ("url", s(&ir.git_url)),

@@ -259,7 +259,8 @@ fn check_version(ev: &mut Evaluator, value: Value, e: &Expr) -> Option<Value> {
     let first_ok = parts
         .next()
         .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    let rest_ok = parts.all(|p| p == "x" || (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())));
+    let rest_ok =
+        parts.all(|p| p == "x" || (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())));
     if first_ok && rest_ok {
         return Some(value);
     }
@@ -269,7 +270,9 @@ fn check_version(ev: &mut Evaluator, value: Value, e: &Expr) -> Option<Value> {
         format!("`{text}` is not a Flux version the operator can follow"),
     )
     .lbl("not a version or version range")
-    .help = Some("write a version or a range of patch or minor releases: `2.x`, `2.7.x`, `2.7.2`".into());
+    .help = Some(
+        "write a version or a range of patch or minor releases: `2.x`, `2.7.x`, `2.7.2`".into(),
+    );
     None
 }
 
@@ -283,7 +286,9 @@ fn check_artifact(ev: &mut Evaluator, value: Value, e: &Expr) -> Option<Value> {
                 format!("`{text}` is not an OCI artifact address"),
             )
             .lbl("expected `oci://...`")
-            .help = Some("the artifact is an OCI address: `oci://<registry>/<repository>:<tag>`".into());
+            .help = Some(
+                "the artifact is an OCI address: `oci://<registry>/<repository>:<tag>`".into(),
+            );
             None
         }
         _ => Some(value),
@@ -341,7 +346,10 @@ fn check_patch(ev: &mut Evaluator, item: Value, at: &Expr) -> Option<Value> {
             ev.error(
                 codes::E0301,
                 span,
-                format!("expected a patch (text, a record or a list), found {}", other.type_name()),
+                format!(
+                    "expected a patch (text, a record or a list), found {}",
+                    other.type_name()
+                ),
             )
             .lbl("not a patch");
             return None;
@@ -349,7 +357,8 @@ fn check_patch(ev: &mut Evaluator, item: Value, at: &Expr) -> Option<Value> {
         None => {
             ev.error(codes::E0206, at.span, "a patch needs `patch`")
                 .lbl("`patch` is missing")
-                .help = Some("give the strategic merge patch or JSON patch as `patch = ...`".into());
+                .help =
+                Some("give the strategic merge patch or JSON patch as `patch = ...`".into());
             return None;
         }
     };
@@ -383,12 +392,18 @@ fn check_target(ev: &mut Evaluator, target: Value, e: &Expr) -> Option<Value> {
                 "a bootstrap patch cannot target a namespace",
             )
             .lbl("the operator patches its own namespace only")
-            .help = Some("remove `namespace`: every patch applies to the objects of `flux-system`".into());
+            .help = Some(
+                "remove `namespace`: every patch applies to the objects of `flux-system`".into(),
+            );
             return None;
         }
         let Some((_, written)) = TARGET_FIELDS.iter().find(|(n, _)| *n == key) else {
             let d = ev
-                .error(codes::E0420, span, format!("a patch target has no field `{key}`"))
+                .error(
+                    codes::E0420,
+                    span,
+                    format!("a patch target has no field `{key}`"),
+                )
                 .lbl("unknown target field");
             d.help = unknown_name_help(&key, TARGET_FIELDS.iter().map(|(n, _)| *n), |known| {
                 listing("a patch target has", known)
@@ -411,7 +426,9 @@ pub fn check_cluster_mode(
     lab: Option<&Value>,
     own: Option<&Value>,
 ) {
-    let Some(Value::Record(own)) = own else { return };
+    let Some(Value::Record(own)) = own else {
+        return;
+    };
     if mode_of(lab, Some(own)) != Mode::FluxBootstrap {
         return;
     }
