@@ -759,10 +759,8 @@ fn include_template(
     let def_decl = index::decl(ev.db, &def);
     let mut args = args.to_vec();
     let chart_args = take_chart_args(&mut args, &def_decl.params);
-    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
-        return;
-    };
-    bound.push_onto(ev);
+    // The site is set before the arguments are bound: a check on a parameter's default
+    // (a capability the default names) points at this include, as for an instance.
     let outer_site = ev.site;
     if outer_site.is_none() {
         ev.site = Some((
@@ -773,6 +771,11 @@ fn include_template(
             },
         ));
     }
+    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
+        ev.site = outer_site;
+        return;
+    };
+    bound.push_onto(ev);
     let inner = Pass {
         ctx: DeclKind::Template,
         included: true,
