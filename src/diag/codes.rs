@@ -77,6 +77,8 @@ pub const E0311: &str = "E0311";
 pub const E0312: &str = "E0312";
 /// Flux setting Flux would refuse.
 pub const E0313: &str = "E0313";
+/// Flux setting that cannot apply where it is set.
+pub const E0314: &str = "E0314";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -294,6 +296,11 @@ pub const CODES: &[Code] = &[
         code: E0313,
         title: "Flux setting Flux would refuse",
         page: include_str!("pages/E0313.md"),
+    },
+    Code {
+        code: E0314,
+        title: "Flux setting that cannot apply where it is set",
+        page: include_str!("pages/E0314.md"),
     },
     Code {
         code: E0401,

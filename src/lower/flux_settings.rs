@@ -1,8 +1,8 @@
 //! The Flux settings a component's objects are written with: the component's own
 //! (`flux { ... }` of its definition and body, and its `timeout`) over the lab's
 //! (`lab { flux { ... } }`) over labc's defaults, and the checks only lowering can make
-//! (E0313: a release setting on a component without a chart, a `targetNamespace` that
-//! would move objects out of the namespaces labc wrote them in).
+//! (E0314: a release or source setting on a component without a chart, a
+//! `targetNamespace` that would move objects out of the namespaces labc wrote them in).
 
 use indexmap::IndexMap;
 
@@ -147,21 +147,27 @@ pub(super) fn kustomization_settings(
     (timeout, merged)
 }
 
-/// E0313 for settings a component cannot honour: `release` or `source` without a chart,
+/// E0314 for settings a component cannot honour: `release` or `source` without a chart,
 /// and a `targetNamespace` other than the namespace of every object it would move.
 pub(super) fn check_flux_settings(db: &dyn Db, components: &[&ComponentIr]) {
     for c in components.iter().filter(|c| c.ok) {
         if c.out.chart.is_none() {
             for section in ["release", "source"] {
                 if let Some((file, span)) = c.out.flux.sites.get(section) {
+                    let what = match section {
+                        "release" => "HelmRelease",
+                        _ => "chart source",
+                    };
                     Diag::error(
-                        codes::E0313,
+                        codes::E0314,
                         *file,
                         *span,
                         format!("`flux.{section}` is set, but `{}` installs no chart", c.name),
                     )
-                    .label("no HelmRelease or chart source to apply it to")
-                    .help("remove it, or give the component a `chart`")
+                    .label(format!("no {what} to apply it to"))
+                    .help(format!(
+                        "remove `flux.{section}`: only a component with a `chart` has a {what}; its Kustomization's settings are `flux.kustomization`"
+                    ))
                     .emit(db);
                 }
             }
@@ -187,7 +193,7 @@ fn check_target_namespace(db: &dyn Db, c: &ComponentIr) {
         return;
     };
     let moved = if target != c.namespace {
-        Some(format!("the component's namespace `{}`", c.namespace))
+        Some(format!("the objects of `{}` out of its namespace `{}`", c.name, c.namespace))
     } else {
         c.out
             .resources
@@ -195,7 +201,7 @@ fn check_target_namespace(db: &dyn Db, c: &ComponentIr) {
             .find(|r| r.namespace.as_deref().is_some_and(|n| n != target))
             .map(|r| {
                 format!(
-                    "{} `{}` in namespace `{}`",
+                    "{} `{}` out of its namespace `{}`",
                     r.kind,
                     r.name,
                     r.namespace.as_deref().unwrap_or_default()
@@ -204,14 +210,14 @@ fn check_target_namespace(db: &dyn Db, c: &ComponentIr) {
     };
     if let Some(moved) = moved {
         Diag::error(
-            codes::E0313,
+            codes::E0314,
             *file,
             *span,
             format!("`targetNamespace = \"{target}\"` would move {moved}"),
         )
-        .label("moves objects out of the namespace labc wrote them in")
+        .label("Flux rewrites every object's namespace to this")
         .help(format!(
-            "labc writes every object's namespace itself: set `namespace = \"{target}\"` on the component instead, or drop `targetNamespace`"
+            "labc writes every object's namespace itself: remove `targetNamespace`, and to move the component set `namespace = \"{target}\"` on it"
         ))
         .emit(db);
     }

@@ -26,6 +26,8 @@ enum Kind {
     Enum(&'static str, &'static [&'static str]),
     /// A string Flux checks against a pattern: what it must be, and the check.
     Pattern(&'static str, fn(&str) -> bool),
+    /// A CEL expression (`healthCheckExprs`), parsed by `flux_cel`.
+    Cel,
     Record(Schema),
     List(&'static Kind),
 }
@@ -137,9 +139,9 @@ const VALUES_REF: Kind = Kind::Record(&[
 const HEALTH_EXPR: Kind = Kind::Record(&[
     req("apiVersion", Kind::Str),
     req("kind", Kind::Str),
-    req("current", Kind::Str),
-    opt("failed", Kind::Str),
-    opt("inProgress", Kind::Str),
+    req("current", Kind::Cel),
+    opt("failed", Kind::Cel),
+    opt("inProgress", Kind::Cel),
 ]);
 
 /// The HelmRelease settings (`spec` fields of `helm.toolkit.fluxcd.io/v2`); `crds` sets
@@ -272,12 +274,44 @@ pub fn eval_flux(
 /// The lab's `flux` field, already evaluated as `v` by the lab's schema: checked the same
 /// way, at the lab's `flux` statement.
 pub fn check_lab_flux(ev: &mut Evaluator, decl: &Decl, v: Value) -> Option<Value> {
-    let (path, value, span) = decl.body.iter().find_map(|s| match s {
-        Stmt::Assign { path, value, span } if path[0].text == "flux" => Some((path, value, *span)),
-        _ => None,
-    })?;
-    let root = as_record(path, value, span);
+    let root = lab_root(decl)?;
     check_flux_value(ev, v, &root, Scope::Lab).map(Value::Record)
+}
+
+/// The lab's `flux` statements as one record literal, in order (the schema merged them
+/// so), for `locate`: `flux { a = 1 }` gives its items, `flux.b = 2` the item `b = 2`. A
+/// `flux = <expression>` that is no record literal stands for the whole record.
+fn lab_root(decl: &Decl) -> Option<Expr> {
+    let mut items = Vec::new();
+    let mut whole = None;
+    let mut span = None;
+    for stmt in &decl.body {
+        let Stmt::Assign { path, value, span: at } = stmt else {
+            continue;
+        };
+        if path[0].text != "flux" {
+            continue;
+        }
+        span = Some(span.map_or(*at, |s: Span| s.to(*at)));
+        match (&value.kind, path.len()) {
+            (ExprKind::Record { items: inner, .. }, 1) => items.extend(inner.iter().cloned()),
+            (_, 1) => whole = Some(value.clone()),
+            _ => items.push(RecordItem::Field {
+                path: path[1..].to_vec(),
+                value: value.clone(),
+                span: *at,
+            }),
+        }
+    }
+    whole.or_else(|| {
+        Some(Expr {
+            span: span?,
+            kind: ExprKind::Record {
+                type_name: None,
+                items,
+            },
+        })
+    })
 }
 
 /// `flux.a.b = v` as the record `{ a.b = v }` it sets, so both forms are checked alike.
@@ -324,15 +358,15 @@ fn check_flux_value(
                 Seg::Key("kustomization".into()),
                 Seg::Key("targetNamespace".into()),
             ];
-            let at = locate(root, &path).span();
+            let at = locate(root, &path);
             let d = ev
                 .error(
-                    codes::E0313,
-                    at,
-                    "`targetNamespace` cannot be a lab-wide default",
+                    codes::E0314,
+                    at.key.unwrap_or(at.span()),
+                    "`flux.kustomization.targetNamespace` cannot be a lab-wide default",
                 )
-                .lbl("set for every component");
-            d.help = Some("it would move every component's objects into one namespace; set it on the one component it is for, equal to its `namespace`".into());
+                .lbl("would move every component's objects into one namespace");
+            d.help = Some("remove it from `lab`; to place a component in a namespace, set `namespace = \"...\"` on that component".into());
             return None;
         }
     }
@@ -360,10 +394,16 @@ fn check(ev: &mut Evaluator, v: Value, kind: &Kind, path: &mut Vec<Seg>, root: &
     let at = locate(root, path);
     let expr = at.value.unwrap_or(root);
     match kind {
-        Kind::Duration => ev.coerce(v, &Ty::Duration, &at.expr_at(expr)),
-        Kind::Bool => ev.coerce(v, &Ty::Bool, &at.expr_at(expr)),
-        Kind::Int => ev.coerce(v, &Ty::Int, &at.expr_at(expr)),
-        Kind::Str => ev.coerce(v, &Ty::Str, &at.expr_at(expr)),
+        Kind::Duration => scalar(ev, v, &Ty::Duration, path, &at.expr_at(expr)),
+        Kind::Bool => scalar(ev, v, &Ty::Bool, path, &at.expr_at(expr)),
+        Kind::Int => scalar(ev, v, &Ty::Int, path, &at.expr_at(expr)),
+        Kind::Str => scalar(ev, v, &Ty::Str, path, &at.expr_at(expr)),
+        Kind::Cel => {
+            let Value::Str(text) = scalar(ev, v, &Ty::Str, path, &at.expr_at(expr))? else {
+                return None;
+            };
+            check_cel(ev, text, path, &at)
+        }
         Kind::Name(rule) => {
             let Value::Str(s) = ev.coerce(v, &Ty::Str, &at.expr_at(expr))? else {
                 return None;
@@ -415,6 +455,47 @@ fn check(ev: &mut Evaluator, v: Value, kind: &Kind, path: &mut Vec<Seg>, root: &
     }
 }
 
+/// `v` as a `ty`; a mismatch (the evaluator's E0301) gets a help line that names the
+/// setting and how its values are written, when the evaluator gave none.
+fn scalar(ev: &mut Evaluator, v: Value, ty: &Ty, path: &[Seg], e: &Expr) -> Option<Value> {
+    let before = ev.diags.len();
+    let out = ev.coerce(v, ty, e);
+    if out.is_none() && ev.diags.len() > before {
+        let how = match ty {
+            Ty::Duration => "a duration with its unit, as `10m`, `1h30m` or `30s`",
+            Ty::Bool => "`true` or `false`",
+            Ty::Int => "a whole number, as `3`",
+            _ => "a quoted string",
+        };
+        if let Some(d) = ev.diags.last_mut() {
+            if d.help.is_none() {
+                d.help = Some(format!("`{}` is {how}", path_text(path)));
+            }
+        }
+    }
+    out
+}
+
+/// A `healthCheckExprs` expression: CEL that `flux_cel` parses, else E0313 at the
+/// expression, with what the parser found and where.
+fn check_cel(ev: &mut Evaluator, text: String, path: &[Seg], at: &Located) -> Option<Value> {
+    let Err(err) = super::flux_cel::parse(&text) else {
+        return Some(Value::Str(text));
+    };
+    let d = ev
+        .error(
+            codes::E0313,
+            at.span(),
+            format!("`{}` is not a CEL expression", path_text(path)),
+        )
+        .lbl(format!("{} (at character {})", err.message, err.offset + 1));
+    d.help = Some(format!(
+        "Flux evaluates it as CEL over the object, as `status.phase == 'Running'`; {}",
+        err.help
+    ));
+    None
+}
+
 /// E0312: a word that is not one of `choices`.
 fn check_enum(
     ev: &mut Evaluator,
@@ -449,12 +530,14 @@ fn check_enum(
             ),
         )
         .lbl(format!("not {what}"));
-    d.help = match same_word {
-        Some(c) => Some(format!("did you mean `{c}`? (Flux spells it so)")),
-        None => did_you_mean(&s, choices.iter().copied()),
-    }
-    .map(|h| format!("{h} {what} is one of {list}"))
-    .or_else(|| Some(format!("{what} is one of {list}")));
+    let one_of = format!("{what} is one of {list}");
+    d.help = Some(match same_word {
+        Some(c) => format!("did you mean `{c}`? Flux spells it so; {one_of}"),
+        None => match did_you_mean(&s, choices.iter().copied()) {
+            Some(h) => format!("{h} {}{}", one_of[..1].to_uppercase(), &one_of[1..]),
+            None => one_of,
+        },
+    });
     None
 }
 
@@ -660,13 +743,24 @@ pub fn set_flux(ev: &mut Evaluator, path: &KeyPath, value: &Expr, settings: &mut
     let Some(rec) = eval_flux(ev, path, value, span, Scope::Component) else {
         return;
     };
+    let root = as_record(path, value, span);
     for (section, v) in rec {
+        // Where lowering's checks point: the section's key, and the target namespace's value.
+        let key = [Seg::Key(section.clone())];
+        let at = locate(&root, &key);
+        settings
+            .sites
+            .insert(section.clone(), (ev.file, at.key.unwrap_or(at.near)));
         if let Value::Record(fields) = &v {
-            let target = fields
-                .contains_key("targetNamespace")
-                .then(|| format!("{section}.targetNamespace"));
-            for site in std::iter::once(section.clone()).chain(target) {
-                settings.sites.insert(site, (ev.file, span));
+            if fields.contains_key("targetNamespace") {
+                let target = [
+                    Seg::Key(section.clone()),
+                    Seg::Key("targetNamespace".into()),
+                ];
+                let at = locate(&root, &target).span();
+                settings
+                    .sites
+                    .insert(format!("{section}.targetNamespace"), (ev.file, at));
             }
         }
         match settings.value.get_mut(&section) {
