@@ -195,6 +195,7 @@ fn check_target_namespace(db: &dyn Db, c: &ComponentIr) {
     let moved = if target != c.namespace {
         Some(format!("the objects of `{}` out of its namespace `{}`", c.name, c.namespace))
     } else {
+        // Every object already is in the target, but one declared elsewhere would move.
         c.out
             .resources
             .iter()
@@ -216,9 +217,13 @@ fn check_target_namespace(db: &dyn Db, c: &ComponentIr) {
             format!("`targetNamespace = \"{target}\"` would move {moved}"),
         )
         .label("Flux rewrites every object's namespace to this")
-        .help(format!(
-            "labc writes every object's namespace itself: remove `targetNamespace`, and to move the component set `namespace = \"{target}\"` on it"
-        ))
+        .help(if target != c.namespace {
+            format!(
+                "labc writes every object's namespace itself: remove `targetNamespace`, and to move the component set `namespace = \"{target}\"` on it"
+            )
+        } else {
+            "remove `targetNamespace`: labc already writes the component's objects in its namespace, and the others where they are declared".to_string()
+        })
         .emit(db);
     }
 }
