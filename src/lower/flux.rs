@@ -9,7 +9,7 @@ use crate::sema::flux_settings::FluxSettings;
 use crate::sema::kube::object_file;
 use crate::yaml::{map, s, Yaml};
 
-use super::flux_settings::{kustomization_settings, release_spec, source_interval};
+use super::flux_settings::{kustomization_settings, release_spec, source_interval, LabFlux};
 use super::ir::{add_reason, KustomizationIr, NamespaceLabels, Plan, Plans, Reasons, Why};
 use super::namespaces::namespace_docs;
 
@@ -24,11 +24,11 @@ pub(super) fn component_kustomizations(
     plans: &Plans,
     crds: &[(Crd, Option<String>)],
     namespace_labels: &NamespaceLabels,
-    interval: &str,
-    lab_flux: &FluxSettings,
+    lab: &LabFlux<'_>,
     deps: IndexSet<String>,
     reasons: Reasons,
 ) -> Vec<KustomizationIr> {
+    let (interval, lab_flux) = (lab.interval, lab.settings);
     let c = plan.c;
     let (timeout, settings) = kustomization_settings(lab_flux, c);
     let has_config = plans.has_config.contains(&c.name);

@@ -13,6 +13,13 @@ use crate::sema::eval::Value;
 use crate::sema::flux_settings::FluxSettings;
 use crate::yaml::{s, Yaml};
 
+/// What the lab gives every component's Flux objects: its `interval` and its `flux`
+/// settings.
+pub(super) struct LabFlux<'a> {
+    pub interval: &'a str,
+    pub settings: &'a FluxSettings,
+}
+
 /// The order of a HelmRelease's `spec` keys: the ones labc has always written first, as
 /// they were, then the settings, then the values.
 const RELEASE_ORDER: &[&str] = &[
@@ -193,7 +200,10 @@ fn check_target_namespace(db: &dyn Db, c: &ComponentIr) {
         return;
     };
     let moved = if target != c.namespace {
-        Some(format!("the objects of `{}` out of its namespace `{}`", c.name, c.namespace))
+        Some(format!(
+            "the objects of `{}` out of its namespace `{}`",
+            c.name, c.namespace
+        ))
     } else {
         // Every object already is in the target, but one declared elsewhere would move.
         c.out

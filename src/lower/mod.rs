@@ -62,8 +62,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             &plans,
             crds,
             &labels,
-            &ir.interval,
-            &ir.flux,
+            &flux_settings::LabFlux {
+                interval: &ir.interval,
+                settings: &ir.flux,
+            },
             deps,
             reasons,
         ));

@@ -24,8 +24,8 @@ enum Tok {
 
 /// Operators longest first, so `<=` is not read as `<` then `=`.
 const OPS: &[&str] = &[
-    "&&", "||", "==", "!=", "<=", ">=", "(", ")", "[", "]", "{", "}", ".", ",", ":", "?", "!",
-    "-", "+", "*", "/", "%", "<", ">",
+    "&&", "||", "==", "!=", "<=", ">=", "(", ")", "[", "]", "{", "}", ".", ",", ":", "?", "!", "-",
+    "+", "*", "/", "%", "<", ">",
 ];
 
 fn err(offset: usize, message: impl Into<String>, help: impl Into<String>) -> CelError {
@@ -137,13 +137,19 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, CelError> {
 }
 
 fn starts_with(cs: &[char], i: usize, s: &str) -> bool {
-    s.chars().enumerate().all(|(k, c)| cs.get(i + k) == Some(&c))
+    s.chars()
+        .enumerate()
+        .all(|(k, c)| cs.get(i + k) == Some(&c))
 }
 
 /// At a string literal (with an optional `r`/`b` prefix): the length of its prefix.
 fn string_start(cs: &[char], i: usize) -> Option<usize> {
     let mut k = 0;
-    while k < 2 && cs.get(i + k).is_some_and(|c| matches!(c, 'r' | 'R' | 'b' | 'B')) {
+    while k < 2
+        && cs
+            .get(i + k)
+            .is_some_and(|c| matches!(c, 'r' | 'R' | 'b' | 'B'))
+    {
         k += 1;
     }
     matches!(cs.get(i + k), Some('"' | '\'')).then_some(k)

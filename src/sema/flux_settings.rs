@@ -61,7 +61,10 @@ const CRDS: Kind = Kind::Enum("a CRD policy", &["Skip", "Create", "CreateReplace
 const ACTION_STRATEGY: Kind = Kind::Record(&[
     req(
         "name",
-        Kind::Enum("an action strategy", &["RemediateOnFailure", "RetryOnFailure"]),
+        Kind::Enum(
+            "an action strategy",
+            &["RemediateOnFailure", "RetryOnFailure"],
+        ),
     ),
     opt("retryInterval", Kind::Duration),
 ]);
@@ -124,7 +127,10 @@ const DRIFT: Kind = Kind::Record(&[
     opt("ignore", Kind::List(&IGNORE_RULE)),
 ]);
 const VALUES_REF: Kind = Kind::Record(&[
-    req("kind", Kind::Enum("a values source kind", &["ConfigMap", "Secret"])),
+    req(
+        "kind",
+        Kind::Enum("a values source kind", &["ConfigMap", "Secret"]),
+    ),
     req("name", Kind::Name(NameRule::Subdomain)),
     opt(
         "valuesKey",
@@ -286,7 +292,12 @@ fn lab_root(decl: &Decl) -> Option<Expr> {
     let mut whole = None;
     let mut span = None;
     for stmt in &decl.body {
-        let Stmt::Assign { path, value, span: at } = stmt else {
+        let Stmt::Assign {
+            path,
+            value,
+            span: at,
+        } = stmt
+        else {
             continue;
         };
         if path[0].text != "flux" {
@@ -390,7 +401,13 @@ fn spread_crds(release: &mut IndexMap<String, Value>) {
 }
 
 /// `v` checked against `kind` at `path`; the value with its types interpreted.
-fn check(ev: &mut Evaluator, v: Value, kind: &Kind, path: &mut Vec<Seg>, root: &Expr) -> Option<Value> {
+fn check(
+    ev: &mut Evaluator,
+    v: Value,
+    kind: &Kind,
+    path: &mut Vec<Seg>,
+    root: &Expr,
+) -> Option<Value> {
     let at = locate(root, path);
     let expr = at.value.unwrap_or(root);
     match kind {
@@ -641,10 +658,7 @@ struct Located<'e> {
 impl Located<'_> {
     /// The span a diagnostic about the value points at.
     fn span(&self) -> Span {
-        self.value
-            .map(|v| v.span)
-            .or(self.key)
-            .unwrap_or(self.near)
+        self.value.map(|v| v.span).or(self.key).unwrap_or(self.near)
     }
     /// `expr` when it is the value itself, else an expression standing at `span()`, for
     /// the evaluator's type checks (which read only the span).
@@ -705,7 +719,12 @@ fn locate_items<'e>(items: &'e [RecordItem], path: &[Seg]) -> Option<Located<'e>
     found
 }
 
-fn locate_field<'e>(keys: &[Ident], value: &'e Expr, span: Span, path: &[Seg]) -> Option<Located<'e>> {
+fn locate_field<'e>(
+    keys: &[Ident],
+    value: &'e Expr,
+    span: Span,
+    path: &[Seg],
+) -> Option<Located<'e>> {
     let n = keys.len().min(path.len());
     let same = keys[..n]
         .iter()
