@@ -71,6 +71,14 @@ pub const E0308: &str = "E0308";
 pub const E0309: &str = "E0309";
 /// cron expression of the wrong form.
 pub const E0310: &str = "E0310";
+/// unknown Flux setting.
+pub const E0311: &str = "E0311";
+/// Flux setting outside its choices.
+pub const E0312: &str = "E0312";
+/// Flux setting Flux would refuse.
+pub const E0313: &str = "E0313";
+/// Flux setting that cannot apply where it is set.
+pub const E0314: &str = "E0314";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -273,6 +281,26 @@ pub const CODES: &[Code] = &[
         code: E0310,
         title: "cron expression of the wrong form",
         page: include_str!("pages/E0310.md"),
+    },
+    Code {
+        code: E0311,
+        title: "unknown Flux setting",
+        page: include_str!("pages/E0311.md"),
+    },
+    Code {
+        code: E0312,
+        title: "Flux setting outside its choices",
+        page: include_str!("pages/E0312.md"),
+    },
+    Code {
+        code: E0313,
+        title: "Flux setting Flux would refuse",
+        page: include_str!("pages/E0313.md"),
+    },
+    Code {
+        code: E0314,
+        title: "Flux setting that cannot apply where it is set",
+        page: include_str!("pages/E0314.md"),
     },
     Code {
         code: E0401,

@@ -260,6 +260,7 @@ const COMPONENT_FIELDS: &[&str] = &[
     "values",
     "healthy",
     "timeout",
+    "flux",
 ];
 
 /// How a body runs: whose body it is, whether it was included, how deep, and whether
@@ -418,6 +419,7 @@ fn assign_field(
         }
         "healthy" => set_health_checks(ev, value, out),
         "timeout" => set_timeout(ev, value, out),
+        "flux" => super::flux_settings::set_flux(ev, path, value, &mut out.flux),
         "namespace_labels" => set_namespace_labels(ev, value, out),
         other => report_unknown_field(ev, key, other, pass.ctx),
     }

@@ -9,6 +9,8 @@ pub mod component_ir;
 pub mod definition;
 pub mod eval;
 pub mod facts;
+pub mod flux_cel;
+pub mod flux_settings;
 pub mod index;
 pub mod kube;
 pub mod lint;
