@@ -303,6 +303,14 @@ impl Names {
                     args: args.collect(),
                 });
             }
+            // A pin names its definition: E0607 says when that is the only use.
+            if d.kind == DeclKind::Pins {
+                for s in &d.body {
+                    if let Stmt::Assign { path, .. } = s {
+                        self.id(&path[0]);
+                    }
+                }
+            }
             self.fields(&d.params);
             self.stmts(&d.body);
         }

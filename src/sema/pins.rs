@@ -1,0 +1,338 @@
+//! The lab's chart pins: `pins { definition = oci(...) }` blocks of lab files (by
+//! convention `versions.lab`, written by `labc pin`), which replace the chart a
+//! definition declares for the whole lab. A component's own override (`version`,
+//! `chart`) still wins. E0218 for a pin of a definition that installs no chart, E0219
+//! for a definition pinned twice, E0214 for a value that is not a chart, and the
+//! warning E0607 for a pin of a definition no component of the lab reaches.
+
+use indexmap::{IndexMap, IndexSet};
+
+use super::chart_overrides::chart_of;
+use super::component_ir::Chart;
+use super::facts::DeclarationEnv;
+use super::index::{self, item_index, ItemIndex, ItemRef};
+use crate::db::{Db, Lab, SourceFile};
+use crate::diag::{codes, Diag};
+use crate::sema::eval::{Context, Evaluator, Ty};
+use crate::syntax::ast::{DeclKind, Expr, Span, Stmt};
+
+/// One pin: the chart, and where the lab wrote it (the value's span).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Pin {
+    pub chart: Chart,
+    pub file: SourceFile,
+    pub span: Span,
+}
+
+/// A pin as written, before evaluation: its name, value and places.
+struct Written<'a> {
+    file: SourceFile,
+    name: &'a str,
+    name_span: Span,
+    value: &'a Expr,
+}
+
+/// Whether statements set the chart themselves (`chart = ...`, in any branch): what a
+/// pin can replace. A definition that only includes one that does is not pinned itself.
+pub fn sets_chart(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::Assign { path, .. } => path.len() == 1 && path[0].text == "chart",
+        Stmt::For { body, .. } => sets_chart(body),
+        Stmt::If {
+            then, otherwise, ..
+        } => sets_chart(then) || sets_chart(otherwise),
+        _ => false,
+    })
+}
+
+/// Every operator and template of the lab (stdlib included) that sets a chart, by name,
+/// in index order (the stdlib first).
+pub fn chart_definitions<'a>(
+    db: &'a dyn Db,
+    index: &'a ItemIndex,
+) -> IndexMap<&'a str, &'a ItemRef> {
+    let mut out = IndexMap::new();
+    for defs in index.definitions.values() {
+        for (name, item) in defs {
+            let kind_ok = matches!(item.kind, DeclKind::Operator | DeclKind::Template);
+            if kind_ok && sets_chart(&index::decl(db, item).body) {
+                out.entry(name.as_str()).or_insert(item);
+            }
+        }
+    }
+    out
+}
+
+/// The pins of the lab by definition name, with the diagnostics of the `pins` blocks
+/// (returned, not accumulated: `eval_component` reads this query, see
+/// `index::parse_checked`).
+#[salsa::tracked(returns(ref))]
+pub fn lab_pins_checked(db: &dyn Db, lab: Lab) -> (IndexMap<String, Pin>, Vec<Diag>) {
+    let index = item_index(db, lab);
+    let charted = chart_definitions(db, index);
+    let mut diags = pins_block_diags(db, lab);
+    let mut seen: IndexMap<&str, (SourceFile, Span)> = IndexMap::new();
+    let mut pins = IndexMap::new();
+    for w in written(db, lab) {
+        if let Some(&(file, span)) = seen.get(w.name) {
+            diags.push(pinned_twice(&w, file, span));
+            continue;
+        }
+        seen.insert(w.name, (w.file, w.name_span));
+        if !charted.contains_key(w.name) {
+            diags.push(not_a_chart_definition(&w, index, &charted));
+            continue;
+        }
+        let mut ev = Evaluator::new(db, &DeclarationEnv, lab, w.file, None);
+        ev.context = Context::Lab;
+        let value = ev.eval(w.value, &Ty::Any);
+        diags.append(&mut ev.diags);
+        match value.as_ref().and_then(chart_of) {
+            Some(chart) => {
+                let pin = Pin {
+                    chart,
+                    file: w.file,
+                    span: w.value.span,
+                };
+                pins.insert(w.name.to_string(), pin);
+            }
+            None if value.is_some() => diags.push(not_a_chart(&w)),
+            None => {}
+        }
+    }
+    if diags.is_empty() {
+        diags.extend(unused_pins(db, lab, &pins));
+    }
+    (pins, diags)
+}
+
+/// The pins of the lab (their diagnostics are in `lab_pins_checked`).
+pub fn lab_pins(db: &dyn Db, lab: Lab) -> &IndexMap<String, Pin> {
+    &lab_pins_checked(db, lab).0
+}
+
+/// Every `name = value` of the lab files' `pins` blocks, in file order. Other
+/// statements are E0208 in `written_in`.
+fn written(db: &dyn Db, lab: Lab) -> Vec<Written<'_>> {
+    let mut out = Vec::new();
+    for &file in lab.files(db) {
+        if crate::sema::lint::is_stdlib(db, file) {
+            continue;
+        }
+        for decl in &index::parse(db, file).decls {
+            if decl.kind != DeclKind::Pins {
+                continue;
+            }
+            for s in &decl.body {
+                if let Stmt::Assign { path, value, .. } = s {
+                    if path.len() == 1 {
+                        out.push(Written {
+                            file,
+                            name: &path[0].text,
+                            name_span: path[0].span,
+                            value,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// E0208: what a `pins` block cannot hold (a pin is `definition = chart`, one name).
+fn pins_block_diags(db: &dyn Db, lab: Lab) -> Vec<Diag> {
+    let mut out = Vec::new();
+    for &file in lab.files(db) {
+        if crate::sema::lint::is_stdlib(db, file) {
+            continue;
+        }
+        for decl in &index::parse(db, file).decls {
+            if decl.kind != DeclKind::Pins {
+                continue;
+            }
+            for s in &decl.body {
+                let span = match s {
+                    Stmt::Assign { path, .. } if path.len() == 1 => continue,
+                    Stmt::Assign { path, .. } => path[1].span.to(path[path.len() - 1].span),
+                    other => other.span(),
+                };
+                out.push(
+                    Diag::error(
+                        codes::E0208,
+                        file,
+                        span,
+                        "a `pins` block takes only pins: `definition = oci(...)` or `helm(...)`",
+                    )
+                    .label("not a pin")
+                    .help(
+                        "pin the whole chart, one definition a line: \
+                         `name = oci(\"oci://host/path/chart\", \"1.2.3\")`; \
+                         a chart's version alone is `version = ...` on a component",
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// E0219: the definition is pinned again.
+fn pinned_twice(w: &Written, first_file: SourceFile, first: Span) -> Diag {
+    Diag::error(
+        codes::E0219,
+        w.file,
+        w.name_span,
+        format!("`{}` is pinned twice", w.name),
+    )
+    .label("pinned again here")
+    .secondary(first_file, first, "first pinned here")
+    .help("keep one pin per definition: remove this one, or the first")
+}
+
+/// E0218: no definition of that name sets a chart.
+fn not_a_chart_definition(
+    w: &Written,
+    index: &ItemIndex,
+    charted: &IndexMap<&str, &ItemRef>,
+) -> Diag {
+    let names: Vec<&str> = charted.keys().copied().collect();
+    let exists = index.definition_elsewhere(w.name).is_some();
+    let message = if exists {
+        format!(
+            "`{}` installs no chart of its own, so it has no chart to pin",
+            w.name
+        )
+    } else {
+        format!("there is no definition `{}` to pin", w.name)
+    };
+    let help = crate::diag::unknown_name_help(w.name, names.iter().copied(), |_| {
+        Some(
+            "a pin names an operator or template that sets `chart = ...` (`labc pin LAB-DIR` \
+             writes one for each the lab uses)"
+                .into(),
+        )
+    });
+    Diag::error(codes::E0218, w.file, w.name_span, message)
+        .label("no chart to pin")
+        .help_opt(help)
+}
+
+/// E0214: a pin's value that is not a chart.
+fn not_a_chart(w: &Written) -> Diag {
+    Diag::error(
+        codes::E0214,
+        w.file,
+        w.value.span,
+        "a pin is a chart: `oci(url, version)` or `helm(url, chart, version)`",
+    )
+    .label("not a chart")
+    .help(format!(
+        "write the whole chart: `{} = oci(\"oci://host/path/chart\", \"1.2.3\")`",
+        w.name
+    ))
+}
+
+/// E0607 (a warning): pins of definitions that no component of the lab reaches, by its
+/// definition or an `include` (in any branch). Quiet while a file has syntax errors: a
+/// lost component may have been the user.
+fn unused_pins(db: &dyn Db, lab: Lab, pins: &IndexMap<String, Pin>) -> Vec<Diag> {
+    if lab
+        .files(db)
+        .iter()
+        .any(|&f| !index::parse_checked(db, f).1.is_empty())
+    {
+        return Vec::new();
+    }
+    let used = used_definitions(db, lab);
+    let mut out = Vec::new();
+    for w in written(db, lab) {
+        if !pins.contains_key(w.name) || used.contains(w.name) {
+            continue;
+        }
+        out.push(
+            Diag::warning(
+                codes::E0607,
+                w.file,
+                w.name_span,
+                format!(
+                    "`{}` is pinned, but no component of the lab uses it",
+                    w.name
+                ),
+            )
+            .label("pin of an unused definition")
+            .help(
+                "remove the pin (or install what it pins); `labc pin --check LAB-DIR` lists \
+                 the pins the lab needs",
+            ),
+        );
+    }
+    out
+}
+
+/// The names of the definitions the lab's components reach: their own definitions and,
+/// through `include`, every template those include, in any branch.
+pub fn used_definitions(db: &dyn Db, lab: Lab) -> IndexSet<String> {
+    let index = item_index(db, lab);
+    let mut todo: Vec<(String, &ItemRef)> = Vec::new();
+    let mut seen: IndexSet<String> = IndexSet::new();
+    for c in &index.components {
+        let decl = index::decl(db, c);
+        if let Some(def) = &decl.definition {
+            if let Some(d) = index.definition(&c.module, &def.text) {
+                todo.push((d.name.clone(), d));
+            }
+        }
+        includes(&decl.body, &mut |t| {
+            if let Some(d) = index.definition(&c.module, t) {
+                todo.push((d.name.clone(), d));
+            }
+        });
+    }
+    while let Some((name, item)) = todo.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        includes(&index::decl(db, item).body, &mut |t| {
+            if let Some(d) = index.definition(&item.module, t) {
+                todo.push((d.name.clone(), d));
+            }
+        });
+    }
+    seen
+}
+
+/// Call `f` with the template name of every `include` of `body`, in any branch.
+fn includes(body: &[Stmt], f: &mut dyn FnMut(&str)) {
+    for s in body {
+        match s {
+            Stmt::Include { template, .. } => f(&template.text),
+            Stmt::For { body, .. } => includes(body, f),
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                includes(then, f);
+                includes(otherwise, f);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// After a definition's body ran: when the body set the chart (`chart_span` moved off
+/// `before`) and the lab pins that definition, the pin replaces it. Component overrides
+/// are applied after this, so they still win.
+pub fn apply_pin(
+    ev: &Evaluator,
+    def: &ItemRef,
+    before: Option<(SourceFile, Span)>,
+    out: &mut super::component_ir::ComponentOut,
+) {
+    if out.chart.is_none() || out.chart_span == before {
+        return;
+    }
+    if let Some(pin) = lab_pins(ev.db, ev.lab).get(&def.name) {
+        out.chart = Some(pin.chart.clone());
+        out.chart_span = Some((pin.file, pin.span));
+    }
+}
