@@ -336,3 +336,77 @@ pub fn apply_pin(
         out.chart_span = Some((pin.file, pin.span));
     }
 }
+
+/// What `labc pin` writes for one definition: its name and the stdlib's chart as written
+/// there (`oci("...", "1.2.3")`), or why it cannot be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StdPin {
+    Chart {
+        name: String,
+        text: String,
+    },
+    /// The stdlib computes the chart (not a call of `oci`/`helm` on plain strings).
+    Computed {
+        name: String,
+    },
+}
+
+/// The stdlib definitions the lab uses that set a chart and that no `pins` block of the
+/// lab pins yet, sorted by name: what `labc pin` adds.
+pub fn missing_std_pins(db: &dyn Db, lab: Lab) -> Vec<StdPin> {
+    let index = item_index(db, lab);
+    let pinned: IndexSet<&str> = written(db, lab).iter().map(|w| w.name).collect();
+    let charted = chart_definitions(db, index);
+    let mut used: Vec<String> = used_definitions(db, lab).into_iter().collect();
+    used.sort();
+    let mut out = Vec::new();
+    for name in used {
+        let Some(item) = charted.get(name.as_str()) else {
+            continue;
+        };
+        if !crate::sema::lint::is_stdlib(db, item.file) || pinned.contains(name.as_str()) {
+            continue;
+        }
+        let chart = first_chart(&index::decl(db, item).body);
+        match chart.filter(|e| is_literal_chart(e)) {
+            Some(e) => {
+                let span = index::absolute(db, item.file, e.span);
+                let text = item.file.text(db).get(span.range()).unwrap_or_default();
+                out.push(StdPin::Chart {
+                    name,
+                    text: text.to_string(),
+                });
+            }
+            None => out.push(StdPin::Computed { name }),
+        }
+    }
+    out
+}
+
+/// The value of the first `chart = ...` of a body, in any branch.
+fn first_chart(body: &[Stmt]) -> Option<&Expr> {
+    body.iter().find_map(|s| match s {
+        Stmt::Assign { path, value, .. } if path.len() == 1 && path[0].text == "chart" => {
+            Some(value)
+        }
+        Stmt::For { body, .. } => first_chart(body),
+        Stmt::If {
+            then, otherwise, ..
+        } => first_chart(then).or_else(|| first_chart(otherwise)),
+        _ => None,
+    })
+}
+
+/// `oci(...)` or `helm(...)` on plain strings only: a pin Renovate can read and bump, and
+/// whose text means the same in the lab as in the stdlib.
+fn is_literal_chart(e: &Expr) -> bool {
+    match &e.kind {
+        crate::syntax::ast::ExprKind::Call { func, args } => {
+            matches!(func.text.as_str(), "oci" | "helm")
+                && args
+                    .iter()
+                    .all(|a| a.name.is_none() && a.value.as_plain_str().is_some())
+        }
+        _ => false,
+    }
+}
