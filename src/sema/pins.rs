@@ -96,12 +96,12 @@ pub fn lab_pins_checked(db: &dyn Db, lab: Lab) -> (IndexMap<String, Pin>, Vec<Di
                 };
                 pins.insert(w.name.to_string(), pin);
             }
-            None if value.is_some() => diags.push(not_a_chart(&w)),
+            None if value.is_some() => {
+                let current = declared_chart(db, charted[w.name]);
+                diags.push(not_a_chart(&w, current));
+            }
             None => {}
         }
-    }
-    if diags.is_empty() {
-        diags.extend(unused_pins(db, lab, &pins));
     }
     (pins, diags)
 }
@@ -218,8 +218,10 @@ fn not_a_chart_definition(
         .help_opt(help)
 }
 
-/// E0214: a pin's value that is not a chart.
-fn not_a_chart(w: &Written) -> Diag {
+/// E0214: a pin's value that is not a chart. The help shows the chart the definition
+/// declares, when it is written plainly (`current`).
+fn not_a_chart(w: &Written, current: Option<String>) -> Diag {
+    let example = current.unwrap_or_else(|| "oci(\"oci://host/path/chart\", \"1.2.3\")".into());
     Diag::error(
         codes::E0214,
         w.file,
@@ -228,19 +230,30 @@ fn not_a_chart(w: &Written) -> Diag {
     )
     .label("not a chart")
     .help(format!(
-        "write the whole chart: `{} = oci(\"oci://host/path/chart\", \"1.2.3\")`",
+        "write the whole chart, as the definition does: `{} = {example}`",
         w.name
     ))
 }
 
+/// The text of a definition's first `chart = ...` when it is a plain `oci`/`helm` call.
+fn declared_chart(db: &dyn Db, item: &ItemRef) -> Option<String> {
+    let e = first_chart(&index::decl(db, item).body).filter(|e| is_literal_chart(e))?;
+    let span = index::absolute(db, item.file, e.span);
+    item.file.text(db).get(span.range()).map(str::to_string)
+}
+
 /// E0607 (a warning): pins of definitions that no component of the lab reaches, by its
-/// definition or an `include` (in any branch). Quiet while a file has syntax errors: a
-/// lost component may have been the user.
-fn unused_pins(db: &dyn Db, lab: Lab, pins: &IndexMap<String, Pin>) -> Vec<Diag> {
-    if lab
-        .files(db)
-        .iter()
-        .any(|&f| !index::parse_checked(db, f).1.is_empty())
+/// definition or an `include` (in any branch). Quiet while a file has syntax errors (a
+/// lost component may have been the user) or a pin is wrong. A query of its own, apart
+/// from `lab_pins_checked`: it reads every component, and components read the pins.
+#[salsa::tracked(returns(ref))]
+pub fn unused_pins(db: &dyn Db, lab: Lab) -> Vec<Diag> {
+    let (pins, pin_diags) = lab_pins_checked(db, lab);
+    if !pin_diags.is_empty()
+        || lab
+            .files(db)
+            .iter()
+            .any(|&f| !index::parse_checked(db, f).1.is_empty())
     {
         return Vec::new();
     }
@@ -367,16 +380,8 @@ pub fn missing_std_pins(db: &dyn Db, lab: Lab) -> Vec<StdPin> {
         if !crate::sema::lint::is_stdlib(db, item.file) || pinned.contains(name.as_str()) {
             continue;
         }
-        let chart = first_chart(&index::decl(db, item).body);
-        match chart.filter(|e| is_literal_chart(e)) {
-            Some(e) => {
-                let span = index::absolute(db, item.file, e.span);
-                let text = item.file.text(db).get(span.range()).unwrap_or_default();
-                out.push(StdPin::Chart {
-                    name,
-                    text: text.to_string(),
-                });
-            }
+        match declared_chart(db, item) {
+            Some(text) => out.push(StdPin::Chart { name, text }),
             None => out.push(StdPin::Computed { name }),
         }
     }

@@ -128,6 +128,14 @@ fn an_existing_file_keeps_every_byte_and_gains_only_the_missing_pins() {
     assert!(added.contains(&format!("spegel       = {}", std_chart("spegel"))));
     let c = labc(&["check"], &lab);
     assert_eq!(c.status.code(), Some(0), "{}", text(&c.stderr));
+    let f = labc(&["fmt", "--check"], &lab.join("versions.lab"));
+    assert_eq!(
+        f.status.code(),
+        Some(0),
+        "{}{}",
+        text(&f.stdout),
+        text(&f.stderr)
+    );
     // A second run has nothing to add and leaves the file as it is.
     let again = labc(&["pin"], &lab);
     assert_eq!(again.status.code(), Some(0));
