@@ -80,7 +80,7 @@ pub fn lab_pins_checked(db: &dyn Db, lab: Lab) -> (IndexMap<String, Pin>, Vec<Di
         }
         seen.insert(w.name, (w.file, w.name_span));
         if !charted.contains_key(w.name) {
-            diags.push(not_a_chart_definition(&w, index, &charted));
+            diags.push(not_a_chart_definition(db, &w, index, &charted));
             continue;
         }
         let mut ev = Evaluator::new(db, &DeclarationEnv, lab, w.file, None);
@@ -192,13 +192,38 @@ fn pinned_twice(w: &Written, first_file: SourceFile, first: Span) -> Diag {
 
 /// E0218: no definition of that name sets a chart.
 fn not_a_chart_definition(
+    db: &dyn Db,
     w: &Written,
     index: &ItemIndex,
     charted: &IndexMap<&str, &ItemRef>,
 ) -> Diag {
     let names: Vec<&str> = charted.keys().copied().collect();
-    let exists = index.definition_elsewhere(w.name).is_some();
-    let message = if exists {
+    let def = index.definition_elsewhere(w.name);
+    // A definition whose chart comes from a template it includes: that one is the pin.
+    let mut included = None;
+    if let Some(d) = def {
+        includes(&index::decl(db, d).body, &mut |t| {
+            if included.is_none() && charted.contains_key(t) {
+                included = Some(t.to_string());
+            }
+        });
+    }
+    if let Some(t) = included {
+        return Diag::error(
+            codes::E0218,
+            w.file,
+            w.name_span,
+            format!(
+                "`{}` installs no chart of its own, so it has no chart to pin",
+                w.name
+            ),
+        )
+        .label("no chart to pin")
+        .help(format!(
+            "its chart is the one of `{t}`, which it includes: pin `{t}` instead"
+        ));
+    }
+    let message = if def.is_some() {
         format!(
             "`{}` installs no chart of its own, so it has no chart to pin",
             w.name
