@@ -51,6 +51,10 @@ pub const E0212: &str = "E0212";
 pub const E0213: &str = "E0213";
 /// chart version or source of the wrong kind.
 pub const E0214: &str = "E0214";
+/// pin of a definition without a chart.
+pub const E0218: &str = "E0218";
+/// definition pinned twice.
+pub const E0219: &str = "E0219";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -149,6 +153,8 @@ pub const E0604: &str = "E0604";
 pub const E0605: &str = "E0605";
 /// capability default never used.
 pub const E0606: &str = "E0606";
+/// pin of a definition the lab does not use.
+pub const E0607: &str = "E0607";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -231,6 +237,16 @@ pub const CODES: &[Code] = &[
         code: E0214,
         title: "chart version or source of the wrong kind",
         page: include_str!("pages/E0214.md"),
+    },
+    Code {
+        code: E0218,
+        title: "pin of a definition without a chart",
+        page: include_str!("pages/E0218.md"),
+    },
+    Code {
+        code: E0219,
+        title: "definition pinned twice",
+        page: include_str!("pages/E0219.md"),
     },
     Code {
         code: E0301,
@@ -476,6 +492,11 @@ pub const CODES: &[Code] = &[
         code: E0606,
         title: "capability default never used",
         page: include_str!("pages/E0606.md"),
+    },
+    Code {
+        code: E0607,
+        title: "pin of a definition the lab does not use",
+        page: include_str!("pages/E0607.md"),
     },
 ];
 

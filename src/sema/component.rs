@@ -206,9 +206,11 @@ fn run_instance(
     if let Some(bound) = bound {
         out.args = bound.values.clone();
         bound.push_onto(ev);
+        let before = out.chart_span;
         ev.in_file(def.file, |ev| {
             exec(ev, &def_decl.body, out, Pass::body(want, header_only))
         });
+        super::pins::apply_pin(ev, &def, before, out);
         ev.pop_scope();
         // The lab's chart, `values` and `patch`, over what the definition computed, with
         // the definition's parameters out of scope again.
@@ -791,7 +793,9 @@ fn include_template(
     } else {
         Some(out.chart.take())
     };
+    let chart_before = out.chart_span;
     ev.in_file(def.file, |ev| exec(ev, &def_decl.body, out, inner));
+    super::pins::apply_pin(ev, &def, chart_before, out);
     ev.site = outer_site;
     ev.pop_scope();
     if let Some(before) = before {

@@ -16,6 +16,7 @@ pub mod kube;
 pub mod lint;
 pub mod manifest;
 pub mod overrides;
+pub mod pins;
 pub mod resolve;
 pub mod resource;
 mod unused_defaults;
