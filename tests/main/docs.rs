@@ -85,6 +85,11 @@ fn app_template_examples_compile() {
     assert!(check_file("docs/app-template.md") >= 2);
 }
 
+/// The migration guide's worked example and shared template.
+fn from_home_ops_examples_compile() {
+    assert!(check_file("docs/from-home-ops.md") >= 2);
+}
+
 /// The pre-commit hook of docs/ci.md, run as written on a temporary repository: it passes
 /// on a formatted lab with a current tree, and fails, naming the fixing command, on an
 /// unformatted file and on a stale tree. The YAML recipes parse.
@@ -185,5 +190,6 @@ tests!(
     language_reference_examples_compile,
     readme_examples_compile,
     app_template_examples_compile,
+    from_home_ops_examples_compile,
     ci_recipes_work
 );
