@@ -1,6 +1,7 @@
 //! The language reference's examples are tested: every ```lab block of
-//! docs/language.md (and README.md) compiles with no diagnostics, every
-//! ```lab,error E0xxx block reports that code, ```lab,fragment blocks are skipped.
+//! docs/language.md (and README.md, docs/app-template.md, docs/from-home-ops.md)
+//! compiles with no diagnostics, every ```lab,error E0xxx block reports that code,
+//! ```lab,fragment blocks are skipped.
 
 use std::path::Path;
 
@@ -77,6 +78,16 @@ fn language_reference_examples_compile() {
 
 fn readme_examples_compile() {
     check_file("README.md");
+}
+
+/// The two worked examples of the app-template guide.
+fn app_template_examples_compile() {
+    assert!(check_file("docs/app-template.md") >= 2);
+}
+
+/// The migration guide's worked example and shared template.
+fn from_home_ops_examples_compile() {
+    assert!(check_file("docs/from-home-ops.md") >= 2);
 }
 
 /// The pre-commit hook of docs/ci.md, run as written on a temporary repository: it passes
@@ -178,5 +189,7 @@ fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
 tests!(
     language_reference_examples_compile,
     readme_examples_compile,
+    app_template_examples_compile,
+    from_home_ops_examples_compile,
     ci_recipes_work
 );

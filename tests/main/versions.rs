@@ -3,8 +3,9 @@
 //! `matchStrings` over the whole file, every match a dependency), find every chart
 //! (`oci(...)`, `helm(...)`) and every `image = "repo:tag"` with its current version, as a
 //! hand scan of the same files lists them, and every chart the example lab installs is
-//! found in a file of `lab/` (`lab/versions.lab`). `.ci/renovate-extract` runs Renovate
-//! itself.
+//! found in a file of `lab/` (`lab/versions.lab`); the two-part `image = "repo"` +
+//! `tag = "TAG"` of app-template is checked on the build cases that use it.
+//! `.ci/renovate-extract` runs Renovate itself.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -131,12 +132,80 @@ fn scanned(file: &str, text: &str) -> BTreeSet<(String, String, String, String)>
             if key.trim().ends_with("image") && value.starts_with('"') {
                 // A tag computed with `${...}` is not a version Renovate could bump.
                 let literal = value.trim_matches('"');
-                if let Some((repo, tag)) =
-                    literal.rsplit_once(':').filter(|_| !literal.contains('$'))
+                // A colon before a `/` is a registry's port, not a tag.
+                if let Some((repo, tag)) = literal
+                    .rsplit_once(':')
+                    .filter(|(_, tag)| !literal.contains('$') && !tag.contains('/'))
                 {
                     add(repo, tag, "docker");
                 }
             }
+        }
+    }
+    out
+}
+
+/// The literal string of `key = "..."` in `code` (`key` a whole word), if any.
+fn literal_after(code: &str, key: &str) -> Option<String> {
+    code.match_indices(key).find_map(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| !(c.is_whitespace() || c == '{' || c == ',')) {
+            return None;
+        }
+        let rest = code[at + key.len()..].trim_start().strip_prefix('=')?;
+        let value = rest.trim_start().strip_prefix('"')?;
+        let value = &value[..value.find('"')?];
+        (!value.contains('$')).then(|| value.to_string())
+    })
+}
+
+/// The two-part images of `text` by a hand scan: `image = "repo"` (or a chart's
+/// `repository = "repo"`) with `tag = "TAG"` on the same line or the next one; a digest
+/// after `@` is not part of the version.
+fn scanned_split(file: &str, text: &str) -> BTreeSet<(String, String, String, String)> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default())
+        .collect();
+    let mut out = BTreeSet::new();
+    for (i, code) in lines.iter().enumerate() {
+        let Some(repo) = literal_after(code, "image").or_else(|| literal_after(code, "repository"))
+        else {
+            continue;
+        };
+        // A repository with its tag is the one-part form.
+        if repo.rsplit_once(':').is_some_and(|(_, t)| !t.contains('/')) {
+            continue;
+        }
+        let tag = literal_after(code, "tag")
+            .or_else(|| lines.get(i + 1).and_then(|next| literal_after(next, "tag")));
+        if let Some(tag) = tag {
+            let version = tag.split('@').next().unwrap_or_default();
+            out.insert((file.into(), repo, version.into(), "docker".into()));
+        }
+    }
+    out
+}
+
+/// The versions named by a `# renovate: datasource=D depName=N` comment, by a hand scan:
+/// the quoted value of the next line's `key = "VERSION"`.
+fn scanned_comments(file: &str, text: &str) -> BTreeSet<(String, String, String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = BTreeSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.trim().strip_prefix("# renovate:") else {
+            continue;
+        };
+        let field = |name: &str| {
+            rest.split_whitespace()
+                .find_map(|w| w.strip_prefix(name).map(str::to_string))
+        };
+        let next = lines.get(i + 1).and_then(|l| l.split_once('='));
+        let version = next.and_then(|(_, v)| v.trim().strip_prefix('"')?.split('"').next());
+        if let (Some(source), Some(dep), Some(version)) =
+            (field("datasource="), field("depName="), version)
+        {
+            out.insert((file.into(), dep, version.into(), source));
         }
     }
     out
@@ -173,6 +242,8 @@ fn the_preset_finds_every_chart_and_image() {
         let text = std::fs::read_to_string(&path).unwrap();
         found.extend(extract(&managers, &rel, &text));
         expected.extend(scanned(&rel, &text));
+        expected.extend(scanned_split(&rel, &text));
+        expected.extend(scanned_comments(&rel, &text));
     }
     let missing: Vec<_> = expected.difference(&found).collect();
     assert!(missing.is_empty(), "the preset misses: {missing:#?}");
@@ -287,6 +358,40 @@ fn the_comment_convention_names_the_next_line() {
     assert!(extract(&managers(), "kubernetes/x.yaml", text).is_empty());
 }
 
+/// app-template's `image = "repo"` + `tag = "TAG"`, and a chart's `repository` with its
+/// `tag`, in the build cases that use them: every app's image is found with its tag (and
+/// open-components' chart versions through their `# renovate:` comments), and nothing
+/// else is.
+fn the_split_image_form_is_found() {
+    let managers = managers();
+    let mut total = 0;
+    for case in ["app-template", "open-components"] {
+        let rel = format!("tests/build/{case}/lab.lab");
+        let text = std::fs::read_to_string(root().join(&rel)).unwrap();
+        let found = extract(&managers, &rel, &text);
+        let mut expected = scanned(&rel, &text);
+        expected.extend(scanned_comments(&rel, &text));
+        let split = scanned_split(&rel, &text);
+        total += split.len();
+        expected.extend(split);
+        assert_eq!(found, expected, "{rel}");
+    }
+    // Ten apps and their sidecars and init containers in open-components, one app in
+    // app-template.
+    assert!(total >= 15, "{total} two-part images");
+    let text = "instance a = app-template on c {\n  image = \"registry.internal:5000/org/app\"\n  tag   = \"1.2.3@sha256:0123456789abcdef\"\n}\n\
+                instance b = app-template on c {\n  image = \"ghcr.io/org/b\"\n  tag   = \"${version}\"\n}\n";
+    let found = extract(&managers, "lab/x.lab", text);
+    let want = (
+        "lab/x.lab".to_string(),
+        "registry.internal:5000/org/app".to_string(),
+        "1.2.3".to_string(),
+        "docker".to_string(),
+    );
+    // A registry's port is not a tag, and a computed tag is left alone.
+    assert_eq!(found, BTreeSet::from([want]));
+}
+
 fn the_flux_manager_is_off() {
     // The generated tree is rebuilt by `labc build`; a bump there would be undone.
     assert_eq!(preset()["flux"]["enabled"], false);
@@ -296,5 +401,6 @@ tests!(
     the_preset_finds_every_chart_and_image,
     every_chart_the_lab_installs_is_a_version_in_lab,
     the_comment_convention_names_the_next_line,
+    the_split_image_form_is_found,
     the_flux_manager_is_off,
 );
