@@ -23,6 +23,10 @@ pub fn lookup(code: &str) -> Option<&'static Code> {
 pub const E0101: &str = "E0101";
 /// expression nested or chained too deeply.
 pub const E0102: &str = "E0102";
+/// integer with a leading zero.
+pub const E0103: &str = "E0103";
+/// block string of the wrong shape.
+pub const E0104: &str = "E0104";
 /// unknown name.
 pub const E0201: &str = "E0201";
 /// duplicate declaration.
@@ -145,6 +149,16 @@ pub const CODES: &[Code] = &[
         code: E0102,
         title: "expression nested or chained too deeply",
         page: include_str!("pages/E0102.md"),
+    },
+    Code {
+        code: E0103,
+        title: "integer with a leading zero",
+        page: include_str!("pages/E0103.md"),
+    },
+    Code {
+        code: E0104,
+        title: "block string of the wrong shape",
+        page: include_str!("pages/E0104.md"),
     },
     Code {
         code: E0201,
