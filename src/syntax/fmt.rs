@@ -127,7 +127,7 @@ fn is_token(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::string
-            | Rule::block_string
+            | Rule::bstr
             | Rule::module_path
             | Rule::name
             | Rule::var

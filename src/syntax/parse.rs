@@ -396,10 +396,10 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::str_text => "string text",
         Rule::escape => "an escape like `\\n`",
         Rule::interp => "an interpolation `${...}`",
-        Rule::block_string => "a block string `\"\"\"`",
-        Rule::block_open => "the end of the line after `\"\"\"`",
-        Rule::block_text => "block string text",
-        Rule::block_escape => "an escape like `\\n`",
+        Rule::bstr => "a block string `\"\"\"`",
+        Rule::bstr_open => "the end of the line after `\"\"\"`",
+        Rule::bstr_text => "block string text",
+        Rule::bstr_escape => "an escape like `\\n`",
         Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::opt_type => {
             "a type"
         }
@@ -1319,7 +1319,7 @@ impl Builder {
             Rule::ip_lit => ExprKind::Ip(text.to_string()),
             Rule::cidr_lit => ExprKind::Cidr(text.to_string()),
             Rule::string => return self.string(p),
-            Rule::block_string => return self.block_string(p),
+            Rule::bstr => return self.block_string(p),
             Rule::var => ExprKind::Var(self.ident(p)),
             Rule::paren => return self.expr(p.into_inner().next().unwrap()),
             Rule::call => {

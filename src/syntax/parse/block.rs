@@ -23,9 +23,9 @@ impl Builder {
         let mut segs: Vec<Seg> = Vec::new();
         for part in p.into_inner() {
             match part.as_rule() {
-                Rule::block_open => {}
-                Rule::block_text => segs.push(Seg::Raw(part.as_str(), part.as_span().start())),
-                Rule::block_escape => segs.push(match &part.as_str()[1..] {
+                Rule::bstr_open => {}
+                Rule::bstr_text => segs.push(Seg::Raw(part.as_str(), part.as_span().start())),
+                Rule::bstr_escape => segs.push(match &part.as_str()[1..] {
                     "n" => Seg::Esc("\n"),
                     "t" => Seg::Esc("\t"),
                     "r" => Seg::Esc("\r"),
