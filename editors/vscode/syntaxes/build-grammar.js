@@ -318,6 +318,15 @@ const repository = {
   strings: {
     patterns: [
       {
+        comment: 'A block string: from `"""` over lines to the next `"""`; a `\\` at the end of a line joins it to the next',
+        begin: '"""',
+        beginCaptures: { 0: { name: 'punctuation.definition.string.begin.lab' } },
+        end: '"""',
+        endCaptures: { 0: { name: 'punctuation.definition.string.end.lab' } },
+        name: 'string.quoted.triple.lab',
+        patterns: [{ match: '\\\\$', name: 'constant.character.escape.lab' }, ...inc('string-content')],
+      },
+      {
         comment: 'A string with no closing quote on its line: it ends at the end of the line',
         begin: '"(?=(?:[^"\\\\$]|\\\\.|\\$(?!\\{)|\\$\\{[^"}]*\\})*(?:\\$\\{[^"}]*)?$)',
         beginCaptures: { 0: { name: 'punctuation.definition.string.begin.lab' } },
