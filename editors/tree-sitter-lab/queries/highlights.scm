@@ -152,6 +152,8 @@
 
 (string) @string
 
+(block_string) @string
+
 (escape_sequence) @string.escape
 
 (integer) @number

@@ -153,6 +153,8 @@
 
 (string) @string
 
+(block_string) @string
+
 (escape_sequence) @constant.character.escape
 
 (integer) @constant.numeric
