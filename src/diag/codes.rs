@@ -55,6 +55,10 @@ pub const E0212: &str = "E0212";
 pub const E0213: &str = "E0213";
 /// chart version or source of the wrong kind.
 pub const E0214: &str = "E0214";
+/// `file` of a file that is not UTF-8 text.
+pub const E0216: &str = "E0216";
+/// `file` of a folder.
+pub const E0217: &str = "E0217";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -237,6 +241,16 @@ pub const CODES: &[Code] = &[
         code: E0214,
         title: "chart version or source of the wrong kind",
         page: include_str!("pages/E0214.md"),
+    },
+    Code {
+        code: E0216,
+        title: "`file` of a file that is not UTF-8 text",
+        page: include_str!("pages/E0216.md"),
+    },
+    Code {
+        code: E0217,
+        title: "`file` of a folder",
+        page: include_str!("pages/E0217.md"),
     },
     Code {
         code: E0301,
