@@ -91,7 +91,10 @@ impl Evaluator<'_> {
         }
         let shown = if wanted.is_empty() { "." } else { wanted };
         let names: Vec<&str> = inside.iter().map(String::as_str).collect();
-        let help = listing("name one file: `file` reads one file as a string; the folder holds", &names);
+        let help = listing(
+            "name one file: `file` reads one file as a string; the folder holds",
+            &names,
+        );
         self.error(
             codes::E0217,
             path_span,
