@@ -121,6 +121,8 @@ pub const E0419: &str = "E0419";
 pub const E0420: &str = "E0420";
 /// bootstrap setting its mode cannot honour.
 pub const E0421: &str = "E0421";
+/// `depends_on` of a component not on the cluster.
+pub const E0425: &str = "E0425";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -406,6 +408,11 @@ pub const CODES: &[Code] = &[
         code: E0421,
         title: "bootstrap setting its mode cannot honour",
         page: include_str!("pages/E0421.md"),
+    },
+    Code {
+        code: E0425,
+        title: "`depends_on` of a component not on the cluster",
+        page: include_str!("pages/E0425.md"),
     },
     Code {
         code: E0501,
