@@ -52,7 +52,7 @@ exe 'syn match labFunction /' . s:id . '\ze\s*(/'
 " The template of an `include` and of an `instance` (`instance db = postgres on infra`).
 exe 'syn match labFunction /\%#=1\<\%(include\s\+\)\@<=' . s:id . '/'
 exe 'syn match labFunction /\%#=1\<\%(^\s*instance\s\+' . s:id . '\s*=\s*\)\@<=' . s:id . '/'
-syn match labBuiltin /\%(oci\|helm\|deployment\|daemonset\|statefulset\|health\|secret\|lb_address\|len\|join\|str\|map_of\|contains\|bytes\|millicores\|seconds\|range\)\ze\s*(/
+syn match labBuiltin /\%(oci\|helm\|deployment\|daemonset\|statefulset\|health\|secret\|lb_address\|len\|join\|str\|map_of\|contains\|bytes\|millicores\|seconds\|range\|file\)\ze\s*(/
 
 " Keys: `domain = ...`, `metadata.labels.team = ...`, `values {`, and the names of fields
 " and parameters (`replicas: int = 1`).

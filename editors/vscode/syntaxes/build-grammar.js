@@ -41,6 +41,7 @@ const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'i
 const BUILTINS = [
   'oci', 'helm', 'deployment', 'daemonset', 'statefulset', 'health', 'secret', 'lb_address',
   'len', 'join', 'str', 'map_of', 'contains', 'bytes', 'millicores', 'seconds', 'range',
+  'file',
 ];
 
 // Scopes, one per category (the table in ../README.md lists them).
