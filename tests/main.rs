@@ -67,6 +67,8 @@ mod layers;
 mod mangled;
 #[path = "main/paths.rs"]
 mod paths;
+#[path = "main/pin.rs"]
+mod pin;
 #[path = "main/props.rs"]
 mod props;
 #[path = "main/secrets.rs"]
@@ -117,6 +119,7 @@ fn main() {
     trials.extend(ui::trials());
     trials.extend(user_sites::trials());
     trials.extend(versions::trials());
+    trials.extend(pin::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());
     libtest_mimic::run(&args, trials).exit();

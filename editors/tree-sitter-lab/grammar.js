@@ -91,6 +91,7 @@ module.exports = grammar({
       $.install_declaration,
       $.instance_declaration,
       $.tenant_declaration,
+      $.pins_declaration,
     ),
 
     lab_declaration: $ => seq('lab', field('name', $.identifier), field('body', $.body)),
@@ -128,6 +129,9 @@ module.exports = grammar({
       'tenant', field('name', $.identifier), 'on', field('cluster', $.identifier),
       field('body', $.body),
     ),
+
+    // The lab's chart pins: `pins { definition = oci(...) }` (no name).
+    pins_declaration: $ => seq('pins', field('body', $.body)),
 
     as_name: $ => seq('as', field('name', $.identifier)),
 

@@ -59,6 +59,10 @@ pub const E0214: &str = "E0214";
 pub const E0216: &str = "E0216";
 /// `file` of a folder.
 pub const E0217: &str = "E0217";
+/// pin of a definition without a chart.
+pub const E0218: &str = "E0218";
+/// definition pinned twice.
+pub const E0219: &str = "E0219";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -79,6 +83,14 @@ pub const E0308: &str = "E0308";
 pub const E0309: &str = "E0309";
 /// cron expression of the wrong form.
 pub const E0310: &str = "E0310";
+/// unknown Flux setting.
+pub const E0311: &str = "E0311";
+/// Flux setting outside its choices.
+pub const E0312: &str = "E0312";
+/// Flux setting Flux would refuse.
+pub const E0313: &str = "E0313";
+/// Flux setting that cannot apply where it is set.
+pub const E0314: &str = "E0314";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -151,6 +163,8 @@ pub const E0604: &str = "E0604";
 pub const E0605: &str = "E0605";
 /// capability default never used.
 pub const E0606: &str = "E0606";
+/// pin of a definition the lab does not use.
+pub const E0607: &str = "E0607";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -255,6 +269,16 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0217.md"),
     },
     Code {
+        code: E0218,
+        title: "pin of a definition without a chart",
+        page: include_str!("pages/E0218.md"),
+    },
+    Code {
+        code: E0219,
+        title: "definition pinned twice",
+        page: include_str!("pages/E0219.md"),
+    },
+    Code {
         code: E0301,
         title: "type mismatch",
         page: include_str!("pages/E0301.md"),
@@ -303,6 +327,26 @@ pub const CODES: &[Code] = &[
         code: E0310,
         title: "cron expression of the wrong form",
         page: include_str!("pages/E0310.md"),
+    },
+    Code {
+        code: E0311,
+        title: "unknown Flux setting",
+        page: include_str!("pages/E0311.md"),
+    },
+    Code {
+        code: E0312,
+        title: "Flux setting outside its choices",
+        page: include_str!("pages/E0312.md"),
+    },
+    Code {
+        code: E0313,
+        title: "Flux setting Flux would refuse",
+        page: include_str!("pages/E0313.md"),
+    },
+    Code {
+        code: E0314,
+        title: "Flux setting that cannot apply where it is set",
+        page: include_str!("pages/E0314.md"),
     },
     Code {
         code: E0401,
@@ -483,6 +527,11 @@ pub const CODES: &[Code] = &[
         code: E0606,
         title: "capability default never used",
         page: include_str!("pages/E0606.md"),
+    },
+    Code {
+        code: E0607,
+        title: "pin of a definition the lab does not use",
+        page: include_str!("pages/E0607.md"),
     },
 ];
 

@@ -8,6 +8,7 @@
 mod checks;
 mod depends;
 mod flux;
+mod flux_settings;
 mod ir;
 pub mod lab_checks;
 mod namespace_refs;
@@ -52,6 +53,7 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     secret_refs::check_secret_uses(db, &cluster, &components);
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
+    flux_settings::check_flux_settings(db, &planned);
     let mut objects = generated_object_origins(&plans);
     for plan in &plans.plans {
         let (deps, reasons) = dependencies(db, lab, &cluster, plan, &plans, &ns_owner, &providers);
@@ -60,7 +62,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             &plans,
             crds,
             &labels,
-            &ir.interval,
+            &flux_settings::LabFlux {
+                interval: &ir.interval,
+                settings: &ir.flux,
+            },
             deps,
             reasons,
         ));

@@ -208,9 +208,11 @@ fn run_instance(
     if let Some(bound) = bound {
         out.args = bound.values.clone();
         bound.push_onto(ev);
+        let before = out.chart_span;
         ev.in_file(def.file, |ev| {
             exec(ev, &def_decl.body, out, Pass::body(want, header_only))
         });
+        super::pins::apply_pin(ev, &def, before, out);
         ev.pop_scope();
         // The lab's chart, `values` and `patch`, over what the definition computed, with
         // the definition's parameters out of scope again.
@@ -263,6 +265,7 @@ const COMPONENT_FIELDS: &[&str] = &[
     "values",
     "healthy",
     "timeout",
+    "flux",
 ];
 
 /// How a body runs: whose body it is, whether it was included, how deep, and whether
@@ -424,6 +427,7 @@ fn assign_field(
         DEPENDS_ON if pass.ctx == DeclKind::Tenant && !pass.included && path.len() == 1 => {
             record_depends_on(ev, value, out)
         }
+        "flux" => super::flux_settings::set_flux(ev, path, value, &mut out.flux),
         "namespace_labels" => set_namespace_labels(ev, value, out),
         other => report_unknown_field(ev, key, other, pass.ctx),
     }
@@ -765,10 +769,8 @@ fn include_template(
     let def_decl = index::decl(ev.db, &def);
     let mut args = args.to_vec();
     let chart_args = take_chart_args(&mut args, &def_decl.params);
-    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
-        return;
-    };
-    bound.push_onto(ev);
+    // The site is set before the arguments are bound: a check on a parameter's default
+    // (a capability the default names) points at this include, as for an instance.
     let outer_site = ev.site;
     if outer_site.is_none() {
         ev.site = Some((
@@ -779,6 +781,11 @@ fn include_template(
             },
         ));
     }
+    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
+        ev.site = outer_site;
+        return;
+    };
+    bound.push_onto(ev);
     let inner = Pass {
         ctx: DeclKind::Template,
         included: true,
@@ -792,7 +799,9 @@ fn include_template(
     } else {
         Some(out.chart.take())
     };
+    let chart_before = out.chart_span;
     ev.in_file(def.file, |ev| exec(ev, &def_decl.body, out, inner));
+    super::pins::apply_pin(ev, &def, chart_before, out);
     ev.site = outer_site;
     ev.pop_scope();
     if let Some(before) = before {

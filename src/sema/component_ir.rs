@@ -82,6 +82,8 @@ pub struct ComponentOut {
     pub typed_paths: IndexMap<Vec<String>, String>,
     pub health: Vec<HealthCheck>,
     pub timeout: Option<crate::literal::Duration>,
+    /// The `flux { ... }` settings of the definition and the component, merged in order.
+    pub flux: super::flux_settings::FluxSettings,
     pub provides: Vec<(String, String, SourceFile, Span)>,
     pub crds: Vec<Crd>,
     pub capacities: Vec<Capacity>,

@@ -226,6 +226,8 @@ fn add_item(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(ItemRef,
         DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
             return add_component(index, item, duplicates)
         }
+        // Pins are read by `sema::pins`; several blocks may pin different definitions.
+        DeclKind::Pins => return,
     };
     match slot {
         indexmap::map::Entry::Occupied(e) => duplicates.push((e.get().clone(), item)),

@@ -94,6 +94,7 @@ pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
 
 /// `diags` without the E0602 of a definition that has errors of its own: while it does
 /// not compile, that nobody uses it yet is noise (it is often why: work in progress).
+/// Likewise without E0607 while the lab has errors.
 pub fn without_noise(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
     let index = item_index(db, lab);
     let broken = |d: &Diag| {
@@ -114,9 +115,16 @@ pub fn without_noise(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
                 && e.primary.span.end <= whole.end
         })
     };
+    // A pin looks unused (E0607) when the component that uses it has an error of its
+    // own (a misspelled definition, a missing `use`): one mistake, one diagnostic.
+    let any_error = diags.iter().any(|e| e.severity == Severity::Error);
     let keep: Vec<bool> = diags
         .iter()
-        .map(|d| d.code != codes::E0602 || !broken(d))
+        .map(|d| match d.code {
+            codes::E0602 => !broken(d),
+            codes::E0607 => !any_error,
+            _ => true,
+        })
         .collect();
     diags
         .into_iter()
@@ -302,6 +310,14 @@ impl Names {
                     kinds,
                     args: args.collect(),
                 });
+            }
+            // A pin names its definition: E0607 says when that is the only use.
+            if d.kind == DeclKind::Pins {
+                for s in &d.body {
+                    if let Stmt::Assign { path, .. } = s {
+                        self.id(&path[0]);
+                    }
+                }
             }
             self.fields(&d.params);
             self.stmts(&d.body);

@@ -49,6 +49,8 @@ pub enum DeclKind {
     Install,
     Instance,
     Tenant,
+    /// `pins { definition = oci(...) }`: the lab's chart versions (no name of its own).
+    Pins,
 }
 
 impl DeclKind {
@@ -63,6 +65,7 @@ impl DeclKind {
             DeclKind::Install => "install",
             DeclKind::Instance => "instance",
             DeclKind::Tenant => "tenant",
+            DeclKind::Pins => "pins",
         }
     }
     /// Definitions are module-scoped and need a `use` from other modules; the other

@@ -49,7 +49,7 @@ pub const MAX_ELSE_IF: usize = 64;
 
 const DECL_KEYWORDS: &[&str] = &[
     "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
-    "use",
+    "use", "pins",
 ];
 
 /// Parse a whole file. Never fails: errors are returned beside what did parse.
@@ -414,6 +414,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::install_decl | Rule::kw_install => "`install`",
         Rule::instance_decl | Rule::kw_instance => "`instance`",
         Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
+        Rule::pins_decl | Rule::kw_pins => "`pins`",
         Rule::kw_on => "`on`",
         Rule::kw_as => "`as`",
         Rule::kw_in => "`in`",
@@ -752,10 +753,22 @@ impl Builder {
             Rule::template_decl => DeclKind::Template,
             Rule::install_decl => DeclKind::Install,
             Rule::instance_decl => DeclKind::Instance,
+            Rule::pins_decl => DeclKind::Pins,
             _ => DeclKind::Tenant,
         };
         let mut inner = p.into_inner();
-        let first = self.ident(inner.next().expect("declaration has a name"));
+        // `pins { ... }` has no name: it is named by its keyword, which its span starts with.
+        let first = if kind == DeclKind::Pins {
+            Ident {
+                text: "pins".into(),
+                span: Span {
+                    end: span.start + 4,
+                    ..span
+                },
+            }
+        } else {
+            self.ident(inner.next().expect("declaration has a name"))
+        };
         let mut decl = Decl {
             kind,
             name: first.clone(),

@@ -2,7 +2,9 @@
 //! to every `.lab` file of `lab/` and `stdlib/` as Renovate applies them (each pattern of
 //! `matchStrings` over the whole file, every match a dependency), find every chart
 //! (`oci(...)`, `helm(...)`) and every `image = "repo:tag"` with its current version, as a
-//! hand scan of the same files lists them. `.ci/renovate-extract` runs Renovate itself.
+//! hand scan of the same files lists them, and every chart the example lab installs is
+//! found in a file of `lab/` (`lab/versions.lab`). `.ci/renovate-extract` runs Renovate
+//! itself.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -179,15 +181,88 @@ fn the_preset_finds_every_chart_and_image() {
         extra.is_empty(),
         "the preset finds what is not a version: {extra:#?}"
     );
-    // The stdlib holds every chart of the example lab; the lab its images.
+    // The stdlib holds the default charts; the lab its images and, in versions.lab,
+    // its own pins of those charts.
     let charts = expected
         .iter()
         .filter(|e| e.0.starts_with("stdlib/"))
         .count();
-    let images = expected.iter().filter(|e| e.0.starts_with("lab/")).count();
+    let pins = expected
+        .iter()
+        .filter(|e| e.0 == "lab/versions.lab")
+        .count();
+    let images = expected
+        .iter()
+        .filter(|e| e.0.starts_with("lab/") && e.0 != "lab/versions.lab")
+        .count();
     assert!(
-        charts >= 20 && images >= 5,
-        "{charts} stdlib versions, {images} lab versions"
+        charts >= 20 && pins >= 20 && images >= 4,
+        "{charts} stdlib versions, {pins} lab pins, {images} other lab versions"
+    );
+}
+
+/// The charts the example lab installs (OCI: repository without `oci://`, HelmChart:
+/// chart name; with the version), from the objects `labc build` writes.
+fn installed_charts() -> BTreeSet<(String, String)> {
+    let db = labc::db::LabDb::default();
+    let lab = db.load(labc::cli::read_lab(&root().join("lab")).expect("lab/ is readable"));
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    assert!(
+        diags.is_empty(),
+        "{}",
+        labc::diag::render_plain(&db, &diags)
+    );
+    let mut charts = BTreeSet::new();
+    for text in out.files.values() {
+        for doc in serde_yaml::Deserializer::from_str(text) {
+            let Ok(v) = <serde_yaml::Value as serde::Deserialize>::deserialize(doc) else {
+                continue;
+            };
+            let at = |path: &[&str]| {
+                let mut cur = &v;
+                for k in path {
+                    cur = cur.get(*k)?;
+                }
+                cur.as_str().map(str::to_string)
+            };
+            match at(&["kind"]).as_deref() {
+                Some("OCIRepository") => {
+                    let url = at(&["spec", "url"]).unwrap_or_default();
+                    let tag = at(&["spec", "ref", "tag"]).unwrap_or_default();
+                    charts.insert((url.trim_start_matches("oci://").to_string(), tag));
+                }
+                Some("HelmChart") => {
+                    let chart = at(&["spec", "chart"]).unwrap_or_default();
+                    charts.insert((chart, at(&["spec", "version"]).unwrap_or_default()));
+                }
+                _ => {}
+            }
+        }
+    }
+    charts
+}
+
+/// Renovate on a lab's repository can bump every chart the lab installs: each is found,
+/// with the version the lab builds, in a file of `lab/` (its versions.lab, from
+/// `labc pin lab/`), not only in the stdlib compiled into labc.
+fn every_chart_the_lab_installs_is_a_version_in_lab() {
+    let managers = managers();
+    let mut in_lab = BTreeSet::new();
+    for path in lab_files() {
+        let rel = path.strip_prefix(root()).unwrap().to_string_lossy();
+        if rel.starts_with("lab/") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (_, dep, version, _) in extract(&managers, &rel, &text) {
+                in_lab.insert((dep, version));
+            }
+        }
+    }
+    let installed = installed_charts();
+    assert!(installed.len() >= 20, "{installed:?}");
+    let missing: Vec<_> = installed.difference(&in_lab).collect();
+    assert!(
+        missing.is_empty(),
+        "charts of the example lab no file of lab/ pins (run `labc pin lab/`): {missing:#?}"
     );
 }
 
@@ -219,6 +294,7 @@ fn the_flux_manager_is_off() {
 
 tests!(
     the_preset_finds_every_chart_and_image,
+    every_chart_the_lab_installs_is_a_version_in_lab,
     the_comment_convention_names_the_next_line,
     the_flux_manager_is_off,
 );

@@ -14,6 +14,7 @@
   "install"
   "instance"
   "tenant"
+  "pins"
 ] @keyword
 
 "type" @keyword.type

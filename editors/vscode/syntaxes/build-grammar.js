@@ -37,7 +37,7 @@ const STMT_START = '(?:^|(?<=[{},]))\\s*';
 // `on home, infra` in a declaration header.
 const ON_LIST = `(?:\\s+(on)${WEND}(?:\\s+(${IDENT}(?:\\s*,\\s*${IDENT})*))?)?`;
 
-const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'install', 'instance', 'tenant'];
+const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'install', 'instance', 'tenant', 'pins'];
 const BUILTINS = [
   'oci', 'helm', 'deployment', 'daemonset', 'statefulset', 'health', 'secret', 'lb_address',
   'len', 'join', 'str', 'map_of', 'contains', 'bytes', 'millicores', 'seconds', 'range',
@@ -158,6 +158,11 @@ const repository = {
         comment: 'type Node { ... }',
         match: `^\\s*(type)\\s+(${IDENT})`,
         captures: caps(S.decl, S.typeName),
+      },
+      {
+        comment: 'pins { ... }: the lab\'s chart pins, without a name',
+        match: `^\\s*(pins)\\s*(?=\\{)`,
+        captures: caps(S.decl),
       },
       {
         comment: 'lab, cluster, pool, operator, template, tenant',

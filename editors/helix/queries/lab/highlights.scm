@@ -15,6 +15,7 @@
   "install"
   "instance"
   "tenant"
+  "pins"
 ] @keyword
 
 "type" @keyword.storage.type
