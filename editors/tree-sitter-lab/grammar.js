@@ -384,7 +384,7 @@ module.exports = grammar({
 
     _literal: $ => choice(
       $.boolean, $.null, $.cidr, $.ip_address, $.unit, $.percent, $.decimal, $.integer,
-      $.string,
+      $.string, $.block_string,
     ),
 
     boolean: _ => choice('true', 'false'),
@@ -424,5 +424,26 @@ module.exports = grammar({
     escape_sequence: _ => token.immediate(seq('\\', choice('"', '\\', 'n', 't', 'r', '$'))),
 
     interpolation: $ => seq(token.immediate('${'), $._expression, '}'),
+
+    // `"""` block strings run over lines to the next `"""`. Every part is immediate, so
+    // no comment or whitespace is skipped inside; a lone `"` or `$` is text, and `\` at
+    // the end of a line joins it to the next (an escape, as in lab.pest).
+    block_string: $ => seq(
+      '"""',
+      repeat(choice(
+        alias($._block_text, $.string_content),
+        alias($._block_quote, $.string_content),
+        alias($._dollar, $.string_content),
+        alias($._block_escape, $.escape_sequence),
+        $.interpolation,
+      )),
+      token.immediate('"""'),
+    ),
+
+    _block_text: _ => token.immediate(prec(1, /[^"\\$]+/)),
+
+    _block_quote: _ => token.immediate('"'),
+
+    _block_escape: _ => token.immediate(seq('\\', choice('"', '\\', 'n', 't', 'r', '$', /\r?\n/))),
   },
 });

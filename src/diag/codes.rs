@@ -23,6 +23,10 @@ pub fn lookup(code: &str) -> Option<&'static Code> {
 pub const E0101: &str = "E0101";
 /// expression nested or chained too deeply.
 pub const E0102: &str = "E0102";
+/// integer with a leading zero.
+pub const E0103: &str = "E0103";
+/// block string of the wrong shape.
+pub const E0104: &str = "E0104";
 /// unknown name.
 pub const E0201: &str = "E0201";
 /// duplicate declaration.
@@ -51,6 +55,10 @@ pub const E0212: &str = "E0212";
 pub const E0213: &str = "E0213";
 /// chart version or source of the wrong kind.
 pub const E0214: &str = "E0214";
+/// `file` of a file that is not UTF-8 text.
+pub const E0216: &str = "E0216";
+/// `file` of a folder.
+pub const E0217: &str = "E0217";
 /// pin of a definition without a chart.
 pub const E0218: &str = "E0218";
 /// definition pinned twice.
@@ -125,6 +133,8 @@ pub const E0419: &str = "E0419";
 pub const E0420: &str = "E0420";
 /// bootstrap setting its mode cannot honour.
 pub const E0421: &str = "E0421";
+/// `depends_on` of a component not on the cluster.
+pub const E0425: &str = "E0425";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -167,6 +177,16 @@ pub const CODES: &[Code] = &[
         code: E0102,
         title: "expression nested or chained too deeply",
         page: include_str!("pages/E0102.md"),
+    },
+    Code {
+        code: E0103,
+        title: "integer with a leading zero",
+        page: include_str!("pages/E0103.md"),
+    },
+    Code {
+        code: E0104,
+        title: "block string of the wrong shape",
+        page: include_str!("pages/E0104.md"),
     },
     Code {
         code: E0201,
@@ -237,6 +257,16 @@ pub const CODES: &[Code] = &[
         code: E0214,
         title: "chart version or source of the wrong kind",
         page: include_str!("pages/E0214.md"),
+    },
+    Code {
+        code: E0216,
+        title: "`file` of a file that is not UTF-8 text",
+        page: include_str!("pages/E0216.md"),
+    },
+    Code {
+        code: E0217,
+        title: "`file` of a folder",
+        page: include_str!("pages/E0217.md"),
     },
     Code {
         code: E0218,
@@ -422,6 +452,11 @@ pub const CODES: &[Code] = &[
         code: E0421,
         title: "bootstrap setting its mode cannot honour",
         page: include_str!("pages/E0421.md"),
+    },
+    Code {
+        code: E0425,
+        title: "`depends_on` of a component not on the cluster",
+        page: include_str!("pages/E0425.md"),
     },
     Code {
         code: E0501,

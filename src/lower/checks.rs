@@ -13,7 +13,7 @@ use crate::sema::facts::{self, crds_on_cluster};
 use crate::sema::index::{item_index, ItemRef};
 use crate::syntax::ast::{DeclKind, Span, Stmt};
 
-use super::ir::{ClusterIr, Plans, Providers};
+use super::ir::{ClusterIr, Plans, Providers, Why};
 use crate::diag::codes;
 
 // ---- missing CRDs and capabilities ----
@@ -742,10 +742,14 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
             .get(&to.name)
             .and_then(|rs| rs.iter().find(|r| r.why.is_written()));
         if let Some(r) = written {
+            let by = match r.why {
+                Why::DependsOn { .. } => " (`depends_on`)",
+                _ => "",
+            };
             d = d.secondary(
                 r.file,
                 r.span,
-                format!("`{}` depends on `{}` here", from.name, to.name),
+                format!("`{}` depends on `{}` here{by}", from.name, to.name),
             );
         }
     }

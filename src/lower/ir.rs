@@ -110,6 +110,8 @@ pub enum Why {
     /// A config Kustomization waits for its own component's main one, whose chart
     /// installs the CRDs of its resources.
     OwnCrds,
+    /// The component names the other in `depends_on`: an order the lab states.
+    DependsOn { component: String },
 }
 
 impl Why {
@@ -119,7 +121,10 @@ impl Why {
     pub fn is_written(&self) -> bool {
         matches!(
             self,
-            Why::Reference { .. } | Why::Capability { .. } | Why::Crd { .. }
+            Why::Reference { .. }
+                | Why::Capability { .. }
+                | Why::Crd { .. }
+                | Why::DependsOn { .. }
         )
     }
 }

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use super::chart_overrides::{apply_chart_args, chart_of, take_chart_args};
 use super::component_ir::{Capacity, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck};
 use super::definition::{bind_params, find_definition};
+use super::depends_on::{apply_depends_on, record_depends_on, take_depends_on, DEPENDS_ON};
 use super::facts::DeclarationEnv;
 use super::kube::CORE_CLUSTER_SCOPED;
 use super::manifest::include_manifest;
@@ -200,6 +201,7 @@ fn run_instance(
     };
     let mut args = instance_args(ev, decl);
     let chart_args = take_chart_args(&mut args, &params);
+    let depends_args = take_depends_on(&mut args, &params);
     ev.push_scope(name_frame);
     ev.site = Some((ev.file, decl.name.span));
     let bound = bind_params(ev, &params, &def, &args, def_name);
@@ -216,6 +218,7 @@ fn run_instance(
         // the definition's parameters out of scope again.
         if !header_only {
             apply_chart_args(ev, &chart_args, &format!("`{}`", def_name.text), out);
+            apply_depends_on(ev, &depends_args, out);
             let overrides: Vec<Stmt> = decl
                 .body
                 .iter()
@@ -421,6 +424,9 @@ fn assign_field(
         }
         "healthy" => set_health_checks(ev, value, out),
         "timeout" => set_timeout(ev, value, out),
+        DEPENDS_ON if pass.ctx == DeclKind::Tenant && !pass.included && path.len() == 1 => {
+            record_depends_on(ev, value, out)
+        }
         "flux" => super::flux_settings::set_flux(ev, path, value, &mut out.flux),
         "namespace_labels" => set_namespace_labels(ev, value, out),
         other => report_unknown_field(ev, key, other, pass.ctx),

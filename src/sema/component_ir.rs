@@ -93,6 +93,8 @@ pub struct ComponentOut {
     /// line that asked for it: the instance, install or outermost `include`.
     pub resource_sites: IndexMap<usize, (SourceFile, Span)>,
     pub component_uses: Vec<ComponentUse>,
+    /// The components `depends_on` names (each checked to be on the cluster).
+    pub depends_on: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
     /// References `x via mesh` to components on other clusters.
     pub mesh_uses: Vec<MeshUse>,

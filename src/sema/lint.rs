@@ -1,9 +1,10 @@
 //! Warnings found from the syntax of the lab's files: a `use` of a module none of the
 //! file's declarations takes a definition from (E0601), an operator, template or record
 //! type of a lab file that nothing names (E0602), an integer written with a leading zero
-//! (E0603, `0775` is 775, not octal), an argument equal to the literal default of its
-//! parameter in a definition of the lab (E0604). The stdlib's own files are never warned
-//! about: its unused things are not the user's.
+//! (E0603, only where the zeros change nothing: `00`..`07`; `0775` is the error E0103),
+//! an argument equal to the literal default of its parameter in a definition of the lab
+//! (E0604). The stdlib's own files are never warned about: its unused things are not the
+//! user's.
 //!
 //! The names a file uses are collected from its syntax alone (every identifier that can
 //! name a definition: types, `install`/`instance` targets, includes, typed records,

@@ -7,6 +7,7 @@ pub mod chart_overrides;
 pub mod component;
 pub mod component_ir;
 pub mod definition;
+pub mod depends_on;
 pub mod eval;
 pub mod facts;
 pub mod flux_cel;

@@ -41,6 +41,7 @@ const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'i
 const BUILTINS = [
   'oci', 'helm', 'deployment', 'daemonset', 'statefulset', 'health', 'secret', 'lb_address',
   'len', 'join', 'str', 'map_of', 'contains', 'bytes', 'millicores', 'seconds', 'range',
+  'file',
 ];
 
 // Scopes, one per category (the table in ../README.md lists them).
@@ -322,6 +323,15 @@ const repository = {
 
   strings: {
     patterns: [
+      {
+        comment: 'A block string: from `"""` over lines to the next `"""`; a `\\` at the end of a line joins it to the next',
+        begin: '"""',
+        beginCaptures: { 0: { name: 'punctuation.definition.string.begin.lab' } },
+        end: '"""',
+        endCaptures: { 0: { name: 'punctuation.definition.string.end.lab' } },
+        name: 'string.quoted.triple.lab',
+        patterns: [{ match: '\\\\$', name: 'constant.character.escape.lab' }, ...inc('string-content')],
+      },
       {
         comment: 'A string with no closing quote on its line: it ends at the end of the line',
         begin: '"(?=(?:[^"\\\\$]|\\\\.|\\$(?!\\{)|\\$\\{[^"}]*\\})*(?:\\$\\{[^"}]*)?$)',
