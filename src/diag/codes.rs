@@ -47,6 +47,8 @@ pub const E0210: &str = "E0210";
 pub const E0211: &str = "E0211";
 /// patch of an object the component does not emit.
 pub const E0212: &str = "E0212";
+/// namespace declared twice on a cluster.
+pub const E0215: &str = "E0215";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -105,6 +107,12 @@ pub const E0417: &str = "E0417";
 pub const E0418: &str = "E0418";
 /// removed API version.
 pub const E0419: &str = "E0419";
+/// namespace that cannot be declared.
+pub const E0422: &str = "E0422";
+/// invalid namespace label or annotation.
+pub const E0423: &str = "E0423";
+/// dependency cycle through a namespace.
+pub const E0424: &str = "E0424";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -205,6 +213,11 @@ pub const CODES: &[Code] = &[
         code: E0212,
         title: "patch of an object the component does not emit",
         page: include_str!("pages/E0212.md"),
+    },
+    Code {
+        code: E0215,
+        title: "namespace declared twice on a cluster",
+        page: include_str!("pages/E0215.md"),
     },
     Code {
         code: E0301,
@@ -350,6 +363,21 @@ pub const CODES: &[Code] = &[
         code: E0419,
         title: "removed API version",
         page: include_str!("pages/E0419.md"),
+    },
+    Code {
+        code: E0422,
+        title: "namespace that cannot be declared",
+        page: include_str!("pages/E0422.md"),
+    },
+    Code {
+        code: E0423,
+        title: "invalid namespace label or annotation",
+        page: include_str!("pages/E0423.md"),
+    },
+    Code {
+        code: E0424,
+        title: "dependency cycle through a namespace",
+        page: include_str!("pages/E0424.md"),
     },
     Code {
         code: E0501,

@@ -49,6 +49,8 @@ pub enum DeclKind {
     Install,
     Instance,
     Tenant,
+    /// `namespace media on apps { labels = { ... } }`: a namespace the lab creates.
+    Namespace,
 }
 
 impl DeclKind {
@@ -63,6 +65,7 @@ impl DeclKind {
             DeclKind::Install => "install",
             DeclKind::Instance => "instance",
             DeclKind::Tenant => "tenant",
+            DeclKind::Namespace => "namespace",
         }
     }
     /// Definitions are module-scoped and need a `use` from other modules; the other

@@ -48,7 +48,7 @@ pub const MAX_ELSE_IF: usize = 64;
 
 const DECL_KEYWORDS: &[&str] = &[
     "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
-    "use",
+    "use", "namespace",
 ];
 
 /// Parse a whole file. Never fails: errors are returned beside what did parse.
@@ -375,6 +375,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::install_decl | Rule::kw_install => "`install`",
         Rule::instance_decl | Rule::kw_instance => "`instance`",
         Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
+        Rule::namespace_decl | Rule::kw_namespace => "`namespace`",
         Rule::kw_on => "`on`",
         Rule::kw_as => "`as`",
         Rule::kw_in => "`in`",
@@ -713,6 +714,7 @@ impl Builder {
             Rule::template_decl => DeclKind::Template,
             Rule::install_decl => DeclKind::Install,
             Rule::instance_decl => DeclKind::Instance,
+            Rule::namespace_decl => DeclKind::Namespace,
             _ => DeclKind::Tenant,
         };
         let mut inner = p.into_inner();
