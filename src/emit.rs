@@ -6,6 +6,8 @@
 //! ```text
 //! clusters/<cluster>/kustomization.yaml          root: flux-system + every ks.yaml
 //! clusters/<cluster>/flux-system/gotk-sync.yaml   GitRepository + root Kustomization
+//!                                                 (`flux-bootstrap` mode, the default), or
+//! clusters/<cluster>/flux-system/flux-instance.yaml  the FluxInstance (`flux-operator` mode)
 //! clusters/<cluster>/<component>/ks.yaml          Flux Kustomization(s) of the component
 //! clusters/<cluster>/<component>/app/...          namespace, source, HelmRelease, core resources
 //! clusters/<cluster>/<component>/config/...       custom resources that need CRDs first
@@ -15,6 +17,9 @@ use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
 use crate::lower::{cluster_ir, ClusterIr};
+use crate::sema::bootstrap::{self, Bootstrap, Mode};
+use crate::sema::eval::Value;
+use crate::sema::facts;
 use crate::yaml::{self, map, s, Yaml};
 
 /// Whether `path` is a relative path of plain names, as every path `emit_cluster` builds
@@ -56,13 +61,28 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
     };
     let flux_path = |dir: &str| format!("{repo_prefix}/{base}/{dir}");
 
-    files.insert(
-        format!("{base}/flux-system/gotk-sync.yaml"),
-        gotk_sync(ir, &flux_path("")),
+    let boot = bootstrap::resolve(
+        facts::lab_value(db, lab),
+        facts::cluster_facts(db, lab, cluster.clone())
+            .as_ref()
+            .map(|f| &f.value),
     );
+    let (sync_file, sync_text) = match boot.mode {
+        Mode::FluxBootstrap => ("gotk-sync.yaml", gotk_sync(ir, &flux_path(""))),
+        Mode::FluxOperator => (
+            "flux-instance.yaml",
+            flux_instance(
+                ir,
+                &boot,
+                &cluster_domain(db, lab, &cluster),
+                &flux_path(""),
+            ),
+        ),
+    };
+    files.insert(format!("{base}/flux-system/{sync_file}"), sync_text);
     files.insert(
         format!("{base}/flux-system/kustomization.yaml"),
-        kustomize_file(vec!["gotk-sync.yaml".into()]),
+        kustomize_file(vec![sync_file.into()]),
     );
 
     let mut root = vec!["flux-system".to_string()];
@@ -192,6 +212,89 @@ fn gotk_sync(ir: &ClusterIr, path: &str) -> String {
             ),
         ]),
     ])
+}
+
+/// The cluster's DNS domain (`cluster.dns_domain`, default `cluster.local`).
+fn cluster_domain(db: &dyn Db, lab: Lab, cluster: &str) -> String {
+    match facts::cluster_facts(db, lab, cluster.to_string()) {
+        Some(facts) => match &facts.value {
+            Value::Record(r) => r.get("dns_domain").and_then(Value::scalar_text),
+            _ => None,
+        },
+        None => None,
+    }
+    .unwrap_or_else(|| "cluster.local".into())
+}
+
+/// The FluxInstance of a cluster in `flux-operator` mode. Its `sync` makes the operator
+/// create the `flux-system` GitRepository and Kustomization that `gotk-sync.yaml` holds in
+/// the other mode (same names, so every `ks.yaml` refers to the same source), and since
+/// the sync path includes `flux-system/`, Flux then manages its own FluxInstance.
+fn flux_instance(ir: &ClusterIr, boot: &Bootstrap, domain: &str, path: &str) -> String {
+    let mut distribution = vec![
+        ("version", s(&boot.version)),
+        ("registry", s(&boot.registry)),
+    ];
+    if let Some(artifact) = &boot.artifact {
+        distribution.push(("artifact", s(artifact)));
+    }
+    if let Some(secret) = &boot.image_pull_secret {
+        distribution.push(("imagePullSecret", s(secret)));
+    }
+    let mut cluster = vec![("type", s(&boot.cluster_type))];
+    if let Some(size) = &boot.size {
+        cluster.push(("size", s(size)));
+    }
+    cluster.push(("multitenant", Yaml::Bool(boot.multitenant)));
+    cluster.push(("networkPolicy", Yaml::Bool(boot.network_policy)));
+    cluster.push(("domain", s(domain)));
+    // The operator's sync path is relative to the repository root, without `./`.
+    let path = path.trim_end_matches('/').trim_start_matches("./");
+    let path = if path.is_empty() || path == "." {
+        "./"
+    } else {
+        path
+    };
+    let mut sync = vec![
+        ("kind", s("GitRepository")),
+        ("url", s(&ir.git_url)),
+        ("ref", s(&format!("refs/heads/{}", ir.branch))),
+        ("path", s(path)),
+        ("interval", s(&ir.interval)),
+    ];
+    if let Some(secret) = &boot.pull_secret {
+        sync.push(("pullSecret", s(secret)));
+    }
+    if let Some(provider) = &boot.provider {
+        sync.push(("provider", s(provider)));
+    }
+    let mut spec = vec![
+        ("distribution", map(distribution)),
+        (
+            "components",
+            Yaml::Seq(boot.components.iter().map(|c| s(c)).collect()),
+        ),
+        ("cluster", map(cluster)),
+    ];
+    if !boot.patches.is_empty() {
+        spec.push((
+            "kustomize",
+            map(vec![(
+                "patches",
+                Yaml::Seq(boot.patches.iter().map(Value::to_yaml).collect()),
+            )]),
+        ));
+    }
+    spec.push(("sync", map(sync)));
+    yaml::to_stream(&[map(vec![
+        ("apiVersion", s("fluxcd.controlplane.io/v1")),
+        ("kind", s("FluxInstance")),
+        (
+            "metadata",
+            map(vec![("name", s("flux")), ("namespace", s("flux-system"))]),
+        ),
+        ("spec", map(spec)),
+    ])])
 }
 
 #[cfg(test)]

@@ -79,6 +79,8 @@ mod syntax_errors;
 mod ui;
 #[path = "main/user_sites.rs"]
 mod user_sites;
+#[path = "main/versions.rs"]
+mod versions;
 #[path = "main/warnings.rs"]
 mod warnings;
 #[path = "main/watch.rs"]
@@ -114,6 +116,7 @@ fn main() {
     trials.extend(warnings::trials());
     trials.extend(ui::trials());
     trials.extend(user_sites::trials());
+    trials.extend(versions::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());
     libtest_mimic::run(&args, trials).exit();

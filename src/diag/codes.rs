@@ -47,6 +47,10 @@ pub const E0210: &str = "E0210";
 pub const E0211: &str = "E0211";
 /// patch of an object the component does not emit.
 pub const E0212: &str = "E0212";
+/// chart override without a chart.
+pub const E0213: &str = "E0213";
+/// chart version or source of the wrong kind.
+pub const E0214: &str = "E0214";
 /// namespace declared twice on a cluster.
 pub const E0215: &str = "E0215";
 /// type mismatch.
@@ -107,6 +111,10 @@ pub const E0417: &str = "E0417";
 pub const E0418: &str = "E0418";
 /// removed API version.
 pub const E0419: &str = "E0419";
+/// unknown bootstrap setting or value.
+pub const E0420: &str = "E0420";
+/// bootstrap setting its mode cannot honour.
+pub const E0421: &str = "E0421";
 /// namespace that cannot be declared.
 pub const E0422: &str = "E0422";
 /// invalid namespace label or annotation.
@@ -213,6 +221,16 @@ pub const CODES: &[Code] = &[
         code: E0212,
         title: "patch of an object the component does not emit",
         page: include_str!("pages/E0212.md"),
+    },
+    Code {
+        code: E0213,
+        title: "chart override without a chart",
+        page: include_str!("pages/E0213.md"),
+    },
+    Code {
+        code: E0214,
+        title: "chart version or source of the wrong kind",
+        page: include_str!("pages/E0214.md"),
     },
     Code {
         code: E0215,
@@ -363,6 +381,16 @@ pub const CODES: &[Code] = &[
         code: E0419,
         title: "removed API version",
         page: include_str!("pages/E0419.md"),
+    },
+    Code {
+        code: E0420,
+        title: "unknown bootstrap setting or value",
+        page: include_str!("pages/E0420.md"),
+    },
+    Code {
+        code: E0421,
+        title: "bootstrap setting its mode cannot honour",
+        page: include_str!("pages/E0421.md"),
     },
     Code {
         code: E0422,

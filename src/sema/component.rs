@@ -5,9 +5,8 @@
 
 use indexmap::IndexMap;
 
-use super::component_ir::{
-    Capacity, Chart, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck,
-};
+use super::chart_overrides::{apply_chart_args, chart_of, take_chart_args};
+use super::component_ir::{Capacity, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck};
 use super::definition::{bind_params, find_definition};
 use super::facts::DeclarationEnv;
 use super::kube::CORE_CLUSTER_SCOPED;
@@ -199,7 +198,8 @@ fn run_instance(
     } else {
         def_decl.params.clone()
     };
-    let args = instance_args(ev, decl);
+    let mut args = instance_args(ev, decl);
+    let chart_args = take_chart_args(&mut args, &params);
     ev.push_scope(name_frame);
     ev.site = Some((ev.file, decl.name.span));
     let bound = bind_params(ev, &params, &def, &args, def_name);
@@ -210,9 +210,10 @@ fn run_instance(
             exec(ev, &def_decl.body, out, Pass::body(want, header_only))
         });
         ev.pop_scope();
-        // The lab's `values` and `patch`, over what the definition computed, with the
-        // definition's parameters out of scope again.
+        // The lab's chart, `values` and `patch`, over what the definition computed, with
+        // the definition's parameters out of scope again.
         if !header_only {
+            apply_chart_args(ev, &chart_args, &format!("`{}`", def_name.text), out);
             let overrides: Vec<Stmt> = decl
                 .body
                 .iter()
@@ -392,6 +393,12 @@ fn assign_field(
             }
         }
         _ if pass.header_only => {}
+        // `chart.version = "..."` in a body, `version = "..."` in a tenant's: over the
+        // chart set so far (by an `include`, typically).
+        "chart" if path.len() > 1 => chart_field(ev, path, value, out, pass),
+        "version" if pass.ctx == DeclKind::Tenant && !pass.included => {
+            chart_field(ev, path, value, out, pass)
+        }
         "chart" => set_chart(ev, value, out),
         "values" => {
             // A setting written straight into the values of the definition the lab
@@ -423,19 +430,28 @@ fn set_namespace(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
     }
 }
 
+/// A chart override written as a field of a body (`chart.version = "..."`).
+fn chart_field(
+    ev: &mut Evaluator,
+    path: &KeyPath,
+    value: &Expr,
+    out: &mut ComponentOut,
+    pass: Pass,
+) {
+    let item = RecordItem::Field {
+        path: path.clone(),
+        value: value.clone(),
+        span: value.span,
+    };
+    let owner = format!("this {}", pass.ctx.keyword());
+    apply_chart_args(ev, std::slice::from_ref(&item), &owner, out);
+}
+
 /// `chart = oci(...)` or `helm(...)`: the Helm chart the component installs.
 fn set_chart(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
-    if let Some(Value::Record(r)) = ev.eval(value, &Ty::Any) {
-        let text = |k: &str| r.get(k).and_then(Value::scalar_text);
-        if let (Some(source), Some(url), Some(version)) =
-            (text("source"), text("url"), text("version"))
-        {
-            out.chart = Some(Chart {
-                oci: source == "oci",
-                url,
-                chart: text("chart"),
-                version,
-            });
+    if let Some(v @ Value::Record(_)) = ev.eval(value, &Ty::Any) {
+        if let Some(chart) = chart_of(&v) {
+            out.chart = Some(chart);
             out.chart_span = Some((ev.file, value.span));
         } else {
             ev.error(
@@ -741,7 +757,9 @@ fn include_template(
         return;
     };
     let def_decl = index::decl(ev.db, &def);
-    let Some(bound) = bind_params(ev, &def_decl.params, &def, args, template) else {
+    let mut args = args.to_vec();
+    let chart_args = take_chart_args(&mut args, &def_decl.params);
+    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
         return;
     };
     bound.push_onto(ev);
@@ -761,9 +779,23 @@ fn include_template(
         depth: pass.depth + 1,
         header_only: pass.header_only,
     };
+    // The include's chart overrides concern the chart the included body sets, not one
+    // set before it.
+    let before = if chart_args.is_empty() || pass.header_only {
+        None
+    } else {
+        Some(out.chart.take())
+    };
     ev.in_file(def.file, |ev| exec(ev, &def_decl.body, out, inner));
     ev.site = outer_site;
     ev.pop_scope();
+    if let Some(before) = before {
+        let included_chart = out.chart.is_some();
+        apply_chart_args(ev, &chart_args, &format!("`{}`", template.text), out);
+        if !included_chart {
+            out.chart = before;
+        }
+    }
 }
 
 /// Whether the component `c`, which has errors of its own, may have been meant to

@@ -21,6 +21,7 @@ const LAB_SCHEMA: Schema = &[
     ("path", "string", false),
     ("interval", "duration", false),
     ("vars", "any", false),
+    ("bootstrap", "Bootstrap", false),
 ];
 
 const CLUSTER_SCHEMA: Schema = &[
@@ -34,6 +35,7 @@ const CLUSTER_SCHEMA: Schema = &[
     ("bgp", "Bgp", false),
     ("mesh", "name", false),
     ("vars", "any", false),
+    ("bootstrap", "Bootstrap", false),
 ];
 
 const POOL_SCHEMA: Schema = &[("addresses", "range", true)];
@@ -63,6 +65,10 @@ fn schema_ty(t: &str) -> Ty {
 
 /// Evaluate a value against a core schema type (which may be a core record).
 fn eval_schema_value(ev: &mut Evaluator, e: &Expr, t: &str) -> Option<Value> {
+    // `bootstrap` has settings of its own, checked at the lab's spans (E0420, E0421).
+    if t == "Bootstrap" {
+        return super::bootstrap::check(ev, e);
+    }
     match schema_ty(t) {
         Ty::Record(name) => {
             let v = ev.eval(e, &Ty::Any)?;
@@ -420,6 +426,8 @@ pub fn cluster_facts_checked(
     let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Core;
     let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
+    let own_bootstrap = fields.get("bootstrap");
+    super::bootstrap::check_cluster_mode(&mut ev, decl, lab_value(db, lab), own_bootstrap);
     let ok = ev.diags.is_empty();
     let mut rec = IndexMap::new();
     rec.insert("name".to_string(), Value::Str(name.clone()));

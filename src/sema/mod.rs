@@ -2,6 +2,8 @@
 //! declaration and cluster (declaration facts, components and their IR, manifests),
 //! checked against Kubernetes core knowledge (`kube`).
 
+pub mod bootstrap;
+pub mod chart_overrides;
 pub mod component;
 pub mod component_ir;
 pub mod definition;
