@@ -18,7 +18,7 @@ use crate::sema::namespace_decl::{namespace_decls, PRUNE_MARKER};
 use crate::syntax::ast::Span;
 use crate::yaml::{map, s, Yaml};
 
-use super::ir::{KustomizationIr, NamespaceLabels, NamespaceOwners};
+use super::ir::{namespace_kustomization, KustomizationIr, NamespaceLabels, NamespaceOwners};
 use crate::diag::codes;
 
 /// A Namespace labc writes in a Kustomization of its own.
@@ -30,11 +30,6 @@ pub(super) struct NamespacePlan {
     pub prune: bool,
     /// Its declaration, if the lab declares it.
     pub declared: Option<(SourceFile, Span)>,
-}
-
-/// The name of the Kustomization that creates a namespace labc writes.
-pub(super) fn namespace_kustomization(ns: &str) -> String {
-    format!("namespace-{ns}")
 }
 
 /// The namespaces of a cluster and who creates each: the declared ones and those used by

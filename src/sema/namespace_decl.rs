@@ -14,7 +14,7 @@ use super::kube::SYSTEM_NAMESPACES;
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{codes, did_you_mean, Diag};
 use crate::literal::{check_k8s_name, NameRule};
-use crate::syntax::ast::Span;
+use crate::syntax::ast::{Expr, ExprKind, RecordItem, Span, Stmt};
 
 /// The fields of a namespace declaration.
 const NAMESPACE_SCHEMA: Schema = &[
@@ -75,21 +75,20 @@ pub fn namespace_decls_checked(db: &dyn Db, lab: Lab) -> (Vec<NamespaceDecl>, Ve
         }
         let labels = string_map(fields.get("labels"));
         let annotations = string_map(fields.get("annotations"));
-        let span_of = |field: &str| {
-            decl.body
-                .iter()
-                .find_map(|s| match s {
-                    crate::syntax::ast::Stmt::Assign { path, value, .. }
-                        if path[0].text == field =>
-                    {
-                        Some(value.span)
-                    }
-                    _ => None,
-                })
-                .unwrap_or(item.name_span)
+        let written = |field: &str| {
+            decl.body.iter().find_map(|s| match s {
+                Stmt::Assign { path, value, .. } if path.len() == 1 && path[0].text == field => {
+                    Some(value)
+                }
+                _ => None,
+            })
         };
-        check_metadata(&mut ev, &labels, true, span_of("labels"));
-        check_metadata(&mut ev, &annotations, false, span_of("annotations"));
+        let at = |field| Written {
+            expr: written(field),
+            fallback: item.name_span,
+        };
+        check_metadata(&mut ev, &labels, true, at("labels"));
+        check_metadata(&mut ev, &annotations, false, at("annotations"));
         let ok = ev.diags.is_empty();
         diags.append(&mut ev.diags);
         if ok {
@@ -142,39 +141,79 @@ fn check_name(ev: &mut Evaluator, name: &str, span: Span) {
     }
 }
 
+/// Where a `labels` or `annotations` field is written, to point at the entry at fault.
+struct Written<'a> {
+    expr: Option<&'a Expr>,
+    /// The declaration's name, when the field is not written as one assignment.
+    fallback: Span,
+}
+
+impl Written<'_> {
+    /// The span of the entry `key` in a record literal (its key, or its value), else the
+    /// whole field's value (a record computed by an expression), else the fallback.
+    fn entry(&self, key: &str, at_value: bool) -> Span {
+        let Some(expr) = self.expr else {
+            return self.fallback;
+        };
+        let ExprKind::Record { items, .. } = &expr.kind else {
+            return expr.span;
+        };
+        items
+            .iter()
+            .find_map(|i| match i {
+                RecordItem::Field { path, value, .. } if path.len() == 1 && path[0].text == key => {
+                    Some(if at_value { value.span } else { path[0].span })
+                }
+                _ => None,
+            })
+            .unwrap_or(expr.span)
+    }
+}
+
 /// E0423: label and annotation keys must be Kubernetes qualified names, label values
 /// valid label values, and the prune marker is `prune`'s to write.
 fn check_metadata(
     ev: &mut Evaluator,
     entries: &IndexMap<String, String>,
     labels: bool,
-    span: Span,
+    at: Written,
 ) {
     let what = if labels { "label" } else { "annotation" };
     for (key, value) in entries {
         let problem = if key == PRUNE_MARKER {
             Some((
                 format!("the {what} `{key}` is written by labc from `prune`"),
-                "write `prune = true` or `prune = false` instead".to_string(),
+                "remove it and write `prune = false` (the default) or `prune = true` instead"
+                    .to_string(),
+                false,
             ))
         } else if let Some(why) = qualified_name_problem(key) {
             Some((
                 format!("`{key}` is not a valid {what} key: {why}"),
                 "a key is a name of at most 63 letters, digits, `-`, `_` and `.`, optionally after a DNS prefix and `/` (`example.com/team`)".to_string(),
+                false,
             ))
         } else if labels {
             label_value_problem(value).map(|why| {
                 (
                     format!("`{value}` is not a valid value for label `{key}`: {why}"),
                     "a label value is empty or at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; put longer text in an annotation".to_string(),
+                    true,
                 )
             })
         } else {
             None
         };
-        if let Some((message, help)) = problem {
-            ev.error(codes::E0423, span, message)
-                .lbl(format!("in these {what}s"))
+        if let Some((message, help, at_value)) = problem {
+            let label = if key == PRUNE_MARKER {
+                "labc writes this from `prune`".to_string()
+            } else if at_value {
+                "not a valid label value".to_string()
+            } else {
+                format!("not a valid {what} key")
+            };
+            ev.error(codes::E0423, at.entry(key, at_value), message)
+                .lbl(label)
                 .help = Some(help);
         }
     }
