@@ -91,6 +91,7 @@ module.exports = grammar({
       $.install_declaration,
       $.instance_declaration,
       $.tenant_declaration,
+      $.namespace_declaration,
     ),
 
     lab_declaration: $ => seq('lab', field('name', $.identifier), field('body', $.body)),
@@ -127,6 +128,13 @@ module.exports = grammar({
     tenant_declaration: $ => seq(
       'tenant', field('name', $.identifier), 'on', field('cluster', $.identifier),
       field('body', $.body),
+    ),
+
+    // `namespace media on apps { labels = { ... } }`: only a top-level item starts with
+    // it, so `namespace = "..."` in a body stays an assignment.
+    namespace_declaration: $ => seq(
+      'namespace', field('name', $.identifier),
+      'on', $._name_list, optional(field('body', $.body)),
     ),
 
     as_name: $ => seq('as', field('name', $.identifier)),

@@ -1,12 +1,17 @@
 //! Namespaces: which Kustomization creates each namespace of a cluster, the labels and
 //! annotations of the Namespace objects labc writes, and their Kustomizations.
 //!
-//! The rule depends on no file order and no component's name: a namespace the lab
-//! declares (`namespace media on apps { ... }`), or one that components use and that no
-//! component writes itself as a `v1` Namespace resource, gets a Kustomization of its own,
-//! `namespace-<name>`, and every component placed in it depends on that. Such Namespaces
-//! carry Flux's prune marker unless the declaration says `prune = true`, so deleting or
-//! renaming one app never deletes the namespace its neighbours live in.
+//! The rule reads nothing but the namespace's name, so no file order, component order or
+//! rename can change it (a Namespace that moved between Kustomizations would be deleted
+//! and created again by Flux, with everything in it): every non-system namespace of a
+//! cluster, declared (`namespace media on apps { ... }`) or only used (a component's
+//! namespace, a resource's `in`), gets a Kustomization of its own, `namespace-<name>`,
+//! with no dependencies, and every component in it depends on that. The one exception
+//! is a namespace the lab does not declare whose own component writes it
+//! (`resource "v1" Namespace` named like the component's `namespace`): that component
+//! owns it, as before declarations existed. The Namespaces labc writes carry Flux's prune
+//! marker unless a declaration says `prune = true`, so deleting or renaming one app never
+//! deletes the namespace its neighbours live in.
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -34,9 +39,10 @@ pub(super) struct NamespacePlan {
 
 /// The namespaces of a cluster and who creates each: the declared ones and those used by
 /// components (their own namespace, or `in` one for a resource), except the system ones.
-/// A namespace a component writes itself (`resource "v1" Namespace`) and the lab does not
-/// declare is owned by that component (the first by name when several do, which E0408
-/// reports); every other one gets a `NamespacePlan`. Plans are sorted by name.
+/// A namespace the lab does not declare and a component in it writes itself
+/// (`resource "v1" Namespace` of its own `namespace`) is owned by that component (the
+/// first by name when several do, which is E0408 anyway); every other one gets a
+/// `NamespacePlan`. Plans are sorted by name.
 pub(super) fn namespace_owners(
     db: &dyn Db,
     lab: Lab,
@@ -56,7 +62,9 @@ pub(super) fn namespace_owners(
             if let Some(ns) = &r.namespace {
                 used.insert(ns.as_str());
             }
-            if r.api_version == "v1" && r.kind == "Namespace" {
+            // Only the component's own namespace: a component that writes another one's
+            // Namespace is a duplicate of the one labc writes (E0408), as it always was.
+            if r.api_version == "v1" && r.kind == "Namespace" && r.name == c.namespace {
                 let w = writers.entry(r.name.as_str()).or_insert(c.name.as_str());
                 if c.name.as_str() < *w {
                     *w = c.name.as_str();

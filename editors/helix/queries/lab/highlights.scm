@@ -15,6 +15,7 @@
   "install"
   "instance"
   "tenant"
+  "namespace"
 ] @keyword
 
 "type" @keyword.storage.type
@@ -87,6 +88,7 @@
 (as_name name: (identifier) @type)
 (instance_declaration name: (identifier) @type)
 (tenant_declaration name: (identifier) @type)
+(namespace_declaration name: (identifier) @type)
 
 ; A component's template, and the clusters a declaration goes on.
 (instance_declaration template: (identifier) @function)
@@ -94,6 +96,7 @@
 (instance_declaration target: (identifier) @variable)
 (pool_declaration cluster: (identifier) @variable)
 (tenant_declaration cluster: (identifier) @variable)
+(namespace_declaration target: (identifier) @variable)
 
 ; Types.
 (type_identifier) @type
