@@ -46,6 +46,16 @@ fn kustomize_file(resources: Vec<String>) -> String {
     ])])
 }
 
+/// A Kustomization's `spec`: labc's defaults with the lab's and the component's
+/// `flux.kustomization` settings over them, keys in alphabetical order (as the defaults are).
+fn with_settings(spec: Vec<(&str, Yaml)>, settings: &IndexMap<String, Yaml>) -> Yaml {
+    let mut spec: IndexMap<String, Yaml> =
+        spec.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    spec.extend(settings.iter().map(|(k, v)| (k.clone(), v.clone())));
+    spec.sort_keys();
+    Yaml::Map(spec)
+}
+
 /// Files of one cluster: relative path -> YAML text.
 #[salsa::tracked(returns(ref))]
 pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, String> {
@@ -135,6 +145,7 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
         spec.push(("timeout", s(&k.timeout)));
         // With `wait`, Flux ignores healthChecks; wait only when there are none.
         spec.push(("wait", Yaml::Bool(k.health_checks.is_empty())));
+        let spec = with_settings(spec, &k.settings);
         ks_docs
             .entry(k.component.clone())
             .or_default()
@@ -145,7 +156,7 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
                     "metadata",
                     map(vec![("name", s(&k.name)), ("namespace", s("flux-system"))]),
                 ),
-                ("spec", map(spec)),
+                ("spec", spec),
             ]));
         let mut resources = Vec::new();
         for (file, docs) in &k.files {

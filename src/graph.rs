@@ -179,6 +179,7 @@ pub fn why_text(why: &Why) -> String {
         }
         Why::Namespace { namespace } => format!("namespace {namespace}"),
         Why::OwnCrds => "own CRDs".to_string(),
+        Why::DependsOn { .. } => "depends_on".to_string(),
     }
 }
 

@@ -69,6 +69,8 @@ mod mangled;
 mod namespaces;
 #[path = "main/paths.rs"]
 mod paths;
+#[path = "main/pin.rs"]
+mod pin;
 #[path = "main/props.rs"]
 mod props;
 #[path = "main/secrets.rs"]
@@ -120,6 +122,7 @@ fn main() {
     trials.extend(ui::trials());
     trials.extend(user_sites::trials());
     trials.extend(versions::trials());
+    trials.extend(pin::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());
     libtest_mimic::run(&args, trials).exit();

@@ -92,6 +92,7 @@ module.exports = grammar({
       $.instance_declaration,
       $.tenant_declaration,
       $.namespace_declaration,
+      $.pins_declaration,
     ),
 
     lab_declaration: $ => seq('lab', field('name', $.identifier), field('body', $.body)),
@@ -136,6 +137,8 @@ module.exports = grammar({
       'namespace', field('name', $.identifier),
       'on', $._name_list, optional(field('body', $.body)),
     ),
+    // The lab's chart pins: `pins { definition = oci(...) }` (no name).
+    pins_declaration: $ => seq('pins', field('body', $.body)),
 
     as_name: $ => seq('as', field('name', $.identifier)),
 
@@ -388,7 +391,7 @@ module.exports = grammar({
 
     _literal: $ => choice(
       $.boolean, $.null, $.cidr, $.ip_address, $.unit, $.percent, $.decimal, $.integer,
-      $.string,
+      $.string, $.block_string,
     ),
 
     boolean: _ => choice('true', 'false'),
@@ -428,5 +431,26 @@ module.exports = grammar({
     escape_sequence: _ => token.immediate(seq('\\', choice('"', '\\', 'n', 't', 'r', '$'))),
 
     interpolation: $ => seq(token.immediate('${'), $._expression, '}'),
+
+    // `"""` block strings run over lines to the next `"""`. Every part is immediate, so
+    // no comment or whitespace is skipped inside; a lone `"` or `$` is text, and `\` at
+    // the end of a line joins it to the next (an escape, as in lab.pest).
+    block_string: $ => seq(
+      '"""',
+      repeat(choice(
+        alias($._block_text, $.string_content),
+        alias($._block_quote, $.string_content),
+        alias($._dollar, $.string_content),
+        alias($._block_escape, $.escape_sequence),
+        $.interpolation,
+      )),
+      token.immediate('"""'),
+    ),
+
+    _block_text: _ => token.immediate(prec(1, /[^"\\$]+/)),
+
+    _block_quote: _ => token.immediate('"'),
+
+    _block_escape: _ => token.immediate(seq('\\', choice('"', '\\', 'n', 't', 'r', '$', /\r?\n/))),
   },
 });

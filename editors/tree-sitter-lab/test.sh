@@ -96,10 +96,13 @@ fi
 echo "ok: $total files parse clean ($(grep -c "$tmp/blocks" "$tmp/paths") doc blocks; $skipped files with E0101/E0102 skipped)"
 
 # 5. In those files, every name (identifier, variable, type_identifier) has a highlight.
+# A file's line is its path as listed (a capture's text may span lines, so a line at
+# column 0 may be the inside of a block string); a capture's line starts with `pattern:`.
 positions() { # file row col of each capture in `tree-sitter query` output
-  awk '/^[^ ]/ { f = $0; next }
-       /capture:/ { match($0, /start: \([0-9]+, [0-9]+\)/); p = substr($0, RSTART + 8, RLENGTH - 9)
-                    sub(", ", " ", p); print f " " p }' | sort -u
+  awk 'NR == FNR { path[$0] = 1; next }
+       $0 in path { f = $0; next }
+       /^ +pattern: +[0-9]+, capture:/ { match($0, /start: \([0-9]+, [0-9]+\)/); p = substr($0, RSTART + 8, RLENGTH - 9)
+                    sub(", ", " ", p); print f " " p }' "$tmp/paths" - | sort -u
 }
 echo '[(identifier) (variable) (type_identifier)] @name' >"$tmp/names.scm"
 "$ts" query -l "$tmp/lab.so" --lang-name lab -c --paths "$tmp/paths" "$tmp/names.scm" 2>/dev/null | positions >"$tmp/names"

@@ -141,7 +141,7 @@ fn tree_at_revision(
     Ok(out.files.clone())
 }
 
-/// The lab's files (`.lab`, `.yaml`, `.yml`, as `read_lab` takes them) under `dir` at
+/// The lab's files (`.lab`, `.yaml`, `.yml` and data files, as `read_lab` takes them) under `dir` at
 /// `commit`, as (path relative to `dir`, text), sorted by path. Links and submodules are
 /// skipped: a lab read from the file system does not follow links out of it either.
 fn sources_at(dir: &Path, commit: &str) -> Result<Vec<(String, String)>, String> {
@@ -154,8 +154,7 @@ fn sources_at(dir: &Path, commit: &str) -> Result<Vec<(String, String)>, String>
         };
         let meta: Vec<&str> = meta.split(' ').collect();
         let is_file = matches!(meta.as_slice(), ["100644" | "100755", "blob", _]);
-        let is_lab = [".lab", ".yaml", ".yml"].iter().any(|x| path.ends_with(x));
-        if is_file && is_lab {
+        if is_file && super::walk::reads_path(path) {
             wanted.push((path.to_string(), meta[2].to_string()));
         }
     }
@@ -168,9 +167,14 @@ fn sources_at(dir: &Path, commit: &str) -> Result<Vec<(String, String)>, String>
             wanted.len()
         ));
     }
+    // A data file over the limit is left out, as `read_lab` leaves it out.
+    let data_limit = super::walk::MAX_DATA_FILE as usize;
     Ok(wanted
         .into_iter()
         .zip(blobs)
+        .filter(|((path, _), bytes)| {
+            [".lab", ".yaml", ".yml"].iter().any(|x| path.ends_with(x)) || bytes.len() <= data_limit
+        })
         .map(|((path, _), bytes)| (path, String::from_utf8_lossy(&bytes).into_owned()))
         .collect())
 }

@@ -10,6 +10,7 @@ mod fmt;
 mod graph;
 mod help_files;
 mod out_dir;
+mod pin;
 mod rel_path;
 mod report;
 mod tree;
@@ -133,6 +134,14 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// Pin the stdlib's chart of every definition the lab uses in LAB-DIR/versions.lab.
+    Pin {
+        #[arg(default_value = "lab")]
+        dir: PathBuf,
+        /// Write nothing; list the missing pins and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -205,6 +214,7 @@ pub fn run(cli: Cli) -> i32 {
             cluster,
             format,
         } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
+        Command::Pin { dir, check } => pin::pin(&dir, check, stdlib, color),
         Command::Fmt { paths, check, diff } => fmt::fmt(&paths, fmt::Mode::of(check, diff), color),
     }
 }

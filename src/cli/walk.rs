@@ -132,10 +132,27 @@ fn is_lab_file(path: &Path) -> bool {
         .is_some_and(|e| LAB_EXTENSIONS.iter().any(|x| e == *x))
 }
 
-/// Read every `.lab` file and manifest (`.yaml`, `.yml`) under `dir`, as (path relative
-/// to `dir`, text), sorted. Directory links are not followed (a warning names them); a
-/// FIFO, socket or device is skipped with a warning; a file link is read when its target
-/// is inside the lab and is an error when it points outside.
+/// The largest data file labc reads: a ConfigMap or Secret holds at most 1 MiB, so a larger
+/// file could never be what `file("path")` is for, and a lab folder holding a big binary
+/// costs no memory.
+pub const MAX_DATA_FILE: u64 = 1 << 20;
+
+/// Whether labc reads the file at `rel` (relative to the lab, `/`-separated): a `.lab`
+/// file or manifest anywhere, and any other file (a data file for `file("path")`) outside
+/// hidden files and folders (`.git`, labc's own `.labc-*`).
+pub fn reads_path(rel: &str) -> bool {
+    let lab = LAB_EXTENSIONS
+        .iter()
+        .any(|x| rel.rsplit_once('.').is_some_and(|(_, e)| e == *x));
+    lab || !rel.split('/').any(|part| part.starts_with('.'))
+}
+
+/// Read every `.lab` file and manifest (`.yaml`, `.yml`) under `dir`, and the data files
+/// `reads_path` takes (up to `MAX_DATA_FILE` each; larger ones are left out), as (path
+/// relative to `dir`, text), sorted. Directory links are not followed (a warning names
+/// them); a FIFO, socket or device is skipped (with a warning if it has a lab file's
+/// name); a file link is read when its target is inside the lab, and a lab file's link
+/// that points outside is an error.
 pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
     if !dir.is_dir() {
         return Err(format!("`{}` is not a directory", dir.display()));
@@ -150,7 +167,8 @@ pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
                 Some(target) => target,
                 None => continue,
             },
-            _ if !is_lab_file(&entry.path) => continue,
+            _ if !reads_path(&entry.rel) => continue,
+            Kind::Other(_) if !is_lab_file(&entry.path) => continue,
             Kind::File => entry.path.clone(),
             Kind::Other(what) => {
                 warn(&format!(
@@ -160,7 +178,8 @@ pub fn read_lab(dir: &Path) -> Result<Vec<(String, String)>, String> {
                 continue;
             }
         };
-        if let Some(text) = read_text(&read_from, &entry.path)? {
+        let limit = (!is_lab_file(&entry.path)).then_some(MAX_DATA_FILE);
+        if let Some(text) = read_text(&read_from, &entry.path, limit)? {
             sources.push((entry.rel, text));
         }
     }
@@ -192,10 +211,14 @@ fn link_target(root: &Path, entry: &Entry) -> Result<Option<PathBuf>, String> {
         ));
         return Ok(None);
     }
-    if !is_lab_file(&entry.path) {
+    if !reads_path(&entry.rel) {
         return Ok(None);
     }
     if !target.starts_with(root) {
+        // A data file's link out of the lab is left alone: only lab files must be read.
+        if !is_lab_file(&entry.path) {
+            return Ok(None);
+        }
         return Err(format!(
             "the link {} points outside the lab directory {}; labc reads only files inside the lab: copy the file into the lab or remove the link",
             shown(),
@@ -206,10 +229,10 @@ fn link_target(root: &Path, entry: &Entry) -> Result<Option<PathBuf>, String> {
 }
 
 /// The text of the regular file `path` (reached as `shown`), or `None` with a warning if
-/// it is not a regular file. Invalid UTF-8 is replaced, so the parser reports the stray
-/// bytes as errors.
-fn read_text(path: &Path, shown: &Path) -> Result<Option<String>, String> {
-    let Some(mut file) = open_regular(path)? else {
+/// it is not a regular file, and `None` if it is longer than `limit` bytes. Invalid UTF-8
+/// is replaced, so the parser reports the stray bytes as errors (and `file` as E0216).
+fn read_text(path: &Path, shown: &Path, limit: Option<u64>) -> Result<Option<String>, String> {
+    let Some(file) = open_regular(path)? else {
         warn(&format!(
             "skipping {}: it is not a regular file",
             shown.display()
@@ -217,7 +240,12 @@ fn read_text(path: &Path, shown: &Path) -> Result<Option<String>, String> {
         return Ok(None);
     };
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
+    // One byte over the limit tells a file that is too long from one exactly at it.
+    file.take(limit.map_or(u64::MAX, |l| l + 1))
+        .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {}: {e}", shown.display()))?;
+    if limit.is_some_and(|l| bytes.len() as u64 > l) {
+        return Ok(None);
+    }
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }

@@ -23,6 +23,10 @@ pub fn lookup(code: &str) -> Option<&'static Code> {
 pub const E0101: &str = "E0101";
 /// expression nested or chained too deeply.
 pub const E0102: &str = "E0102";
+/// integer with a leading zero.
+pub const E0103: &str = "E0103";
+/// block string of the wrong shape.
+pub const E0104: &str = "E0104";
 /// unknown name.
 pub const E0201: &str = "E0201";
 /// duplicate declaration.
@@ -53,6 +57,14 @@ pub const E0213: &str = "E0213";
 pub const E0214: &str = "E0214";
 /// namespace declared twice on a cluster.
 pub const E0215: &str = "E0215";
+/// `file` of a file that is not UTF-8 text.
+pub const E0216: &str = "E0216";
+/// `file` of a folder.
+pub const E0217: &str = "E0217";
+/// pin of a definition without a chart.
+pub const E0218: &str = "E0218";
+/// definition pinned twice.
+pub const E0219: &str = "E0219";
 /// type mismatch.
 pub const E0301: &str = "E0301";
 /// invalid literal.
@@ -73,6 +85,14 @@ pub const E0308: &str = "E0308";
 pub const E0309: &str = "E0309";
 /// cron expression of the wrong form.
 pub const E0310: &str = "E0310";
+/// unknown Flux setting.
+pub const E0311: &str = "E0311";
+/// Flux setting outside its choices.
+pub const E0312: &str = "E0312";
+/// Flux setting Flux would refuse.
+pub const E0313: &str = "E0313";
+/// Flux setting that cannot apply where it is set.
+pub const E0314: &str = "E0314";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -121,6 +141,8 @@ pub const E0422: &str = "E0422";
 pub const E0423: &str = "E0423";
 /// dependency cycle through a namespace.
 pub const E0424: &str = "E0424";
+/// `depends_on` of a component not on the cluster.
+pub const E0425: &str = "E0425";
 /// conflicting values.
 pub const E0501: &str = "E0501";
 /// no lab declaration.
@@ -149,6 +171,8 @@ pub const E0604: &str = "E0604";
 pub const E0605: &str = "E0605";
 /// capability default never used.
 pub const E0606: &str = "E0606";
+/// pin of a definition the lab does not use.
+pub const E0607: &str = "E0607";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -161,6 +185,16 @@ pub const CODES: &[Code] = &[
         code: E0102,
         title: "expression nested or chained too deeply",
         page: include_str!("pages/E0102.md"),
+    },
+    Code {
+        code: E0103,
+        title: "integer with a leading zero",
+        page: include_str!("pages/E0103.md"),
+    },
+    Code {
+        code: E0104,
+        title: "block string of the wrong shape",
+        page: include_str!("pages/E0104.md"),
     },
     Code {
         code: E0201,
@@ -238,6 +272,26 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0215.md"),
     },
     Code {
+        code: E0216,
+        title: "`file` of a file that is not UTF-8 text",
+        page: include_str!("pages/E0216.md"),
+    },
+    Code {
+        code: E0217,
+        title: "`file` of a folder",
+        page: include_str!("pages/E0217.md"),
+    },
+    Code {
+        code: E0218,
+        title: "pin of a definition without a chart",
+        page: include_str!("pages/E0218.md"),
+    },
+    Code {
+        code: E0219,
+        title: "definition pinned twice",
+        page: include_str!("pages/E0219.md"),
+    },
+    Code {
         code: E0301,
         title: "type mismatch",
         page: include_str!("pages/E0301.md"),
@@ -286,6 +340,26 @@ pub const CODES: &[Code] = &[
         code: E0310,
         title: "cron expression of the wrong form",
         page: include_str!("pages/E0310.md"),
+    },
+    Code {
+        code: E0311,
+        title: "unknown Flux setting",
+        page: include_str!("pages/E0311.md"),
+    },
+    Code {
+        code: E0312,
+        title: "Flux setting outside its choices",
+        page: include_str!("pages/E0312.md"),
+    },
+    Code {
+        code: E0313,
+        title: "Flux setting Flux would refuse",
+        page: include_str!("pages/E0313.md"),
+    },
+    Code {
+        code: E0314,
+        title: "Flux setting that cannot apply where it is set",
+        page: include_str!("pages/E0314.md"),
     },
     Code {
         code: E0401,
@@ -408,6 +482,11 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0424.md"),
     },
     Code {
+        code: E0425,
+        title: "`depends_on` of a component not on the cluster",
+        page: include_str!("pages/E0425.md"),
+    },
+    Code {
         code: E0501,
         title: "conflicting values",
         page: include_str!("pages/E0501.md"),
@@ -476,6 +555,11 @@ pub const CODES: &[Code] = &[
         code: E0606,
         title: "capability default never used",
         page: include_str!("pages/E0606.md"),
+    },
+    Code {
+        code: E0607,
+        title: "pin of a definition the lab does not use",
+        page: include_str!("pages/E0607.md"),
     },
 ];
 

@@ -9,8 +9,9 @@
 //!   text under it, and nothing before the first;
 //! - under `Wrong` and `Fix`, prose and fenced blocks; every block is a file of the
 //!   example's lab: the one ```` ```lab ```` block without `file=` is `example.lab`, a
-//!   block ```` ```lab,file=PATH ```` or ```` ```yaml,file=PATH ```` is the file PATH (a
-//!   module, a manifest), and [`PRELUDE`] is added as `prelude.lab` unless a block says
+//!   block ```` ```lab,file=PATH ````, ```` ```yaml,file=PATH ```` or
+//!   ```` ```text,file=PATH ```` is the file PATH (a module, a manifest, a data file that
+//!   `file("path")` reads), and [`PRELUDE`] is added as `prelude.lab` unless a block says
 //!   `no-prelude` (```` ```lab,no-prelude ````).
 
 use super::codes::{Code, CODES};
@@ -148,10 +149,10 @@ fn example(body: &str) -> Result<Example, String> {
                 main += 1;
                 "example.lab".to_string()
             }
-            ("lab" | "yaml", Some(p)) => p,
+            ("lab" | "yaml" | "text", Some(p)) => p,
             _ => {
                 return Err(format!(
-                    "a block is ```lab, ```lab,file=PATH or ```yaml,file=PATH, found ```{info}"
+                    "a block is ```lab, ```lab,file=PATH, ```yaml,file=PATH or ```text,file=PATH, found ```{info}"
                 ))
             }
         };

@@ -797,10 +797,14 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
             .get(&to.name)
             .and_then(|rs| rs.iter().find(|r| r.why.is_written()));
         if let Some(r) = written {
+            let by = match r.why {
+                Why::DependsOn { .. } => " (`depends_on`)",
+                _ => "",
+            };
             d = d.secondary(
                 r.file,
                 r.span,
-                format!("`{}` depends on `{}` here", from.name, to.name),
+                format!("`{}` depends on `{}` here{by}", from.name, to.name),
             );
         }
     }

@@ -130,8 +130,9 @@ fn split_resources<'a>(
 
 /// What a component's Kustomization depends on, and why and where the lab makes each
 /// dependency: the owners of the namespaces it uses, the components it references, the
-/// providers of the capabilities it uses (a missing one is `E0402`), and the operators
-/// whose CRDs its resources need. May include the component itself.
+/// providers of the capabilities it uses (a missing one is `E0402`), the components its
+/// `depends_on` names, and the operators whose CRDs its resources need. May include the
+/// component itself.
 pub(super) fn dependencies(
     db: &dyn Db,
     lab: Lab,
@@ -190,6 +191,19 @@ pub(super) fn dependencies(
             }
             Some(_) => {}
             None => report_missing_capability(db, lab, cluster, u, providers),
+        }
+    }
+    // The order the lab states: like a reference, to the other's ready point.
+    for u in &c.out.depends_on {
+        if u.name != c.name {
+            let Some(dep) = plans.ready(&u.name) else {
+                continue;
+            };
+            let why = Why::DependsOn {
+                component: u.name.clone(),
+            };
+            add_reason(&mut reasons, &dep, why, u.file, u.span);
+            deps.insert(dep);
         }
     }
     for (provider, r) in &plan.crd_providers {

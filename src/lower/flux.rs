@@ -5,9 +5,11 @@
 use indexmap::{IndexMap, IndexSet};
 
 use crate::sema::component_ir::{self, ComponentIr, Crd, HealthCheck, Resource};
+use crate::sema::flux_settings::FluxSettings;
 use crate::sema::kube::object_file;
 use crate::yaml::{map, s, Yaml};
 
+use super::flux_settings::{kustomization_settings, release_spec, source_interval, LabFlux};
 use super::ir::{add_reason, KustomizationIr, NamespaceLabels, Plan, Plans, Reasons, Why};
 use super::namespaces::namespace_docs;
 
@@ -22,18 +24,15 @@ pub(super) fn component_kustomizations(
     plans: &Plans,
     crds: &[(Crd, Option<String>)],
     namespace_labels: &NamespaceLabels,
-    interval: &str,
+    lab: &LabFlux<'_>,
     deps: IndexSet<String>,
     reasons: Reasons,
 ) -> Vec<KustomizationIr> {
+    let (interval, lab_flux) = (lab.interval, lab.settings);
     let c = plan.c;
-    let timeout = c
-        .out
-        .timeout
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "5m".to_string());
+    let (timeout, settings) = kustomization_settings(lab_flux, c);
     let has_config = plans.has_config.contains(&c.name);
-    let (main_files, mut health) = main_files(plan, namespace_labels, interval);
+    let (main_files, mut health) = main_files(plan, namespace_labels, interval, lab_flux);
     let (app_health, config_health) = split_health(c, crds, has_config);
     health.extend(app_health.into_iter().cloned());
     let with_ns = |h: HealthCheck| HealthCheck {
@@ -52,6 +51,7 @@ pub(super) fn component_kustomizations(
             mesh_uses: c.out.mesh_uses.clone(),
             health_checks: health.into_iter().map(with_ns).collect(),
             timeout: timeout.clone(),
+            settings: settings.clone(),
             files: main_files,
         });
         if let Some(first) = plan.config_resources.first() {
@@ -67,6 +67,7 @@ pub(super) fn component_kustomizations(
                 mesh_uses: Vec::new(),
                 health_checks: config_health.into_iter().cloned().map(with_ns).collect(),
                 timeout,
+                settings,
                 files: config_files,
             });
         }
@@ -82,6 +83,7 @@ pub(super) fn component_kustomizations(
             mesh_uses: c.out.mesh_uses.clone(),
             health_checks: hc.into_iter().map(with_ns).collect(),
             timeout,
+            settings,
             files: config_files,
         });
     }
@@ -94,6 +96,7 @@ fn main_files(
     plan: &Plan,
     namespace_labels: &NamespaceLabels,
     interval: &str,
+    lab_flux: &FluxSettings,
 ) -> (Files, Vec<HealthCheck>) {
     let c = plan.c;
     let mut files: Files = IndexMap::new();
@@ -103,12 +106,13 @@ fn main_files(
     }
     let mut health = Vec::new();
     if let Some(chart) = &c.out.chart {
-        for (file, source) in chart_source(c, chart, interval) {
+        let source_interval = source_interval(lab_flux, c, interval);
+        for (file, source) in chart_source(c, chart, &source_interval) {
             files.insert(file.into(), vec![source]);
         }
         files.insert(
             "helmrelease.yaml".into(),
-            vec![helm_release(c, chart, interval)],
+            vec![helm_release(c, chart, interval, lab_flux)],
         );
         health.push(HealthCheck {
             api_version: "helm.toolkit.fluxcd.io/v2".into(),
@@ -238,18 +242,19 @@ fn chart_ref_kind(chart: &component_ir::Chart) -> &'static str {
     }
 }
 
-/// The component's HelmRelease: its chart, timeout, CRD policy, retries and values.
-fn helm_release(c: &ComponentIr, chart: &component_ir::Chart, interval: &str) -> Yaml {
+/// The component's HelmRelease: its chart, CRD policy and retries, the Flux settings of
+/// the lab and the component over them (`release_spec`), and its values.
+fn helm_release(
+    c: &ComponentIr,
+    chart: &component_ir::Chart,
+    interval: &str,
+    lab_flux: &FluxSettings,
+) -> Yaml {
     let spec_ref = map(vec![
         ("kind", s(chart_ref_kind(chart))),
         ("name", s(&c.name)),
     ]);
     let mut spec = vec![("interval", s(interval)), ("chartRef", spec_ref)];
-    // The component's timeout bounds its release too (Helm's own default is 5m, shorter
-    // than a slow chart's first install).
-    if let Some(t) = &c.out.timeout {
-        spec.push(("timeout", s(&t.to_string())));
-    }
     let retries = map(vec![("retries", Yaml::Int(3))]);
     // An operator that declares `crds` ships them in its chart: Helm only creates CRDs on
     // install and never updates them, so let Flux create and replace them.
@@ -272,10 +277,12 @@ fn helm_release(c: &ComponentIr, chart: &component_ir::Chart, interval: &str) ->
         .flatten()
         .collect()),
     ));
+    let base = spec.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut spec = release_spec(base, lab_flux, c);
     if let Some(v) = &c.out.values {
         let y = v.to_yaml();
         if !matches!(&y, Yaml::Map(m) if m.is_empty()) {
-            spec.push(("values", y));
+            spec.insert("values".into(), y);
         }
     }
     map(vec![
@@ -285,7 +292,7 @@ fn helm_release(c: &ComponentIr, chart: &component_ir::Chart, interval: &str) ->
             "metadata",
             map(vec![("name", s(&c.name)), ("namespace", s(&c.namespace))]),
         ),
-        ("spec", map(spec)),
+        ("spec", Yaml::Map(spec)),
     ])
 }
 

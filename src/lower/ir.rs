@@ -36,6 +36,9 @@ pub struct KustomizationIr {
     pub mesh_uses: Vec<MeshUse>,
     pub health_checks: Vec<HealthCheck>,
     pub timeout: String,
+    /// `spec` fields the lab's and the component's Flux settings give (`flux.kustomization`
+    /// but its timeout), written over emit's defaults.
+    pub settings: IndexMap<String, Yaml>,
     /// File name -> documents, in emission order.
     pub files: IndexMap<String, Vec<Yaml>>,
 }
@@ -49,6 +52,8 @@ pub struct ClusterIr {
     pub git_url: String,
     pub branch: String,
     pub interval: String,
+    /// The lab-wide Flux settings (`lab { flux { ... } }`).
+    pub flux: crate::sema::flux_settings::FluxSettings,
     pub kustomizations: Vec<KustomizationIr>,
 }
 
@@ -71,6 +76,13 @@ pub(super) fn cluster_header(db: &dyn Db, lab: Lab, cluster: &str) -> Option<Clu
         git_url: text("git"),
         branch: text("branch"),
         interval: text("interval"),
+        flux: match lab_rec.get("flux") {
+            Some(Value::Record(r)) => crate::sema::flux_settings::FluxSettings {
+                value: r.clone(),
+                sites: IndexMap::new(),
+            },
+            _ => Default::default(),
+        },
         kustomizations: Vec::new(),
     })
 }
@@ -106,6 +118,8 @@ pub enum Why {
     /// A config Kustomization waits for its own component's main one, whose chart
     /// installs the CRDs of its resources.
     OwnCrds,
+    /// The component names the other in `depends_on`: an order the lab states.
+    DependsOn { component: String },
 }
 
 impl Why {
@@ -115,7 +129,10 @@ impl Why {
     pub fn is_written(&self) -> bool {
         matches!(
             self,
-            Why::Reference { .. } | Why::Capability { .. } | Why::Crd { .. }
+            Why::Reference { .. }
+                | Why::Capability { .. }
+                | Why::Crd { .. }
+                | Why::DependsOn { .. }
         )
     }
 }

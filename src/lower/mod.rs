@@ -8,6 +8,7 @@
 mod checks;
 mod depends;
 mod flux;
+mod flux_settings;
 mod ir;
 pub mod lab_checks;
 mod namespace_refs;
@@ -56,10 +57,11 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
     check_namespace_kustomization_names(db, &planned, &ns_plans);
+    flux_settings::check_flux_settings(db, &planned);
     let mut objects = generated_object_origins(&plans);
     namespaces::generated_namespace_origins(&ns_plans, &components, &mut objects);
     ir.kustomizations
-        .extend(namespace_kustomizations(&ns_plans, &labels));
+        .extend(namespace_kustomizations(&ns_plans, &labels, &ir.flux));
     for plan in &plans.plans {
         let (deps, reasons) = dependencies(db, lab, &cluster, plan, &plans, &ns_owner, &providers);
         ir.kustomizations.extend(component_kustomizations(
@@ -67,7 +69,10 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
             &plans,
             crds,
             &labels,
-            &ir.interval,
+            &flux_settings::LabFlux {
+                interval: &ir.interval,
+                settings: &ir.flux,
+            },
             deps,
             reasons,
         ));

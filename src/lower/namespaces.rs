@@ -18,11 +18,13 @@ use indexmap::{IndexMap, IndexSet};
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::Diag;
 use crate::sema::component_ir::ComponentIr;
+use crate::sema::flux_settings::FluxSettings;
 use crate::sema::kube::SYSTEM_NAMESPACES;
 use crate::sema::namespace_decl::{namespace_decls, PRUNE_MARKER};
 use crate::syntax::ast::Span;
 use crate::yaml::{map, s, Yaml};
 
+use super::flux_settings::lab_kustomization_settings;
 use super::ir::{namespace_kustomization, KustomizationIr, NamespaceLabels, NamespaceOwners};
 use crate::diag::codes;
 
@@ -145,12 +147,22 @@ pub(super) fn namespace_labels(
         .flat_map(|n| {
             let who = format!("the declaration of `{}`", n.name);
             n.labels.iter().map(move |(k, v)| {
-                (n.name.clone(), who.clone(), k.clone(), (v.clone(), n.file, n.name_span))
+                (
+                    n.name.clone(),
+                    who.clone(),
+                    k.clone(),
+                    (v.clone(), n.file, n.name_span),
+                )
             })
         });
     let from_components = components.iter().filter(|c| c.ok).flat_map(|c| {
         c.out.namespace_labels.iter().map(|(k, v)| {
-            (c.namespace.clone(), format!("`{}`", c.name), k.clone(), v.clone())
+            (
+                c.namespace.clone(),
+                format!("`{}`", c.name),
+                k.clone(),
+                v.clone(),
+            )
         })
     });
     for (ns, who, label, (value, file, span)) in declared.chain(from_components) {
@@ -221,11 +233,14 @@ pub(super) fn namespace_docs(namespaces: &[&str], labels: &NamespaceLabels) -> V
 }
 
 /// The Kustomization of each planned namespace: one `namespace.yaml`, no dependencies
-/// (so no cycle can pass through it), waited for like any other.
+/// (so no cycle can pass through it), waited for like any other, with the lab-wide
+/// Kustomization settings (`lab { flux { kustomization { ... } } }`).
 pub(super) fn namespace_kustomizations(
     plans: &[NamespacePlan],
     labels: &NamespaceLabels,
+    lab_flux: &FluxSettings,
 ) -> Vec<KustomizationIr> {
+    let (timeout, settings) = lab_kustomization_settings(lab_flux);
     plans
         .iter()
         .map(|p| {
@@ -238,7 +253,8 @@ pub(super) fn namespace_kustomizations(
                 reasons: IndexMap::new(),
                 mesh_uses: Vec::new(),
                 health_checks: Vec::new(),
-                timeout: "5m".to_string(),
+                timeout: timeout.clone(),
+                settings: settings.clone(),
                 files: IndexMap::from([("namespace.yaml".to_string(), vec![doc])]),
             }
         })
@@ -253,8 +269,10 @@ pub(super) fn check_namespace_kustomization_names(
     plans: &[NamespacePlan],
 ) {
     // A lookup, not a scan: a cluster may hold thousands of components and namespaces.
-    let by_name: IndexMap<&str, &NamespacePlan> =
-        plans.iter().map(|p| (p.kustomization.as_str(), p)).collect();
+    let by_name: IndexMap<&str, &NamespacePlan> = plans
+        .iter()
+        .map(|p| (p.kustomization.as_str(), p))
+        .collect();
     for c in components {
         let Some(p) = by_name.get(c.name.as_str()) else {
             continue;
@@ -298,9 +316,11 @@ pub(super) fn generated_namespace_origins(
         }
     }
     for p in plans {
-        let site = p
-            .declared
-            .or_else(|| first_user.get(p.name.as_str()).map(|c| (c.file, c.name_span)));
+        let site = p.declared.or_else(|| {
+            first_user
+                .get(p.name.as_str())
+                .map(|c| (c.file, c.name_span))
+        });
         let Some((file, span)) = site else {
             continue;
         };

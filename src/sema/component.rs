@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use super::chart_overrides::{apply_chart_args, chart_of, take_chart_args};
 use super::component_ir::{Capacity, ComponentIr, ComponentOut, Consumption, Crd, HealthCheck};
 use super::definition::{bind_params, find_definition};
+use super::depends_on::{apply_depends_on, record_depends_on, take_depends_on, DEPENDS_ON};
 use super::facts::DeclarationEnv;
 use super::kube::CORE_CLUSTER_SCOPED;
 use super::manifest::include_manifest;
@@ -200,20 +201,24 @@ fn run_instance(
     };
     let mut args = instance_args(ev, decl);
     let chart_args = take_chart_args(&mut args, &params);
+    let depends_args = take_depends_on(&mut args, &params);
     ev.push_scope(name_frame);
     ev.site = Some((ev.file, decl.name.span));
     let bound = bind_params(ev, &params, &def, &args, def_name);
     if let Some(bound) = bound {
         out.args = bound.values.clone();
         bound.push_onto(ev);
+        let before = out.chart_span;
         ev.in_file(def.file, |ev| {
             exec(ev, &def_decl.body, out, Pass::body(want, header_only))
         });
+        super::pins::apply_pin(ev, &def, before, out);
         ev.pop_scope();
         // The lab's chart, `values` and `patch`, over what the definition computed, with
         // the definition's parameters out of scope again.
         if !header_only {
             apply_chart_args(ev, &chart_args, &format!("`{}`", def_name.text), out);
+            apply_depends_on(ev, &depends_args, out);
             let overrides: Vec<Stmt> = decl
                 .body
                 .iter()
@@ -260,6 +265,7 @@ const COMPONENT_FIELDS: &[&str] = &[
     "values",
     "healthy",
     "timeout",
+    "flux",
 ];
 
 /// How a body runs: whose body it is, whether it was included, how deep, and whether
@@ -418,6 +424,10 @@ fn assign_field(
         }
         "healthy" => set_health_checks(ev, value, out),
         "timeout" => set_timeout(ev, value, out),
+        DEPENDS_ON if pass.ctx == DeclKind::Tenant && !pass.included && path.len() == 1 => {
+            record_depends_on(ev, value, out)
+        }
+        "flux" => super::flux_settings::set_flux(ev, path, value, &mut out.flux),
         "namespace_labels" => set_namespace_labels(ev, value, out),
         other => report_unknown_field(ev, key, other, pass.ctx),
     }
@@ -759,10 +769,8 @@ fn include_template(
     let def_decl = index::decl(ev.db, &def);
     let mut args = args.to_vec();
     let chart_args = take_chart_args(&mut args, &def_decl.params);
-    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
-        return;
-    };
-    bound.push_onto(ev);
+    // The site is set before the arguments are bound: a check on a parameter's default
+    // (a capability the default names) points at this include, as for an instance.
     let outer_site = ev.site;
     if outer_site.is_none() {
         ev.site = Some((
@@ -773,6 +781,11 @@ fn include_template(
             },
         ));
     }
+    let Some(bound) = bind_params(ev, &def_decl.params, &def, &args, template) else {
+        ev.site = outer_site;
+        return;
+    };
+    bound.push_onto(ev);
     let inner = Pass {
         ctx: DeclKind::Template,
         included: true,
@@ -786,7 +799,9 @@ fn include_template(
     } else {
         Some(out.chart.take())
     };
+    let chart_before = out.chart_span;
     ev.in_file(def.file, |ev| exec(ev, &def_decl.body, out, inner));
+    super::pins::apply_pin(ev, &def, chart_before, out);
     ev.site = outer_site;
     ev.pop_scope();
     if let Some(before) = before {

@@ -82,6 +82,8 @@ pub struct ComponentOut {
     pub typed_paths: IndexMap<Vec<String>, String>,
     pub health: Vec<HealthCheck>,
     pub timeout: Option<crate::literal::Duration>,
+    /// The `flux { ... }` settings of the definition and the component, merged in order.
+    pub flux: super::flux_settings::FluxSettings,
     pub provides: Vec<(String, String, SourceFile, Span)>,
     pub crds: Vec<Crd>,
     pub capacities: Vec<Capacity>,
@@ -91,6 +93,8 @@ pub struct ComponentOut {
     /// line that asked for it: the instance, install or outermost `include`.
     pub resource_sites: IndexMap<usize, (SourceFile, Span)>,
     pub component_uses: Vec<ComponentUse>,
+    /// The components `depends_on` names (each checked to be on the cluster).
+    pub depends_on: Vec<ComponentUse>,
     pub capability_uses: Vec<CapabilityUse>,
     /// References `x via mesh` to components on other clusters.
     pub mesh_uses: Vec<MeshUse>,

@@ -22,6 +22,7 @@ const LAB_SCHEMA: Schema = &[
     ("interval", "duration", false),
     ("vars", "any", false),
     ("bootstrap", "Bootstrap", false),
+    ("flux", "any", false),
 ];
 
 const CLUSTER_SCHEMA: Schema = &[
@@ -304,6 +305,12 @@ pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>)
     ev.context = crate::sema::eval::Context::Lab;
     let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
     check_repo_path(&mut ev, decl, fields.get("path"));
+    // Lab-wide Flux settings: the defaults of every component, checked as a component's.
+    if let Some(flux) = fields.shift_remove("flux") {
+        if let Some(v) = super::flux_settings::check_lab_flux(&mut ev, decl, flux) {
+            fields.insert("flux".into(), v);
+        }
+    }
     let ok = ev.diags.is_empty();
     fields.insert("name".into(), Value::Str(item.name.clone()));
     fields

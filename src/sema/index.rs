@@ -229,6 +229,8 @@ fn add_item(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(ItemRef,
             return add_component(index, item, duplicates)
         }
         DeclKind::Namespace => return add_namespace(index, item),
+        // Pins are read by `sema::pins`; several blocks may pin different definitions.
+        DeclKind::Pins => return,
     };
     match slot {
         indexmap::map::Entry::Occupied(e) => duplicates.push((e.get().clone(), item)),

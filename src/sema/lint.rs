@@ -1,9 +1,10 @@
 //! Warnings found from the syntax of the lab's files: a `use` of a module none of the
 //! file's declarations takes a definition from (E0601), an operator, template or record
 //! type of a lab file that nothing names (E0602), an integer written with a leading zero
-//! (E0603, `0775` is 775, not octal), an argument equal to the literal default of its
-//! parameter in a definition of the lab (E0604). The stdlib's own files are never warned
-//! about: its unused things are not the user's.
+//! (E0603, only where the zeros change nothing: `00`..`07`; `0775` is the error E0103),
+//! an argument equal to the literal default of its parameter in a definition of the lab
+//! (E0604). The stdlib's own files are never warned about: its unused things are not the
+//! user's.
 //!
 //! The names a file uses are collected from its syntax alone (every identifier that can
 //! name a definition: types, `install`/`instance` targets, includes, typed records,
@@ -94,6 +95,7 @@ pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
 
 /// `diags` without the E0602 of a definition that has errors of its own: while it does
 /// not compile, that nobody uses it yet is noise (it is often why: work in progress).
+/// Likewise without E0607 while the lab has errors.
 pub fn without_noise(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
     let index = item_index(db, lab);
     let broken = |d: &Diag| {
@@ -114,9 +116,16 @@ pub fn without_noise(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
                 && e.primary.span.end <= whole.end
         })
     };
+    // A pin looks unused (E0607) when the component that uses it has an error of its
+    // own (a misspelled definition, a missing `use`): one mistake, one diagnostic.
+    let any_error = diags.iter().any(|e| e.severity == Severity::Error);
     let keep: Vec<bool> = diags
         .iter()
-        .map(|d| d.code != codes::E0602 || !broken(d))
+        .map(|d| match d.code {
+            codes::E0602 => !broken(d),
+            codes::E0607 => !any_error,
+            _ => true,
+        })
         .collect();
     diags
         .into_iter()
@@ -302,6 +311,14 @@ impl Names {
                     kinds,
                     args: args.collect(),
                 });
+            }
+            // A pin names its definition: E0607 says when that is the only use.
+            if d.kind == DeclKind::Pins {
+                for s in &d.body {
+                    if let Stmt::Assign { path, .. } = s {
+                        self.id(&path[0]);
+                    }
+                }
             }
             self.fields(&d.params);
             self.stmts(&d.body);

@@ -4,11 +4,11 @@
 use indexmap::IndexMap;
 
 use super::component_ir::{ComponentOut, Resource};
+use super::eval::files::LabFile;
 use super::eval::{Evaluator, Value};
 use super::kube::{is_rbac_object, rbac_name_problem};
 use crate::db::{Db, SourceFile};
 use crate::diag::codes;
-use crate::diag::unknown_name_help;
 use crate::syntax::ast::*;
 
 /// The documents of a hand-written manifest (an asset of the lab directory), as values,
@@ -92,7 +92,7 @@ pub fn include_manifest(
     span: Span,
     out: &mut ComponentOut,
 ) {
-    let Some((wanted, asset)) = find_manifest(ev, rel, path_span) else {
+    let Some((wanted, asset)) = ev.find_lab_file(rel, path_span, LabFile::Manifest) else {
         return;
     };
     let parsed = manifest_docs(ev.db, asset);
@@ -114,30 +114,6 @@ pub fn include_manifest(
             out.resources.push(r);
         }
     }
-}
-
-/// The lab path of the manifest `rel` names and its asset, or E0503 when the lab has no
-/// such file.
-fn find_manifest(ev: &mut Evaluator, rel: &str, path_span: Span) -> Option<(String, SourceFile)> {
-    let here = ev.file.path(ev.db).clone();
-    let dir = here.rsplit_once('/').map_or("", |(d, _)| d);
-    let wanted = normalize_path(&format!("{dir}/{rel}"));
-    let assets = ev.lab.assets(ev.db);
-    let Some(&asset) = assets.iter().find(|a| *a.path(ev.db) == wanted) else {
-        let paths = assets.iter().map(|a| a.path(ev.db).as_str());
-        let help = unknown_name_help(&wanted, paths, |_| {
-            Some("manifests are .yaml or .yml files in the lab directory, named relative to the including file".into())
-        });
-        ev.error(
-            codes::E0503,
-            path_span,
-            format!("there is no manifest `{wanted}` in the lab"),
-        )
-        .lbl("no such file")
-        .help = help;
-        return None;
-    };
-    Some((wanted, asset))
 }
 
 /// The object of one document of the manifest `wanted` (starting at byte `at` of
@@ -330,19 +306,4 @@ fn manifest_leak(
     };
     d.label("this document")
         .secondary(file, span, "included here")
-}
-
-/// `a/./b/../c` is `a/c`; a leading `/` is dropped (paths are relative to the lab).
-fn normalize_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
 }

@@ -123,12 +123,14 @@ fn check_name(ev: &mut Evaluator, name: &str, span: Span) {
         ev.error(
             codes::E0422,
             span,
-            format!("namespace `{name}` cannot be declared: the cluster or Flux's bootstrap creates it"),
+            format!(
+                "namespace `{name}` cannot be declared: the cluster or Flux's bootstrap creates it"
+            ),
         )
         .lbl("created outside the lab")
         .help = Some(format!(
-        "remove the declaration; components may still put objects in `{name}`"
-    ));
+            "remove the declaration; components may still put objects in `{name}`"
+        ));
     } else if let Err(err) = check_k8s_name(name, NameRule::Label) {
         let d = ev
             .error(codes::E0422, span, err.message)

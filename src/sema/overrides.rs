@@ -16,10 +16,10 @@ use crate::sema::eval::{Evaluator, Ty, Value};
 use crate::syntax::ast::*;
 
 /// Whether `stmt` of an install or instance body is an override rather than an
-/// argument: `values ...`, `patch ...`, or an `if` around them.
+/// argument: `values ...`, `patch ...`, `flux ...`, or an `if` around them.
 pub fn is_override(stmt: &Stmt) -> bool {
     match stmt {
-        Stmt::Assign { path, .. } => path[0].text == "values",
+        Stmt::Assign { path, .. } => matches!(path[0].text.as_str(), "values" | "flux"),
         Stmt::Patch(_) | Stmt::If { .. } => true,
         _ => false,
     }
@@ -39,6 +39,10 @@ pub fn apply_overrides(
                 override_values(ev, path, value, *span, definition, out)
             }
             Stmt::Patch(p) => apply_patch(ev, p, out),
+            // The component's Flux settings, over its definition's.
+            Stmt::Assign { path, value, .. } if path[0].text == "flux" => {
+                super::flux_settings::set_flux(ev, path, value, &mut out.flux)
+            }
             Stmt::If {
                 cond,
                 then,

@@ -51,6 +51,8 @@ pub enum DeclKind {
     Tenant,
     /// `namespace media on apps { labels = { ... } }`: a namespace the lab creates.
     Namespace,
+    /// `pins { definition = oci(...) }`: the lab's chart versions (no name of its own).
+    Pins,
 }
 
 impl DeclKind {
@@ -66,6 +68,7 @@ impl DeclKind {
             DeclKind::Instance => "instance",
             DeclKind::Tenant => "tenant",
             DeclKind::Namespace => "namespace",
+            DeclKind::Pins => "pins",
         }
     }
     /// Definitions are module-scoped and need a `use` from other modules; the other

@@ -127,6 +127,7 @@ fn is_token(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::string
+            | Rule::bstr
             | Rule::module_path
             | Rule::name
             | Rule::var

@@ -11,6 +11,7 @@ use pest::Parser as _;
 use super::ast::*;
 use crate::diag::codes;
 
+mod block;
 mod hints;
 
 #[derive(pest_derive::Parser)]
@@ -47,8 +48,18 @@ pub const MAX_CHAIN: usize = 32;
 pub const MAX_ELSE_IF: usize = 64;
 
 const DECL_KEYWORDS: &[&str] = &[
-    "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
-    "use", "namespace",
+    "lab",
+    "cluster",
+    "pool",
+    "type",
+    "operator",
+    "template",
+    "install",
+    "instance",
+    "tenant",
+    "use",
+    "namespace",
+    "pins",
 ];
 
 /// Parse a whole file. Never fails: errors are returned beside what did parse.
@@ -242,10 +253,10 @@ enum Overflow {
 /// takes pest seconds in a debug build).
 fn pre_scan(chunk: &str) -> Option<Overflow> {
     let b = chunk.as_bytes();
-    // Per open level: where its current `if` chain starts, its links, and whether the
-    // level is an interpolation (its `}` returns into a string).
-    let mut levels: Vec<(usize, usize, bool)> = vec![(0, 0, false)];
-    let mut in_str = false;
+    // Per open level: where its current `if` chain starts, its links, and the string the
+    // level is an interpolation of (its `}` returns into it).
+    let mut levels: Vec<(usize, usize, InStr)> = vec![(0, 0, InStr::No)];
+    let mut in_str = InStr::No;
     let mut after_else = false;
     let mut i = 0;
     while i < b.len() {
@@ -253,21 +264,30 @@ fn pre_scan(chunk: &str) -> Option<Overflow> {
         let mut next = i + 1;
         let mut was_else = false;
         let mut opens = None;
-        if in_str {
+        if in_str != InStr::No {
             match c {
-                // A newline ends an unclosed string, as pest will report.
-                b'"' | b'\n' => in_str = false,
+                // A newline ends an unclosed plain string, as pest will report; a block
+                // string ends only at `"""`.
+                b'"' | b'\n' if in_str == InStr::Plain => in_str = InStr::No,
+                b'"' if b[i..].starts_with(b"\"\"\"") => {
+                    next = i + 3;
+                    in_str = InStr::No;
+                }
                 b'\\' => next = i + 2,
                 b'$' if b.get(i + 1) == Some(&b'{') => {
                     next = i + 2;
-                    in_str = false;
-                    opens = Some(true);
+                    opens = Some(in_str);
+                    in_str = InStr::No;
                 }
                 _ => {}
             }
         } else {
             match c {
-                b'"' => in_str = true,
+                b'"' if b[i..].starts_with(b"\"\"\"") => {
+                    next = i + 3;
+                    in_str = InStr::Block;
+                }
+                b'"' => in_str = InStr::Plain,
                 b'#' | b'/' if c == b'#' || b.get(i + 1) == Some(&b'/') => {
                     while next < b.len() && b[next] != b'\n' {
                         next += 1;
@@ -275,10 +295,10 @@ fn pre_scan(chunk: &str) -> Option<Overflow> {
                     // A comment between `else` and `if` is whitespace.
                     was_else = after_else;
                 }
-                b'(' | b'[' | b'{' => opens = Some(false),
+                b'(' | b'[' | b'{' => opens = Some(InStr::No),
                 // A closing bracket without an opening one is pest's to report.
                 b')' | b']' | b'}' if levels.len() > 1 => {
-                    in_str = levels.pop().is_some_and(|(_, _, interp)| interp);
+                    in_str = levels.pop().map_or(InStr::No, |(_, _, s)| s);
                 }
                 c if c.is_ascii_alphanumeric() || c == b'_' => {
                     while next < b.len()
@@ -321,6 +341,31 @@ fn pre_scan(chunk: &str) -> Option<Overflow> {
     None
 }
 
+/// The offset after the `"""` that closes the block string opening at `start` (a `"""`
+/// of `b`), or `to` when none does before it; escapes are skipped, interpolations are not
+/// looked into (for the scans of text pest did not accept, where a guess is enough).
+pub(crate) fn block_string_end(b: &[u8], start: usize, to: usize) -> usize {
+    let mut i = start + 3;
+    while i < to {
+        if b[i] == b'\\' {
+            i += 2;
+        } else if b[i..to].starts_with(b"\"\"\"") {
+            return i + 3;
+        } else {
+            i += 1;
+        }
+    }
+    to
+}
+
+/// Where `pre_scan` is: in code, in a plain `"..."` string or in a `"""` block string.
+#[derive(Clone, Copy, PartialEq)]
+enum InStr {
+    No,
+    Plain,
+    Block,
+}
+
 /// An `if` with too many `else if` links (`span`: its `if` keyword).
 fn else_if_error(span: Span) -> SyntaxError {
     SyntaxError {
@@ -361,6 +406,10 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::str_text => "string text",
         Rule::escape => "an escape like `\\n`",
         Rule::interp => "an interpolation `${...}`",
+        Rule::bstr => "a block string `\"\"\"`",
+        Rule::bstr_open => "the end of the line after `\"\"\"`",
+        Rule::bstr_text => "block string text",
+        Rule::bstr_escape => "an escape like `\\n`",
         Rule::type_expr | Rule::named_type | Rule::list_type | Rule::map_type | Rule::opt_type => {
             "a type"
         }
@@ -376,6 +425,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::instance_decl | Rule::kw_instance => "`instance`",
         Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
         Rule::namespace_decl | Rule::kw_namespace => "`namespace`",
+        Rule::pins_decl | Rule::kw_pins => "`pins`",
         Rule::kw_on => "`on`",
         Rule::kw_as => "`as`",
         Rule::kw_in => "`in`",
@@ -715,10 +765,22 @@ impl Builder {
             Rule::install_decl => DeclKind::Install,
             Rule::instance_decl => DeclKind::Instance,
             Rule::namespace_decl => DeclKind::Namespace,
+            Rule::pins_decl => DeclKind::Pins,
             _ => DeclKind::Tenant,
         };
         let mut inner = p.into_inner();
-        let first = self.ident(inner.next().expect("declaration has a name"));
+        // `pins { ... }` has no name: it is named by its keyword, which its span starts with.
+        let first = if kind == DeclKind::Pins {
+            Ident {
+                text: "pins".into(),
+                span: Span {
+                    end: span.start + 4,
+                    ..span
+                },
+            }
+        } else {
+            self.ident(inner.next().expect("declaration has a name"))
+        };
         let mut decl = Decl {
             kind,
             name: first.clone(),
@@ -1141,6 +1203,42 @@ impl Builder {
         }
     }
 
+    /// E0103 for an integer written with a leading zero whose octal reading is not its
+    /// decimal one (`0775`): YAML 1.1 and many languages read it as octal, labc would read
+    /// decimal, so the help gives both ways of writing what was meant. `00`..`07` mean the
+    /// same in both bases and get the warning E0603 instead (`lint`). The literal stands as
+    /// its decimal value, so the rest of the file is still checked.
+    fn leading_zero(&self, text: &str, span: Span) -> ExprKind {
+        let decimal = match text.trim_start_matches('0') {
+            "" => "0",
+            d => d,
+        };
+        let value = || match decimal.parse::<i64>() {
+            Ok(n) => ExprKind::Int(n),
+            Err(_) => ExprKind::Decimal(decimal.to_string()),
+        };
+        let (message, help) = match i64::from_str_radix(text, 8) {
+            Ok(octal) if octal.to_string() == decimal => return value(),
+            Ok(octal) => (
+                format!("`{text}` has a leading zero: octal {text} is {octal}, decimal is {decimal}"),
+                format!("octal {text} is {octal}: write {octal}, or write {decimal} if you meant decimal; for the text, write the string \"{text}\""),
+            ),
+            Err(_) => (
+                format!("`{text}` has a leading zero but is not an octal number"),
+                format!("write {decimal} for the number, or the string \"{text}\" if the zeros are meant"),
+            ),
+        };
+        self.errors.borrow_mut().push(SyntaxError {
+            code: codes::E0103,
+            span,
+            message,
+            label: "integer with a leading zero".into(),
+            help: Some(help),
+            secondary: None,
+        });
+        value()
+    }
+
     /// Record a chain that is too long and stand in a `null` for the expression.
     fn too_long(&self, span: Span, what: &str, count: usize) -> Expr {
         self.errors.borrow_mut().push(SyntaxError {
@@ -1232,6 +1330,9 @@ impl Builder {
         let kind = match p.as_rule() {
             Rule::bool_lit => ExprKind::Bool(text == "true"),
             Rule::null_lit => ExprKind::Null,
+            Rule::int_lit if text.len() > 1 && text.starts_with('0') => {
+                self.leading_zero(text, span)
+            }
             Rule::int_lit => match text.parse::<i64>() {
                 Ok(n) => ExprKind::Int(n),
                 // Too large for an int: keep it as a decimal so the checker reports it.
@@ -1243,6 +1344,7 @@ impl Builder {
             Rule::ip_lit => ExprKind::Ip(text.to_string()),
             Rule::cidr_lit => ExprKind::Cidr(text.to_string()),
             Rule::string => return self.string(p),
+            Rule::bstr => return self.block_string(p),
             Rule::var => ExprKind::Var(self.ident(p)),
             Rule::paren => return self.expr(p.into_inner().next().unwrap()),
             Rule::call => {

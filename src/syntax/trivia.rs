@@ -206,6 +206,12 @@ fn hand_scan(text: &str, from: usize, to: usize, out: &mut Vec<usize>) {
             }
         } else {
             match c {
+                // A `"""` block string spans lines: skipped whole to its closing `"""`
+                // (its interpolations hold no comments worth finding in unparsed text).
+                b'"' if b[i..to].starts_with(b"\"\"\"") => {
+                    i = super::parse::block_string_end(b, i, to);
+                    continue;
+                }
                 b'"' => in_str = true,
                 b'#' | b'/' if c == b'#' || b.get(i + 1) == Some(&b'/') => {
                     out.push(i);

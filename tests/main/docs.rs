@@ -1,6 +1,9 @@
 //! The language reference's examples are tested: every ```lab block of
-//! docs/language.md (and README.md) compiles with no diagnostics, every
-//! ```lab,error E0xxx block reports that code, ```lab,fragment blocks are skipped.
+//! docs/language.md (and README.md, docs/app-template.md, docs/from-home-ops.md)
+//! compiles with no diagnostics, every ```lab,error E0xxx block reports that code,
+//! ```lab,fragment blocks are skipped. A ```text,file=PATH (or ```yaml,file=PATH) block
+//! is a file of the lab directory given to the next ```lab block (what `file("PATH")`
+//! and `manifest` read).
 
 use std::path::Path;
 
@@ -38,17 +41,27 @@ fn check_file(name: &str) -> usize {
     let markdown = std::fs::read_to_string(&path).unwrap();
     let mut checked = 0;
     let mut failures = Vec::new();
+    let mut data_files: Vec<(String, String)> = Vec::new();
     for b in blocks(&markdown) {
         let mut info = b.info.split(',').map(str::trim);
-        if info.next() != Some("lab") {
+        let lang = info.next();
+        if matches!(lang, Some("text" | "yaml")) {
+            if let Some(path) = info.find_map(|w| w.strip_prefix("file=")) {
+                data_files.push((path.to_string(), b.text.clone()));
+            }
+            continue;
+        }
+        if lang != Some("lab") {
             continue;
         }
         let mode = info.next().unwrap_or("");
+        let mut files = std::mem::take(&mut data_files);
         if mode == "fragment" {
             continue;
         }
+        files.push(("example.lab".to_string(), b.text.clone()));
         let db = labc::db::LabDb::default();
-        let lab = db.load(vec![("example.lab".to_string(), b.text.clone())]);
+        let lab = db.load(files);
         let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         let rendered = labc::diag::render_plain(&db, &diags);
         checked += 1;
@@ -77,6 +90,16 @@ fn language_reference_examples_compile() {
 
 fn readme_examples_compile() {
     check_file("README.md");
+}
+
+/// The two worked examples of the app-template guide.
+fn app_template_examples_compile() {
+    assert!(check_file("docs/app-template.md") >= 2);
+}
+
+/// The migration guide's worked example and shared template.
+fn from_home_ops_examples_compile() {
+    assert!(check_file("docs/from-home-ops.md") >= 2);
 }
 
 /// The pre-commit hook of docs/ci.md, run as written on a temporary repository: it passes
@@ -178,5 +201,7 @@ fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
 tests!(
     language_reference_examples_compile,
     readme_examples_compile,
+    app_template_examples_compile,
+    from_home_ops_examples_compile,
     ci_recipes_work
 );

@@ -85,7 +85,10 @@ fn renaming_or_reordering_components_does_not_move_a_namespace() {
     let ns = "clusters/c/namespace-media/app/namespace.yaml";
     for tree in &trees {
         assert_eq!(tree[ns], trees[0][ns]);
-        let namespaces = tree.keys().filter(|p| p.ends_with("namespace.yaml")).count();
+        let namespaces = tree
+            .keys()
+            .filter(|p| p.ends_with("namespace.yaml"))
+            .count();
         assert_eq!(namespaces, 1, "{:?}", tree.keys().collect::<Vec<_>>());
         for (path, text) in tree {
             if path.ends_with("ks.yaml") && !path.contains("namespace-media") {

@@ -179,8 +179,9 @@ fn files_that_are_not_the_lab_are_ignored_and_new_files_are_checked() {
     let (_t, lab) = setup();
     let mut w = Watch::start(&[&lab]);
     w.summary(START);
-    // Neither a README nor a swap file is read; the next output is the new file's error.
-    std::fs::write(lab.join("README.md"), "notes\n").unwrap();
+    // Neither a file over the 1 MiB that data files may hold nor a swap file is read; the
+    // next output is the new file's error.
+    std::fs::write(lab.join("disk.img"), vec![b'x'; (1 << 20) + 1]).unwrap();
     std::fs::write(lab.join(".lab.lab.swp"), "swap\n").unwrap();
     std::thread::sleep(Duration::from_millis(200));
     std::fs::create_dir(lab.join("tenants")).unwrap();

@@ -15,6 +15,7 @@
   "instance"
   "tenant"
   "namespace"
+  "pins"
 ] @keyword
 
 "type" @keyword.type
@@ -136,7 +137,7 @@
 
 ((call_expression function: (identifier) @function.builtin)
   (#any-of? @function.builtin
-    "bytes" "contains" "daemonset" "deployment" "health" "helm" "join" "lb_address"
+    "bytes" "contains" "daemonset" "deployment" "file" "health" "helm" "join" "lb_address"
     "len" "map_of" "millicores" "oci" "range" "seconds" "secret" "statefulset" "str"))
 
 ; Keys on the left of `=` and of a block (`metadata.labels.team = ...`, `spec { ... }`).
@@ -154,6 +155,8 @@
 ; ---------------------------------------------------------------- literals
 
 (string) @string
+
+(block_string) @string
 
 (escape_sequence) @string.escape
 

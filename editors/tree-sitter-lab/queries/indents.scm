@@ -20,3 +20,5 @@
 (comment) @indent.auto
 
 (string) @indent.ignore
+
+(block_string) @indent.ignore

@@ -1,8 +1,8 @@
 " Vim syntax file
 " Language:    lab (the .lab files of labc)
 " Maintainer:  the labc project
-" Follows grammar/lab.pest. Every item is one line long (strings cannot span lines), so
-" an unclosed string or bracket never repaints the rest of the file.
+" Follows grammar/lab.pest. Every item but a `"""` block string is one line long, so an
+" unclosed string or bracket never repaints the rest of the file.
 
 if exists('b:current_syntax')
   finish
@@ -52,7 +52,7 @@ exe 'syn match labFunction /' . s:id . '\ze\s*(/'
 " The template of an `include` and of an `instance` (`instance db = postgres on infra`).
 exe 'syn match labFunction /\%#=1\<\%(include\s\+\)\@<=' . s:id . '/'
 exe 'syn match labFunction /\%#=1\<\%(^\s*instance\s\+' . s:id . '\s*=\s*\)\@<=' . s:id . '/'
-syn match labBuiltin /\%(oci\|helm\|deployment\|daemonset\|statefulset\|health\|secret\|lb_address\|len\|join\|str\|map_of\|contains\|bytes\|millicores\|seconds\|range\)\ze\s*(/
+syn match labBuiltin /\%(oci\|helm\|deployment\|daemonset\|statefulset\|health\|secret\|lb_address\|len\|join\|str\|map_of\|contains\|bytes\|millicores\|seconds\|range\|file\)\ze\s*(/
 
 " Keys: `domain = ...`, `metadata.labels.team = ...`, `values {`, and the names of fields
 " and parameters (`replicas: int = 1`).
@@ -88,6 +88,8 @@ syn match labStatement /\%#=1\<\%(\%(^\|[{,]\)\s*\)\@<=once\>\%(\s*[={.,:)\]]\)\
 " Declarations: the kind, its name, the module path of `use`.
 syn match labDeclKind /^\s*\zs\%(lab\|cluster\|pool\|type\|operator\|template\|install\|instance\|tenant\|namespace\)\ze\s\+\h/ nextgroup=labDeclName skipwhite
 syn match labDeclKind /^\s*\zsuse\ze\s\+\h/ nextgroup=labModule skipwhite
+" `pins { ... }`, the lab's chart pins, has no name.
+syn match labDeclKind /^\s*\zspins\ze\s*{/
 " `crds "..." { cluster Kind, ... }`: a cluster-scoped kind (after the declarations, so
 " that it wins on a line of its own).
 exe 'syn match labKeyword /\%#=1\<\%(' . s:start . '\)\@<=cluster\ze\s\+' . s:id . '\s*\%([,}#]\|\/\/\|$\)/'
@@ -104,6 +106,11 @@ syn match labEscape /\\[\"\\ntr$]/ contained
 syn region labInterp matchgroup=labInterpDelim start=/\${/ end=/}/ oneline contained contains=@labExpr
 syn region labString matchgroup=labError start=/"/ end=/$/ contains=labEscapeError,labEscape,labInterp
 syn region labString start=/"/ skip=/\\\\\|\\"/ end=/"/ oneline contains=labEscapeError,labEscape,labInterp
+" Block strings: from `"""` over lines to the next `"""` (defined last, so they win over
+" the one-line strings at a `"""`); `"` is text, and `\` at the end of a line joins it to
+" the next.
+syn match labBlockJoin /\\$/ contained
+syn region labString start=/"""/ end=/"""/ contains=labEscapeError,labEscape,labBlockJoin,labInterp
 
 syn cluster labExpr contains=labError,labVariable,labDelimiter,labOperator,labNumber,labFloat,labUnit,labPercent,labIP,labCIDR,labFunction,labBuiltin,labType,labKeyword,labBoolean,labNull,labString
 
@@ -112,7 +119,9 @@ syn keyword labTodo TODO FIXME XXX NOTE contained
 syn match labComment /#.*$/ contains=labTodo,@Spell
 syn match labComment "//.*$" contains=labTodo,@Spell
 
-syn sync minlines=1
+" Block strings span lines, so the state at a line is found from the start of the file
+" (lab files are short).
+syn sync fromstart
 
 hi def link labKeyword     Keyword
 hi def link labDeclKind    Structure
@@ -125,6 +134,7 @@ hi def link labFunction    Function
 hi def link labKey         Identifier
 hi def link labString      String
 hi def link labEscape      SpecialChar
+hi def link labBlockJoin   SpecialChar
 hi def link labInterpDelim Special
 hi def link labNumber      Number
 hi def link labFloat       Float

@@ -78,6 +78,7 @@ let s:links = {
       \ 'labDeclName': 'Function', 'labModule': 'Identifier', 'labType': 'Type',
       \ 'labBuiltin': 'Function', 'labFunction': 'Function', 'labKey': 'Identifier',
       \ 'labString': 'String', 'labEscape': 'SpecialChar', 'labInterpDelim': 'Special',
+      \ 'labBlockJoin': 'SpecialChar',
       \ 'labNumber': 'Number', 'labFloat': 'Float', 'labUnit': 'Number',
       \ 'labPercent': 'Number', 'labIP': 'Constant', 'labCIDR': 'Constant',
       \ 'labBoolean': 'Boolean', 'labNull': 'Constant', 'labComment': 'Comment',

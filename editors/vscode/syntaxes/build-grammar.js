@@ -37,10 +37,11 @@ const STMT_START = '(?:^|(?<=[{},]))\\s*';
 // `on home, infra` in a declaration header.
 const ON_LIST = `(?:\\s+(on)${WEND}(?:\\s+(${IDENT}(?:\\s*,\\s*${IDENT})*))?)?`;
 
-const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'install', 'instance', 'tenant'];
+const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'install', 'instance', 'tenant', 'namespace', 'pins'];
 const BUILTINS = [
   'oci', 'helm', 'deployment', 'daemonset', 'statefulset', 'health', 'secret', 'lb_address',
   'len', 'join', 'str', 'map_of', 'contains', 'bytes', 'millicores', 'seconds', 'range',
+  'file',
 ];
 
 // Scopes, one per category (the table in ../README.md lists them).
@@ -159,8 +160,13 @@ const repository = {
         captures: caps(S.decl, S.typeName),
       },
       {
-        comment: 'lab, cluster, pool, operator, template, tenant',
-        match: `^\\s*(lab|cluster|pool|operator|template|tenant)\\s+(${IDENT})${ON_LIST}`,
+        comment: 'pins { ... }: the lab\'s chart pins, without a name',
+        match: `^\\s*(pins)\\s*(?=\\{)`,
+        captures: caps(S.decl),
+      },
+      {
+        comment: 'lab, cluster, pool, operator, template, tenant, namespace',
+        match: `^\\s*(lab|cluster|pool|operator|template|tenant|namespace)\\s+(${IDENT})${ON_LIST}`,
         captures: caps(S.decl, S.declName, S.control, NAMES),
       },
     ],
@@ -317,6 +323,15 @@ const repository = {
 
   strings: {
     patterns: [
+      {
+        comment: 'A block string: from `"""` over lines to the next `"""`; a `\\` at the end of a line joins it to the next',
+        begin: '"""',
+        beginCaptures: { 0: { name: 'punctuation.definition.string.begin.lab' } },
+        end: '"""',
+        endCaptures: { 0: { name: 'punctuation.definition.string.end.lab' } },
+        name: 'string.quoted.triple.lab',
+        patterns: [{ match: '\\\\$', name: 'constant.character.escape.lab' }, ...inc('string-content')],
+      },
       {
         comment: 'A string with no closing quote on its line: it ends at the end of the line',
         begin: '"(?=(?:[^"\\\\$]|\\\\.|\\$(?!\\{)|\\$\\{[^"}]*\\})*(?:\\$\\{[^"}]*)?$)',

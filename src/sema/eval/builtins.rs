@@ -27,6 +27,7 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
     "millicores",
     "seconds",
     "range",
+    "file",
 ];
 
 /// The longest list `range(n)` makes.
@@ -65,6 +66,7 @@ fn signature(name: &str) -> Option<Vec<(&'static str, Ty)>> {
         "millicores" => vec![("cpu", Ty::Cpu)],
         "seconds" => vec![("duration", Ty::Duration)],
         "range" => vec![("count", Ty::Int)],
+        "file" => vec![("path", Ty::Str)],
         _ => return None,
     })
 }
@@ -139,6 +141,10 @@ impl Evaluator<'_> {
             && !self.check_chart_url(&func.text, &vals, first_span)
         {
             return None;
+        }
+        if func.text == "file" {
+            // Its errors are about the path, so they point at it.
+            return self.file_text(&vals[0], first_span);
         }
         self.apply_builtin(&func.text, &vals, span)
     }

@@ -15,6 +15,7 @@ mod cron;
 pub mod env;
 mod exprs;
 mod fields;
+pub mod files;
 pub mod merge;
 mod names;
 mod origins;

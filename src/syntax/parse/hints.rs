@@ -38,6 +38,8 @@ fn open_brackets(text: &str, from: usize, to: usize) -> Vec<(usize, u8)> {
             }
         } else {
             match c {
+                // A block string spans lines; its brackets are skipped with it.
+                b'"' if b[i..to].starts_with(b"\"\"\"") => next = super::block_string_end(b, i, to),
                 b'"' => in_str = true,
                 b'#' | b'/' if c == b'#' || b.get(i + 1) == Some(&b'/') => {
                     while next < to && b[next] != b'\n' {

@@ -16,6 +16,7 @@
   "instance"
   "tenant"
   "namespace"
+  "pins"
 ] @keyword
 
 "type" @keyword.storage.type
@@ -137,7 +138,7 @@
 
 ((call_expression function: (identifier) @function.builtin)
   (#any-of? @function.builtin
-    "bytes" "contains" "daemonset" "deployment" "health" "helm" "join" "lb_address"
+    "bytes" "contains" "daemonset" "deployment" "file" "health" "helm" "join" "lb_address"
     "len" "map_of" "millicores" "oci" "range" "seconds" "secret" "statefulset" "str"))
 
 ; Keys on the left of `=` and of a block (`metadata.labels.team = ...`, `spec { ... }`).
@@ -155,6 +156,8 @@
 ; ---------------------------------------------------------------- literals
 
 (string) @string
+
+(block_string) @string
 
 (escape_sequence) @constant.character.escape
 
