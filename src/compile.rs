@@ -32,6 +32,7 @@ fn report_declaration_facts(db: &dyn Db, lab: Lab) {
     for name in index.pools.keys() {
         diags.extend(&facts::pool_value_checked(db, lab, name.clone()).1);
     }
+    diags.extend(&crate::sema::namespace_decl::namespace_decls_checked(db, lab).1);
     diags.extend(&crate::sema::pins::lab_pins_checked(db, lab).1);
     diags.extend(crate::sema::pins::unused_pins(db, lab));
     for d in diags {

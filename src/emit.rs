@@ -168,6 +168,9 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, 
             kustomize_file(resources),
         );
     }
+    // By name, not declaration order: renaming or reordering the lab's files must not
+    // change the tree.
+    ks_docs.sort_keys();
     for (component, docs) in ks_docs {
         files.insert(
             format!("{base}/{component}/ks.yaml"),

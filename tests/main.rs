@@ -65,6 +65,8 @@ mod lab;
 mod layers;
 #[path = "main/mangled.rs"]
 mod mangled;
+#[path = "main/namespaces.rs"]
+mod namespaces;
 #[path = "main/paths.rs"]
 mod paths;
 #[path = "main/pin.rs"]
@@ -110,6 +112,7 @@ fn main() {
     trials.extend(lab::trials());
     trials.extend(layers::trials());
     trials.extend(mangled::trials());
+    trials.extend(namespaces::trials());
     trials.extend(paths::trials());
     trials.extend(props::trials());
     trials.extend(secrets::trials());

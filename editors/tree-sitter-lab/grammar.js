@@ -91,6 +91,7 @@ module.exports = grammar({
       $.install_declaration,
       $.instance_declaration,
       $.tenant_declaration,
+      $.namespace_declaration,
       $.pins_declaration,
     ),
 
@@ -130,6 +131,12 @@ module.exports = grammar({
       field('body', $.body),
     ),
 
+    // `namespace media on apps { labels = { ... } }`: only a top-level item starts with
+    // it, so `namespace = "..."` in a body stays an assignment.
+    namespace_declaration: $ => seq(
+      'namespace', field('name', $.identifier),
+      'on', $._name_list, optional(field('body', $.body)),
+    ),
     // The lab's chart pins: `pins { definition = oci(...) }` (no name).
     pins_declaration: $ => seq('pins', field('body', $.body)),
 

@@ -55,6 +55,8 @@ pub const E0212: &str = "E0212";
 pub const E0213: &str = "E0213";
 /// chart version or source of the wrong kind.
 pub const E0214: &str = "E0214";
+/// namespace declared twice on a cluster.
+pub const E0215: &str = "E0215";
 /// `file` of a file that is not UTF-8 text.
 pub const E0216: &str = "E0216";
 /// `file` of a folder.
@@ -133,6 +135,12 @@ pub const E0419: &str = "E0419";
 pub const E0420: &str = "E0420";
 /// bootstrap setting its mode cannot honour.
 pub const E0421: &str = "E0421";
+/// namespace that cannot be declared.
+pub const E0422: &str = "E0422";
+/// invalid namespace label or annotation.
+pub const E0423: &str = "E0423";
+/// dependency cycle through a namespace.
+pub const E0424: &str = "E0424";
 /// `depends_on` of a component not on the cluster.
 pub const E0425: &str = "E0425";
 /// conflicting values.
@@ -257,6 +265,11 @@ pub const CODES: &[Code] = &[
         code: E0214,
         title: "chart version or source of the wrong kind",
         page: include_str!("pages/E0214.md"),
+    },
+    Code {
+        code: E0215,
+        title: "namespace declared twice on a cluster",
+        page: include_str!("pages/E0215.md"),
     },
     Code {
         code: E0216,
@@ -452,6 +465,21 @@ pub const CODES: &[Code] = &[
         code: E0421,
         title: "bootstrap setting its mode cannot honour",
         page: include_str!("pages/E0421.md"),
+    },
+    Code {
+        code: E0422,
+        title: "namespace that cannot be declared",
+        page: include_str!("pages/E0422.md"),
+    },
+    Code {
+        code: E0423,
+        title: "invalid namespace label or annotation",
+        page: include_str!("pages/E0423.md"),
+    },
+    Code {
+        code: E0424,
+        title: "dependency cycle through a namespace",
+        page: include_str!("pages/E0424.md"),
     },
     Code {
         code: E0425,

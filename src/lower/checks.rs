@@ -13,7 +13,7 @@ use crate::sema::facts::{self, crds_on_cluster};
 use crate::sema::index::{item_index, ItemRef};
 use crate::syntax::ast::{DeclKind, Span, Stmt};
 
-use super::ir::{ClusterIr, Plans, Providers, Why};
+use super::ir::{namespace_kustomization, ClusterIr, Plans, Providers, Why};
 use crate::diag::codes;
 
 // ---- missing CRDs and capabilities ----
@@ -696,8 +696,42 @@ fn find_cycles(ir: &ClusterIr) -> Vec<Vec<usize>> {
     cycles
 }
 
-/// `E0407` for one cycle: at its first component, with the others and the references
-/// that make each edge.
+/// One step of a cycle that a namespace makes: `from` waits for `to`, which creates
+/// `namespace` (a component that writes its own `v1` Namespace), and where `from` uses it.
+struct NamespaceStep<'a> {
+    from: &'a str,
+    to: &'a str,
+    namespace: &'a str,
+    file: SourceFile,
+    span: Span,
+}
+
+/// The steps of a cycle that exist because of a namespace, in cycle order.
+fn namespace_steps<'a>(ir: &'a ClusterIr, cycle: &[usize]) -> Vec<NamespaceStep<'a>> {
+    let mut steps = Vec::new();
+    for (pos, &i) in cycle.iter().enumerate() {
+        let from = &ir.kustomizations[i];
+        let to = &ir.kustomizations[cycle[(pos + 1) % cycle.len()]];
+        let reasons = from.reasons.get(&to.name).into_iter().flatten();
+        for r in reasons {
+            if let Why::Namespace { namespace } = &r.why {
+                steps.push(NamespaceStep {
+                    from: &from.name,
+                    to: &to.name,
+                    namespace,
+                    file: r.file,
+                    span: r.span,
+                });
+                break;
+            }
+        }
+    }
+    steps
+}
+
+/// `E0407` for one cycle, `E0424` when a step of it is a namespace (a component waiting
+/// for the component that creates its namespace): at its first component, with the
+/// others, the references that make each edge, and each namespace step named.
 fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle: &[usize]) {
     let path: Vec<&str> = cycle
         .iter()
@@ -711,17 +745,38 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
     let Some(first) = comp_of(cycle[0]) else {
         return;
     };
-    let mut d = Diag::error(
-        codes::E0407,
-        first.file,
-        first.name_span,
-        format!(
-            "dependency cycle on cluster `{}`: {}",
-            ir.name,
-            path.join(" -> ")
-        ),
-    )
-    .label("this component is part of the cycle");
+    let ns_steps = namespace_steps(ir, cycle);
+    let (code, message) = if ns_steps.is_empty() {
+        (
+            codes::E0407,
+            format!(
+                "dependency cycle on cluster `{}`: {}",
+                ir.name,
+                path.join(" -> ")
+            ),
+        )
+    } else {
+        let through: Vec<String> = ns_steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "`{}` waits for namespace `{}`, which `{}` creates",
+                    s.from, s.namespace, s.to
+                )
+            })
+            .collect();
+        (
+            codes::E0424,
+            format!(
+                "dependency cycle through a namespace on cluster `{}`: {} ({})",
+                ir.name,
+                path.join(" -> "),
+                through.join("; ")
+            ),
+        )
+    };
+    let mut d = Diag::error(code, first.file, first.name_span, message)
+        .label("this component is part of the cycle");
     for &i in &cycle[1..] {
         if let Some(c) = comp_of(i) {
             d = d.secondary(
@@ -736,7 +791,7 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
         let from = &ir.kustomizations[i];
         let to = &ir.kustomizations[cycle[(pos + 1) % cycle.len()]];
         // The first reference, capability or CRD behind the edge (a namespace or
-        // own-CRD edge has no one value to point at).
+        // own-CRD edge has no one value to point at; a namespace step is labelled below).
         let written = from
             .reasons
             .get(&to.name)
@@ -753,6 +808,25 @@ fn report_cycle(db: &dyn Db, ir: &ClusterIr, components: &[&ComponentIr], cycle:
             );
         }
     }
-    d.help("remove one of the references that form the cycle")
-        .emit(db);
+    for s in &ns_steps {
+        d = d.secondary(
+            s.file,
+            s.span,
+            format!(
+                "`{}` is in namespace `{}`, so it waits for `{}`, which writes that Namespace",
+                s.from, s.namespace, s.to
+            ),
+        );
+    }
+    match ns_steps.first() {
+        Some(s) => d.help(format!(
+            "let labc create the namespace: remove the `v1` Namespace `{ns}` from `{to}` and, for its labels or annotations, declare `namespace {ns} on {cluster} {{ ... }}`; labc then writes it in the Kustomization `{ks}`, which depends on nothing",
+            ns = s.namespace,
+            ks = namespace_kustomization(s.namespace),
+            to = s.to,
+            cluster = ir.name,
+        )),
+        None => d.help("remove one of the references that form the cycle"),
+    }
+    .emit(db);
 }

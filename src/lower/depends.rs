@@ -52,6 +52,7 @@ pub(super) fn plan_components<'a>(
         plans: Vec::new(),
         has_main: IndexSet::new(),
         has_config: IndexSet::new(),
+        stand_ins: IndexMap::new(),
     };
     for &c in components {
         if !c.ok {
@@ -67,6 +68,10 @@ pub(super) fn plan_components<'a>(
             if !plan.config_resources.is_empty() {
                 plans.has_config.insert(c.name.clone());
             }
+        }
+        if !main_nonempty && plan.config_resources.is_empty() {
+            let owner = ns_owner.get(&c.namespace).filter(|o| **o != c.name);
+            plans.stand_ins.insert(c.name.clone(), owner.cloned());
         }
         plan.generated_namespaces = generated_namespaces(c, &owned_namespaces);
         plans.plans.push(plan);
@@ -161,7 +166,9 @@ pub(super) fn dependencies(
     }
     for u in &c.out.component_uses {
         if u.name != c.name {
-            let dep = plans.ready(&u.name);
+            let Some(dep) = plans.ready(&u.name) else {
+                continue;
+            };
             let why = Why::Reference {
                 component: u.name.clone(),
             };
@@ -172,7 +179,9 @@ pub(super) fn dependencies(
     for u in &c.out.capability_uses {
         match providers.get(&(u.kind.clone(), u.value.clone())) {
             Some(p) if p != &c.name => {
-                let dep = plans.ready(p);
+                let Some(dep) = plans.ready(p) else {
+                    continue;
+                };
                 let why = Why::Capability {
                     kind: u.kind.clone(),
                     value: u.value.clone(),
@@ -187,7 +196,9 @@ pub(super) fn dependencies(
     // The order the lab states: like a reference, to the other's ready point.
     for u in &c.out.depends_on {
         if u.name != c.name {
-            let dep = plans.ready(&u.name);
+            let Some(dep) = plans.ready(&u.name) else {
+                continue;
+            };
             let why = Why::DependsOn {
                 component: u.name.clone(),
             };

@@ -120,6 +120,22 @@ pub(super) fn source_interval(lab: &FluxSettings, c: &ComponentIr, interval: &st
     duration(lab, c, "source", "interval").unwrap_or_else(|| interval.to_string())
 }
 
+/// The Kustomization settings of a namespace's own Kustomization (`namespace-<ns>`),
+/// which only the lab-wide `flux.kustomization` reaches: its timeout (5m unless the lab
+/// says) and the other `spec` fields.
+pub(super) fn lab_kustomization_settings(lab: &FluxSettings) -> (String, IndexMap<String, Yaml>) {
+    let timeout = lab
+        .section("kustomization")
+        .and_then(|k| k.get("timeout"))
+        .and_then(Value::scalar_text)
+        .unwrap_or_else(|| "5m".to_string());
+    let Some(Yaml::Map(mut fields)) = section_yaml(lab, "kustomization") else {
+        return (timeout, IndexMap::new());
+    };
+    fields.shift_remove("timeout");
+    (timeout, fields)
+}
+
 /// The Kustomization settings of a component: its timeout (its own setting, its
 /// `timeout`, the lab's, else 5m) and the other `spec` fields the lab or component set,
 /// which `emit` writes over its defaults.

@@ -90,7 +90,15 @@ pub(super) fn cluster_header(db: &dyn Db, lab: Lab, cluster: &str) -> Option<Clu
 /// Capability (kind, value) -> the first component on the cluster that provides it.
 pub(super) type Providers = IndexMap<(String, String), String>;
 
-/// Namespace -> the component that creates it.
+/// The name of the Kustomization (and folder) in which labc writes a namespace's
+/// Namespace object: fixed by the namespace's name alone, so no file order and no
+/// component's name or rename can move it.
+pub(super) fn namespace_kustomization(ns: &str) -> String {
+    format!("namespace-{ns}")
+}
+
+/// Namespace -> the Kustomization that creates it (`namespace-<name>`, or the component
+/// that writes the Namespace itself).
 pub(super) type NamespaceOwners = IndexMap<String, String>;
 
 /// Namespace -> the labels of its generated Namespace object.
@@ -171,15 +179,24 @@ pub(super) struct Plans<'a> {
     pub plans: Vec<Plan<'a>>,
     pub has_main: IndexSet<String>,
     pub has_config: IndexSet<String>,
+    /// Components that write nothing of their own (a template that only sets its
+    /// `namespace`), so have no Kustomization -> the Kustomization that creates their
+    /// namespace, which stands in for them, or `None` (a system namespace).
+    pub stand_ins: IndexMap<String, Option<String>>,
 }
 
 impl Plans<'_> {
-    /// The Kustomization that is a component's "ready" point (config when it has one).
-    pub fn ready(&self, name: &str) -> String {
-        if self.has_config.contains(name) {
-            format!("{name}-config")
+    /// The Kustomization that is a component's "ready" point: its config one when it has
+    /// one, else its own; for a component without a Kustomization the one creating its
+    /// namespace (all such a component makes exist), and `None` when there is none, so a
+    /// `dependsOn` never names a Kustomization that is not written.
+    pub fn ready(&self, name: &str) -> Option<String> {
+        if let Some(stand_in) = self.stand_ins.get(name) {
+            stand_in.clone()
+        } else if self.has_config.contains(name) {
+            Some(format!("{name}-config"))
         } else {
-            name.to_string()
+            Some(name.to_string())
         }
     }
 }

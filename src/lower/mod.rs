@@ -32,7 +32,10 @@ use checks::{
 use depends::{capability_providers, dependencies, plan_components};
 use flux::component_kustomizations;
 use ir::cluster_header;
-use namespaces::{namespace_labels, namespace_owners};
+use namespaces::{
+    check_namespace_kustomization_names, namespace_kustomizations, namespace_labels,
+    namespace_owners,
+};
 
 /// Lower one cluster. Reports per-cluster checks; returns `None` when the lab has no
 /// valid `lab` declaration.
@@ -42,8 +45,8 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let components = components_on(db, lab, &cluster);
     let crds = crds_on_cluster(db, lab, cluster.clone());
     let providers = capability_providers(&components);
-    let ns_owner = namespace_owners(&components);
-    let labels = namespace_labels(db, &components);
+    let (ns_owner, ns_plans) = namespace_owners(db, lab, &cluster, &components);
+    let labels = namespace_labels(db, lab, &cluster, &components);
     let plans = plan_components(db, lab, &cluster, &components, crds, &ns_owner);
     check_addresses(db, lab, &cluster, &components);
     resource_checks::check_resources(db, lab, &cluster, &components);
@@ -53,8 +56,12 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     secret_refs::check_secret_uses(db, &cluster, &components);
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
+    check_namespace_kustomization_names(db, &planned, &ns_plans);
     flux_settings::check_flux_settings(db, &planned);
     let mut objects = generated_object_origins(&plans);
+    namespaces::generated_namespace_origins(&ns_plans, &components, &mut objects);
+    ir.kustomizations
+        .extend(namespace_kustomizations(&ns_plans, &labels, &ir.flux));
     for plan in &plans.plans {
         let (deps, reasons) = dependencies(db, lab, &cluster, plan, &plans, &ns_owner, &providers);
         ir.kustomizations.extend(component_kustomizations(

@@ -181,8 +181,17 @@ pub fn namespaces_of(db: &dyn Db, lab: Lab, cluster: String) -> ClusterNamespace
         .iter()
         .any(|c| c.on.iter().any(|o| !index.clusters.contains_key(o)));
     let components = components_on(db, lab, &cluster);
+    let mut names = cluster_namespaces(&components);
+    // A declared namespace exists on its clusters even when nothing is placed in it.
+    let declared = crate::sema::namespace_decl::namespace_decls(db, lab);
+    names.extend(
+        declared
+            .iter()
+            .filter(|n| n.on.contains(&cluster))
+            .map(|n| n.name.clone()),
+    );
     ClusterNamespaces {
-        names: cluster_namespaces(&components),
+        names,
         complete: !misplaced && components.iter().all(|c| c.ok),
     }
 }

@@ -12,7 +12,7 @@ use crate::diag::{did_you_mean, listing, unknown_name_help, Diag};
 use crate::syntax::ast::*;
 
 /// Typed fields of a core declaration: name, type, required.
-type Schema = &'static [(&'static str, &'static str, bool)];
+pub(super) type Schema = &'static [(&'static str, &'static str, bool)];
 
 const LAB_SCHEMA: Schema = &[
     ("domain", "string", true),
@@ -57,6 +57,9 @@ fn core_record(name: &str) -> Option<Schema> {
 fn schema_ty(t: &str) -> Ty {
     if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
         return Ty::List(Box::new(schema_ty(inner)));
+    }
+    if let Some(inner) = t.strip_prefix("map<").and_then(|r| r.strip_suffix('>')) {
+        return Ty::Map(Box::new(schema_ty(inner)));
     }
     Ty::builtin(t).unwrap_or_else(|| Ty::Record(t.to_string()))
 }
@@ -139,7 +142,7 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
 pub type BootstrapCrd = (String, String, bool);
 
 /// Evaluate the assignments of a core declaration against its schema.
-fn eval_schema_body(
+pub(super) fn eval_schema_body(
     ev: &mut Evaluator,
     decl: &Decl,
     schema: Schema,

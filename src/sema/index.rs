@@ -65,6 +65,8 @@ pub struct ItemIndex {
     /// Component name -> positions in `components` (a name may be placed on several
     /// clusters by several declarations). Name lookups run for every variable.
     pub component_names: IndexMap<String, Vec<usize>>,
+    /// Namespace declarations (`namespace media on apps { ... }`), in file order.
+    pub namespaces: Vec<ItemRef>,
     /// Every module name, and the modules each module uses.
     pub uses: IndexMap<String, IndexSet<String>>,
     /// Capability kinds named by some `provides` (valid as types).
@@ -226,6 +228,7 @@ fn add_item(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(ItemRef,
         DeclKind::Install | DeclKind::Instance | DeclKind::Tenant => {
             return add_component(index, item, duplicates)
         }
+        DeclKind::Namespace => return add_namespace(index, item),
         // Pins are read by `sema::pins`; several blocks may pin different definitions.
         DeclKind::Pins => return,
     };
@@ -254,6 +257,42 @@ fn add_component(index: &mut ItemIndex, item: ItemRef, duplicates: &mut Vec<(Ite
         .or_default()
         .push(index.components.len());
     index.components.push(item);
+}
+
+/// A namespace declaration into the index; E0215 for a cluster it names that an earlier
+/// declaration of the same namespace already names (or that it names twice itself).
+fn add_namespace(index: &mut ItemIndex, item: ItemRef) {
+    for (i, cluster) in item.on.iter().enumerate() {
+        let earlier = index
+            .namespaces
+            .iter()
+            .find(|n| n.name == item.name && n.on.contains(cluster))
+            .map(|n| (n.file, n.name_span));
+        let repeated = item.on[..i].contains(cluster);
+        if earlier.is_none() && !repeated {
+            continue;
+        }
+        let d = Diag::error(
+            codes::E0215,
+            item.file,
+            item.name_span,
+            format!(
+                "namespace `{}` is declared twice on cluster `{cluster}`",
+                item.name
+            ),
+        )
+        .label("declared again here")
+        .help(format!(
+            "keep one declaration of `{}` on `{cluster}` and put its labels and annotations together there",
+            item.name
+        ));
+        let d = match earlier {
+            Some((file, span)) => d.secondary(file, span, "first declared here"),
+            None => d.note(format!("`{cluster}` is named twice after `on`")),
+        };
+        index.diags.push(d);
+    }
+    index.namespaces.push(item);
 }
 
 /// E0202: `second` is declared with the name of `first`.

@@ -16,6 +16,7 @@ pub mod index;
 pub mod kube;
 pub mod lint;
 pub mod manifest;
+pub mod namespace_decl;
 pub mod overrides;
 pub mod pins;
 pub mod resolve;

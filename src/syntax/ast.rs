@@ -49,6 +49,8 @@ pub enum DeclKind {
     Install,
     Instance,
     Tenant,
+    /// `namespace media on apps { labels = { ... } }`: a namespace the lab creates.
+    Namespace,
     /// `pins { definition = oci(...) }`: the lab's chart versions (no name of its own).
     Pins,
 }
@@ -65,6 +67,7 @@ impl DeclKind {
             DeclKind::Install => "install",
             DeclKind::Instance => "instance",
             DeclKind::Tenant => "tenant",
+            DeclKind::Namespace => "namespace",
             DeclKind::Pins => "pins",
         }
     }

@@ -48,8 +48,18 @@ pub const MAX_CHAIN: usize = 32;
 pub const MAX_ELSE_IF: usize = 64;
 
 const DECL_KEYWORDS: &[&str] = &[
-    "lab", "cluster", "pool", "type", "operator", "template", "install", "instance", "tenant",
-    "use", "pins",
+    "lab",
+    "cluster",
+    "pool",
+    "type",
+    "operator",
+    "template",
+    "install",
+    "instance",
+    "tenant",
+    "use",
+    "namespace",
+    "pins",
 ];
 
 /// Parse a whole file. Never fails: errors are returned beside what did parse.
@@ -414,6 +424,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::install_decl | Rule::kw_install => "`install`",
         Rule::instance_decl | Rule::kw_instance => "`instance`",
         Rule::tenant_decl | Rule::kw_tenant => "`tenant`",
+        Rule::namespace_decl | Rule::kw_namespace => "`namespace`",
         Rule::pins_decl | Rule::kw_pins => "`pins`",
         Rule::kw_on => "`on`",
         Rule::kw_as => "`as`",
@@ -753,6 +764,7 @@ impl Builder {
             Rule::template_decl => DeclKind::Template,
             Rule::install_decl => DeclKind::Install,
             Rule::instance_decl => DeclKind::Instance,
+            Rule::namespace_decl => DeclKind::Namespace,
             Rule::pins_decl => DeclKind::Pins,
             _ => DeclKind::Tenant,
         };

@@ -106,14 +106,18 @@ fn build_check_is_1_and_lists_changed_added_and_removed_files() {
         stdout(&o),
         "~ .labc-manifest\n\
          + clusters/home/api/app/kustomization.yaml\n\
-         + clusters/home/api/app/namespace.yaml\n\
          + clusters/home/api/app/service.yaml\n\
          + clusters/home/api/ks.yaml\n\
          ~ clusters/home/kustomization.yaml\n\
          - clusters/home/legacy/app/configmap.yaml\n\
          - clusters/home/legacy/app/kustomization.yaml\n\
-         - clusters/home/legacy/app/namespace.yaml\n\
-         - clusters/home/legacy/ks.yaml\n"
+         - clusters/home/legacy/ks.yaml\n\
+         + clusters/home/namespace-api/app/kustomization.yaml\n\
+         + clusters/home/namespace-api/app/namespace.yaml\n\
+         + clusters/home/namespace-api/ks.yaml\n\
+         - clusters/home/namespace-legacy/app/kustomization.yaml\n\
+         - clusters/home/namespace-legacy/app/namespace.yaml\n\
+         - clusters/home/namespace-legacy/ks.yaml\n"
     );
 }
 

@@ -143,7 +143,7 @@ fn reasons_point_at_the_lab() {
                 .iter()
                 .find(|k| k.name == "extras")
                 .unwrap();
-            assert!(extras.reasons["media"]
+            assert!(extras.reasons["namespace-media"]
                 .iter()
                 .all(|r| matches!(&r.why, Why::Namespace { namespace } if namespace == "media")));
         }
@@ -151,14 +151,23 @@ fn reasons_point_at_the_lab() {
     assert_eq!(
         seen,
         [
+            "db -> namespace-db: Namespace { namespace: \"db\" } at db",
+            "web -> namespace-web: Namespace { namespace: \"web\" } at web",
             "web -> db: Reference { component: \"db\" } at db",
+            "worker -> namespace-worker: Namespace { namespace: \"worker\" } at worker",
             "worker -> web: Reference { component: \"web\" } at web",
+            "disks -> namespace-disks-system: Namespace { namespace: \"disks-system\" } at disks",
+            "blog -> namespace-blog: Namespace { namespace: \"blog\" } at blog",
             "blog -> disks: Capability { kind: \"storage_class\", value: \"fast\" } at \"fast\"",
+            "issuers -> namespace-issuers-system: Namespace { namespace: \"issuers-system\" } at issuers",
             "issuers-config -> issuers: OwnCrds at Issuer \"default\"",
+            "site -> namespace-site: Namespace { namespace: \"site\" } at site",
             "site -> issuers: Crd { api_version: \"certs.example.com/v1\", kind: \"Issuer\" } at Issuer \"site\"",
             "site -> issuers: Crd { api_version: \"certs.example.com/v1\", kind: \"Certificate\" } at Certificate \"site\"",
-            "jellyfin -> media: Namespace { namespace: \"media\" } at jellyfin",
-            "extras -> media: Namespace { namespace: \"media\" } at ConfigMap \"extras\"",
+            "media -> namespace-media: Namespace { namespace: \"media\" } at media",
+            "jellyfin -> namespace-media: Namespace { namespace: \"media\" } at jellyfin",
+            "extras -> namespace-extras: Namespace { namespace: \"extras\" } at extras",
+            "extras -> namespace-media: Namespace { namespace: \"media\" } at ConfigMap \"extras\"",
         ]
     );
 }

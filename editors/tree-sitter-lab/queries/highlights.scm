@@ -14,6 +14,7 @@
   "install"
   "instance"
   "tenant"
+  "namespace"
   "pins"
 ] @keyword
 
@@ -87,6 +88,7 @@
 (as_name name: (identifier) @type.definition)
 (instance_declaration name: (identifier) @type.definition)
 (tenant_declaration name: (identifier) @type.definition)
+(namespace_declaration name: (identifier) @type.definition)
 
 ; A component's template, and the clusters a declaration goes on.
 (instance_declaration template: (identifier) @function)
@@ -94,6 +96,7 @@
 (instance_declaration target: (identifier) @variable)
 (pool_declaration cluster: (identifier) @variable)
 (tenant_declaration cluster: (identifier) @variable)
+(namespace_declaration target: (identifier) @variable)
 
 ; Types.
 (type_identifier) @type

@@ -86,7 +86,7 @@ syn match labStatement /\%#=1\<\%(\%(^\|[{,]\)\s*\)\@<=\%(settings\|crds\|provid
 syn match labStatement /\%#=1\<\%(\%(^\|[{,]\)\s*\)\@<=once\>\%(\s*[={.,:)\]]\)\@!/
 
 " Declarations: the kind, its name, the module path of `use`.
-syn match labDeclKind /^\s*\zs\%(lab\|cluster\|pool\|type\|operator\|template\|install\|instance\|tenant\)\ze\s\+\h/ nextgroup=labDeclName skipwhite
+syn match labDeclKind /^\s*\zs\%(lab\|cluster\|pool\|type\|operator\|template\|install\|instance\|tenant\|namespace\)\ze\s\+\h/ nextgroup=labDeclName skipwhite
 syn match labDeclKind /^\s*\zsuse\ze\s\+\h/ nextgroup=labModule skipwhite
 " `pins { ... }`, the lab's chart pins, has no name.
 syn match labDeclKind /^\s*\zspins\ze\s*{/

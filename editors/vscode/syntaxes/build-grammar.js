@@ -37,7 +37,7 @@ const STMT_START = '(?:^|(?<=[{},]))\\s*';
 // `on home, infra` in a declaration header.
 const ON_LIST = `(?:\\s+(on)${WEND}(?:\\s+(${IDENT}(?:\\s*,\\s*${IDENT})*))?)?`;
 
-const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'install', 'instance', 'tenant', 'pins'];
+const DECL_KINDS = ['lab', 'cluster', 'pool', 'type', 'operator', 'template', 'install', 'instance', 'tenant', 'namespace', 'pins'];
 const BUILTINS = [
   'oci', 'helm', 'deployment', 'daemonset', 'statefulset', 'health', 'secret', 'lb_address',
   'len', 'join', 'str', 'map_of', 'contains', 'bytes', 'millicores', 'seconds', 'range',
@@ -165,8 +165,8 @@ const repository = {
         captures: caps(S.decl),
       },
       {
-        comment: 'lab, cluster, pool, operator, template, tenant',
-        match: `^\\s*(lab|cluster|pool|operator|template|tenant)\\s+(${IDENT})${ON_LIST}`,
+        comment: 'lab, cluster, pool, operator, template, tenant, namespace',
+        match: `^\\s*(lab|cluster|pool|operator|template|tenant|namespace)\\s+(${IDENT})${ON_LIST}`,
         captures: caps(S.decl, S.declName, S.control, NAMES),
       },
     ],

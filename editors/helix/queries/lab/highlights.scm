@@ -15,6 +15,7 @@
   "install"
   "instance"
   "tenant"
+  "namespace"
   "pins"
 ] @keyword
 
@@ -88,6 +89,7 @@
 (as_name name: (identifier) @type)
 (instance_declaration name: (identifier) @type)
 (tenant_declaration name: (identifier) @type)
+(namespace_declaration name: (identifier) @type)
 
 ; A component's template, and the clusters a declaration goes on.
 (instance_declaration template: (identifier) @function)
@@ -95,6 +97,7 @@
 (instance_declaration target: (identifier) @variable)
 (pool_declaration cluster: (identifier) @variable)
 (tenant_declaration cluster: (identifier) @variable)
+(namespace_declaration target: (identifier) @variable)
 
 ; Types.
 (type_identifier) @type
