@@ -387,14 +387,7 @@ pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>
     let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
     if !index.clusters.contains_key(&cluster) {
         if let Some(on) = decl.on.first() {
-            let d = ev
-                .error(
-                    codes::E0201,
-                    on.span,
-                    format!("unknown cluster `{}`", on.text),
-                )
-                .lbl("no such cluster");
-            d.help = did_you_mean(&on.text, index.clusters.keys().map(String::as_str));
+            unknown_cluster(&mut ev, on, index.clusters.keys().map(String::as_str));
         }
     }
     let ok = ev.diags.is_empty();
@@ -591,4 +584,21 @@ impl Env for DeclarationEnv {
             ..Header::default()
         }
     }
+}
+
+/// E0201 for `on NAME` of a pool or namespace declaration that names no cluster, with the
+/// nearest cluster name as the help.
+pub(super) fn unknown_cluster<'a>(
+    ev: &mut Evaluator,
+    on: &Ident,
+    clusters: impl Iterator<Item = &'a str>,
+) {
+    let d = ev
+        .error(
+            codes::E0201,
+            on.span,
+            format!("unknown cluster `{}`", on.text),
+        )
+        .lbl("no such cluster");
+    d.help = did_you_mean(&on.text, clusters);
 }

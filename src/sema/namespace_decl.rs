@@ -8,11 +8,11 @@
 use indexmap::IndexMap;
 
 use super::eval::{Context, Evaluator, Value};
-use super::facts::{eval_schema_body, DeclarationEnv, Schema};
+use super::facts::{eval_schema_body, unknown_cluster, DeclarationEnv, Schema};
 use super::index::{self, item_index};
 use super::kube::SYSTEM_NAMESPACES;
 use crate::db::{Db, Lab, SourceFile};
-use crate::diag::{codes, did_you_mean, Diag};
+use crate::diag::{codes, Diag};
 use crate::literal::{check_k8s_name, NameRule};
 use crate::syntax::ast::{Expr, ExprKind, RecordItem, Span, Stmt};
 
@@ -63,14 +63,7 @@ pub fn namespace_decls_checked(db: &dyn Db, lab: Lab) -> (Vec<NamespaceDecl>, Ve
         check_name(&mut ev, &item.name, item.name_span);
         for on in &decl.on {
             if !index.clusters.contains_key(&on.text) {
-                let d = ev
-                    .error(
-                        codes::E0201,
-                        on.span,
-                        format!("unknown cluster `{}`", on.text),
-                    )
-                    .lbl("no such cluster");
-                d.help = did_you_mean(&on.text, index.clusters.keys().map(String::as_str));
+                unknown_cluster(&mut ev, on, index.clusters.keys().map(String::as_str));
             }
         }
         let labels = string_map(fields.get("labels"));
