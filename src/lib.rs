@@ -14,6 +14,7 @@ pub mod emit;
 pub mod graph;
 pub mod literal;
 pub mod lower;
+pub mod lsp;
 pub mod objdiff;
 pub mod sema;
 pub mod stdlib;

@@ -63,6 +63,8 @@ mod incremental;
 mod lab;
 #[path = "main/layers.rs"]
 mod layers;
+#[path = "main/lsp.rs"]
+mod lsp;
 #[path = "main/mangled.rs"]
 mod mangled;
 #[path = "main/namespaces.rs"]
@@ -111,6 +113,7 @@ fn main() {
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
     trials.extend(layers::trials());
+    trials.extend(lsp::trials());
     trials.extend(mangled::trials());
     trials.extend(namespaces::trials());
     trials.extend(paths::trials());

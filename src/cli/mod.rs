@@ -14,7 +14,7 @@ mod pin;
 mod rel_path;
 mod report;
 mod tree;
-mod walk;
+pub mod walk;
 mod watch;
 
 use std::io::IsTerminal as _;
@@ -152,6 +152,9 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["code", "list"])]
         markdown: bool,
     },
+    /// Serve the Language Server Protocol on stdin and stdout (for editors): the whole-lab
+    /// check of every open lab as you type, go to definition and hover.
+    Lsp,
     /// Print a shell completion script (`labc completions bash > ~/.local/share/bash-completion/completions/labc`).
     Completions {
         #[arg(value_enum)]
@@ -182,6 +185,10 @@ pub fn run(cli: Cli) -> i32 {
             list,
             markdown,
         } => explain::run(code, list, markdown),
+        Command::Lsp => match stdlib.map(read_stdlib).transpose() {
+            Ok(stdlib) => crate::lsp::stdio(stdlib),
+            Err(e) => io_error(e),
+        },
         Command::Completions { shell } => help_files::completions(shell),
         Command::Man { command, dir } => help_files::man(command.as_deref(), dir.as_deref()),
         Command::Check {
