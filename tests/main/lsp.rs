@@ -493,6 +493,103 @@ fn malformed_json_is_a_parse_error_and_the_server_goes_on() {
     let _ = std::io::sink().flush();
 }
 
+/// Reads frames from a child's stdout into a channel, so every wait has a bound.
+fn frame_reader(out: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<Value> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::{BufRead as _, Read as _};
+        let mut out = std::io::BufReader::new(out);
+        loop {
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                if out.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = n.parse::<usize>().ok();
+                }
+            }
+            let mut body = vec![0; length.unwrap_or(0)];
+            if out.read_exact(&mut body).is_err() {
+                return;
+            }
+            if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// A child process killed when the test ends, also on failure.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real binary over stdio: an open file with an error gets its diagnostic, hover
+/// answers, and `shutdown` then `exit` ends it with exit code 0.
+fn the_binary_serves_stdio() {
+    use std::process::{Command, Stdio};
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_labc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdin = child.0.stdin.take().unwrap();
+    let frames = frame_reader(child.0.stdout.take().unwrap());
+    let mut send = |v: Value| stdin.write_all(&frame(&v.to_string())).unwrap();
+    let wait = |what: &dyn Fn(&Value) -> bool| loop {
+        let v = frames.recv_timeout(HANG).expect("the server answers");
+        if what(&v) {
+            return v;
+        }
+    };
+    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}}}));
+    let init = wait(&|v| v["id"] == json!(1));
+    assert_eq!(init["result"]["serverInfo"]["name"], json!("labc"));
+    send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let file = web();
+    let text = read(&file).replace("replicas = 2", "replicas = \"2\"");
+    send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri(&file), "languageId": "lab", "version": 1, "text": text}}}),
+    );
+    let d = wait(&|v| v["method"] == json!("textDocument/publishDiagnostics"));
+    assert_eq!(d["params"]["uri"], json!(uri(&file)));
+    assert_eq!(d["params"]["diagnostics"][0]["code"], json!("E0301"));
+    send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover",
+        "params": Client::at(&file, 7, 17)}),
+    );
+    let h = wait(&|v| v["id"] == json!(2));
+    assert!(h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("template web"));
+    send(json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}));
+    wait(&|v| v["id"] == json!(3));
+    send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    drop(send);
+    drop(stdin);
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
 tests!(
     an_error_typed_is_reported_and_its_fix_clears_it,
     definition_and_hover,
@@ -501,4 +598,5 @@ tests!(
     a_panic_in_a_handler_is_an_internal_error,
     exit_without_shutdown_is_not_clean,
     malformed_json_is_a_parse_error_and_the_server_goes_on,
+    the_binary_serves_stdio,
 );
