@@ -584,7 +584,6 @@ fn the_binary_serves_stdio() {
     send(json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}));
     wait(&|v| v["id"] == json!(3));
     send(json!({"jsonrpc": "2.0", "method": "exit"}));
-    drop(send);
     drop(stdin);
     let status = child.0.wait().unwrap();
     assert_eq!(status.code(), Some(0));
