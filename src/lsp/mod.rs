@@ -2,11 +2,13 @@
 //! editor's buffers are laid over the lab's files on disk and every edit is applied to the
 //! database's inputs with `LabDb::update`, so a check re-runs only what the edit touched.
 //!
-//! The loop is synchronous (`lsp_server`'s channels): it takes every message waiting, in
-//! order (edits, requests, file events), and checks the labs they changed once the queue
-//! is empty, so a burst of keystrokes costs one check. After each check, every lab file
-//! whose diagnostics changed gets them (`textDocument/publishDiagnostics`; an empty list
-//! clears a fixed file). Each handler runs under `catch_unwind`: a panic in a request is
+//! The loop is synchronous (`lsp_server`'s channels, no async runtime): it takes every
+//! message waiting, in order (edits, requests, file events), and then starts a check of
+//! each lab they changed, so a burst of keystrokes costs one check. A check runs on a
+//! thread of its own with a handle of the database; the next edit's update cancels it
+//! (salsa's cancellation), so requests and edits never wait for a stale check. After each
+//! check that no edit overtook, every lab file whose diagnostics changed gets them
+//! (`textDocument/publishDiagnostics`; an empty list clears a fixed file). Each handler runs under `catch_unwind`: a panic in a request is
 //! an `InternalError` response, and the server goes on.
 //!
 //! Besides the CLI, this is the only module that reads files: the lab's files on disk (with
@@ -57,6 +59,8 @@ pub struct Options {
     pub stdlib: Option<Vec<(String, String)>>,
     #[allow(clippy::type_complexity)]
     pub before_request: Option<Box<dyn Fn(&str)>>,
+    /// The database to start from (`None`: a new one); tests pass one with an event hook.
+    pub database: Option<LabDb>,
 }
 
 /// `labc lsp`: serve on stdin and stdout until `exit`; the exit code (0 after `shutdown`
@@ -133,7 +137,26 @@ struct OpenLab {
     stale: bool,
     /// A check is due.
     dirty: bool,
+    /// Counts the changes: a check's result is published only if none came since.
+    generation: u64,
     published: IndexMap<String, Vec<Diagnostic>>,
+}
+
+/// The stack of a check's thread: the CLI's (see `main.rs`); only touched pages count.
+const CHECK_STACK: usize = 256 * 1024 * 1024;
+
+/// A check's result, for lab `lab` as it was at `generation`.
+struct Checked {
+    lab: usize,
+    generation: u64,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Done(IndexMap<String, Vec<Diagnostic>>),
+    /// An edit cancelled it.
+    Cancelled,
+    Panicked,
 }
 
 struct Server<'a> {
@@ -145,6 +168,11 @@ struct Server<'a> {
     workspace: Vec<PathBuf>,
     shut_down: bool,
     next_request: i32,
+    /// Where the checks' threads send their results.
+    checked: (
+        crossbeam_channel::Sender<Checked>,
+        crossbeam_channel::Receiver<Checked>,
+    ),
 }
 
 /// The file a `file:` URI names.
@@ -175,7 +203,7 @@ fn declares_lab(text: &str) -> bool {
 }
 
 impl<'a> Server<'a> {
-    fn new(connection: &'a Connection, options: Options, params: &InitializeParams) -> Self {
+    fn new(connection: &'a Connection, mut options: Options, params: &InitializeParams) -> Self {
         let mut workspace: Vec<PathBuf> = params
             .workspace_folders
             .iter()
@@ -186,15 +214,17 @@ impl<'a> Server<'a> {
         if workspace.is_empty() {
             workspace.extend(params.root_uri.as_ref().and_then(uri_path));
         }
+        let db = options.database.take().unwrap_or_default();
         Server {
             connection,
             options,
-            db: LabDb::default(),
+            db,
             labs: Vec::new(),
             docs: HashMap::new(),
             workspace,
             shut_down: false,
             next_request: 0,
+            checked: crossbeam_channel::unbounded(),
         }
     }
 
@@ -251,8 +281,17 @@ impl<'a> Server<'a> {
     /// The loop: every waiting message in order, then the checks they made due.
     fn run(&mut self) -> Result<bool, String> {
         loop {
-            let Ok(first) = self.connection.receiver.recv() else {
-                return Ok(false);
+            let first = crossbeam_channel::select! {
+                recv(self.connection.receiver) -> message => match message {
+                    Ok(message) => message,
+                    Err(_) => return Ok(false),
+                },
+                recv(self.checked.1) -> checked => {
+                    if let Ok(checked) = checked {
+                        self.checked(checked);
+                    }
+                    continue;
+                }
             };
             let mut next = Some(first);
             while let Some(message) = next {
@@ -527,6 +566,7 @@ impl<'a> Server<'a> {
         }
         self.labs[i].stale = true;
         self.labs[i].dirty = true;
+        self.labs[i].generation += 1;
     }
 
     /// The open lab `path` belongs to: the one with the longest root above it.
@@ -558,6 +598,7 @@ impl<'a> Server<'a> {
             live,
             stale: true,
             dirty: true,
+            generation: 0,
             published: IndexMap::new(),
         });
         Some(self.labs.len() - 1)
@@ -604,7 +645,11 @@ impl<'a> Server<'a> {
         lab.stale = false;
     }
 
-    /// Check every lab an edit made due and publish what changed.
+    /// Start a check of every lab an edit made due, each on a thread of its own with a
+    /// handle of the database. The next edit's `LabDb::update` cancels a check still
+    /// running (salsa unwinds its queries with `Cancelled` and waits for the handle to be
+    /// dropped), so the loop never waits for a stale check; the result comes back on
+    /// `checked` and is published if no edit came since.
     fn check_due(&mut self) {
         for i in 0..self.labs.len() {
             if !self.labs[i].dirty {
@@ -612,22 +657,78 @@ impl<'a> Server<'a> {
             }
             self.labs[i].dirty = false;
             self.sync(i);
-            let checked = catch_unwind(AssertUnwindSafe(|| self.diagnostics(i)));
-            match checked {
-                Ok(now) => self.publish(i, now),
-                Err(_) => self.log(
-                    MessageType::ERROR,
-                    format!("internal error checking {}", self.labs[i].root.display()),
-                ),
+            let lab = &self.labs[i];
+            let uris: HashMap<String, Uri> = self
+                .docs
+                .iter()
+                .filter_map(|(path, doc)| Some((relative(&lab.root, path)?, doc.uri.clone())))
+                .collect();
+            let root = lab.root.clone();
+            let (input, generation) = (lab.live.lab, lab.generation);
+            let db = self.db.clone();
+            let done = self.checked.0.clone();
+            let work = move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    salsa::Cancelled::catch(AssertUnwindSafe(|| {
+                        let (_, diags) = crate::compile::compile_with_diagnostics(&db, input);
+                        let uri = |rel: &str| match uris.get(rel) {
+                            Some(uri) => Some(uri.clone()),
+                            None => path_uri(&root.join(rel)),
+                        };
+                        diagnostics::by_file(&db, &diags, &uri)
+                    }))
+                }));
+                // The handle goes first: an update waiting for it goes on.
+                drop(db);
+                let outcome = match outcome {
+                    Ok(Ok(now)) => Outcome::Done(now),
+                    Ok(Err(_)) => Outcome::Cancelled,
+                    Err(_) => Outcome::Panicked,
+                };
+                let _ = done.send(Checked {
+                    lab: i,
+                    generation,
+                    outcome,
+                });
+            };
+            let spawned = std::thread::Builder::new()
+                .name("labc-check".into())
+                .stack_size(CHECK_STACK)
+                .spawn(work);
+            if let Err(e) = spawned {
+                self.log(MessageType::ERROR, format!("cannot start a check: {e}"));
             }
         }
     }
 
-    fn diagnostics(&self, i: usize) -> IndexMap<String, Vec<Diagnostic>> {
-        let lab = &self.labs[i];
-        let (_, diags) = crate::compile::compile_with_diagnostics(&self.db, lab.live.lab);
-        let uri = |rel: &str| self.uri_of(&lab.root, rel);
-        diagnostics::by_file(&self.db, &diags, &uri)
+    /// A check came back: publish it unless an edit came since (a newer check is due).
+    fn checked(&mut self, checked: Checked) {
+        let Some(lab) = self.labs.get(checked.lab) else {
+            return;
+        };
+        if let Outcome::Cancelled = checked.outcome {
+            let root = lab.root.display().to_string();
+            let message = format!("a newer edit cancelled the check of {root}");
+            self.notify::<notif::LogMessage>(LogMessageParams {
+                typ: MessageType::LOG,
+                message,
+            });
+            return;
+        }
+        if lab.generation != checked.generation {
+            return;
+        }
+        match checked.outcome {
+            Outcome::Done(now) => self.publish(checked.lab, now),
+            Outcome::Cancelled => {}
+            Outcome::Panicked => {
+                let root = lab.root.display().to_string();
+                self.log(
+                    MessageType::ERROR,
+                    format!("internal error checking {root}"),
+                );
+            }
+        }
     }
 
     /// Send the diagnostics of every file whose list changed (an empty list clears one).

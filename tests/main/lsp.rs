@@ -57,6 +57,14 @@ impl Client {
     /// A server (in a thread with the CLI's stack) initialized by this client;
     /// `panic_on` makes the first request of that method panic inside its handler.
     fn start(panic_on: Option<&'static str>, capabilities: Value) -> Client {
+        Client::start_with(panic_on, capabilities, None)
+    }
+
+    fn start_with(
+        panic_on: Option<&'static str>,
+        capabilities: Value,
+        database: Option<labc::db::LabDb>,
+    ) -> Client {
         let (server_end, conn) = Connection::memory();
         let server = std::thread::Builder::new()
             .stack_size(256 * 1024 * 1024)
@@ -66,6 +74,7 @@ impl Client {
                 let fired = AtomicBool::new(false);
                 let options = lsp::Options {
                     stdlib: None,
+                    database,
                     before_request: Some(Box::new(move |method: &str| {
                         if Some(method) == panic_on && !fired.swap(true, Ordering::SeqCst) {
                             panic!("a handler that panics");
@@ -589,6 +598,68 @@ fn the_binary_serves_stdio() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// A check still running when an edit comes is cancelled, and the edit's check is the one
+/// published. Deterministic: the event hook holds the first check's thread at its first
+/// query until the edit's update has raised salsa's cancellation flag.
+fn an_edit_cancels_the_check_in_flight() {
+    use std::sync::Condvar;
+    type Gate = (Mutex<(bool, u64)>, Condvar);
+    // (held once, cancellation flags raised so far)
+    let gate: Arc<Gate> = Arc::new((Mutex::new((false, 0)), Condvar::new()));
+    let hook_gate = Arc::clone(&gate);
+    let db = labc::db::LabDb::with_event_hook(Box::new(move |event: salsa::Event| {
+        let (lock, cvar) = &*hook_gate;
+        match event.kind {
+            salsa::EventKind::DidSetCancellationFlag => {
+                lock.lock().unwrap().1 += 1;
+                cvar.notify_all();
+            }
+            salsa::EventKind::WillExecute { .. }
+                if std::thread::current().name() == Some("labc-check") =>
+            {
+                let mut state = lock.lock().unwrap();
+                if state.0 {
+                    return;
+                }
+                state.0 = true;
+                cvar.notify_all();
+                let seen = state.1;
+                while state.1 == seen {
+                    state = cvar.wait(state).unwrap();
+                }
+            }
+            _ => {}
+        }
+    }));
+    let mut c = Client::start_with(None, json!({}), Some(db));
+    let file = web();
+    c.open(&file, &read(&file));
+    // Once the open's check is held, this edit cancels it.
+    let (lock, cvar) = &*gate;
+    let mut state = lock.lock().unwrap();
+    while !state.0 {
+        state = cvar.wait(state).unwrap();
+    }
+    drop(state);
+    c.change(&file, 2, range((7, 41), (7, 42)), "\"2\"");
+    let d = c.diagnostics(&file);
+    assert_eq!(d.version, Some(2));
+    assert_eq!(d.diagnostics.len(), 1, "{:?}", d.diagnostics);
+    assert_eq!(d.diagnostics[0].range, range((7, 41), (7, 44)));
+    let cancelled = |c: &Client| {
+        c.notes.iter().any(|n| {
+            n.method == "window/logMessage"
+                && n.params["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("cancelled"))
+        })
+    };
+    // The cancelled check's report may come after the publish: a request later, it is in.
+    let _ = c.request("textDocument/hover", Client::at(&file, 0, 0));
+    assert!(cancelled(&c), "{:?}", c.notes);
+    assert_eq!(c.stop(), Ok(true));
+}
+
 tests!(
     an_error_typed_is_reported_and_its_fix_clears_it,
     definition_and_hover,
@@ -598,4 +669,5 @@ tests!(
     exit_without_shutdown_is_not_clean,
     malformed_json_is_a_parse_error_and_the_server_goes_on,
     the_binary_serves_stdio,
+    an_edit_cancels_the_check_in_flight,
 );
