@@ -106,18 +106,42 @@ pub fn capabilities() -> ServerCapabilities {
 /// `exit`. `Ok(true)` when `exit` came after `shutdown`, `Ok(false)` when it came without
 /// one or the client went away.
 pub fn serve(connection: &Connection, options: Options) -> Result<bool, String> {
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let Some((id, params)) = wait_for_initialize(connection) else {
+        return Ok(false);
+    };
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": {"name": "labc", "version": VERSION},
     });
-    connection
-        .initialize_finish(id, result)
-        .map_err(|e| e.to_string())?;
+    let _ = connection.sender.send(Response::new_ok(id, result).into());
+    // `initialized` comes next; the loop takes it as any notification, so a client that
+    // sends something before it is not cut off.
     let mut server = Server::new(connection, options, &params);
     server.register_watchers(&params);
     server.run()
+}
+
+/// The `initialize` request's id and params. Requests before it are answered with
+/// ServerNotInitialized and notifications dropped, as the protocol says; `None` when
+/// `exit` comes first or the client goes away.
+fn wait_for_initialize(connection: &Connection) -> Option<(RequestId, Value)> {
+    loop {
+        match connection.receiver.recv().ok()? {
+            Message::Request(r) if r.method == req::Initialize::METHOD => {
+                return Some((r.id, r.params))
+            }
+            Message::Request(r) => {
+                let e = format!("`{}` before `initialize`", r.method);
+                let code = ErrorCode::ServerNotInitialized as i32;
+                let _ = connection
+                    .sender
+                    .send(Response::new_err(r.id, code, e).into());
+            }
+            Message::Notification(n) if n.method == notif::Exit::METHOD => return None,
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
 }
 
 /// An open document: the editor's text, which overrides the file on disk.
@@ -359,6 +383,10 @@ impl<'a> Server<'a> {
         }
         let null = Value::Null;
         match request.method.as_str() {
+            req::Initialize::METHOD => Err((
+                ErrorCode::InvalidRequest,
+                "the server is already initialized".to_string(),
+            )),
             req::Shutdown::METHOD => {
                 self.shut_down = true;
                 Ok(null)

@@ -19,6 +19,10 @@ pub struct Threads {
     pub writer: JoinHandle<()>,
 }
 
+/// The longest body read (a message with a whole file in it is far shorter); a longer
+/// `Content-Length` is answered as a bad header rather than allocated.
+const MAX_BODY: usize = 64 << 20;
+
 /// One frame of the input.
 enum Frame {
     Body(Vec<u8>),
@@ -57,6 +61,9 @@ fn read_frame(input: &mut impl BufRead) -> Frame {
         }
     }
     match (length, bad) {
+        (Some(n), None) if n > MAX_BODY => {
+            Frame::BadHeader(format!("a body of {n} bytes is more than labc reads"))
+        }
         (Some(n), None) => {
             let mut body = vec![0; n];
             match input.read_exact(&mut body) {

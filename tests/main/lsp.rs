@@ -660,6 +660,43 @@ fn an_edit_cancels_the_check_in_flight() {
     assert_eq!(c.stop(), Ok(true));
 }
 
+/// Before `initialize` a request is ServerNotInitialized; a second `initialize` is an
+/// InvalidRequest; `exit` before `initialize` ends the server (not cleanly).
+fn the_handshake_is_kept() {
+    let (server_end, conn) = Connection::memory();
+    let server = std::thread::spawn(move || lsp::serve(&server_end, lsp::Options::default()));
+    let ask = |id: i32, method: &str| {
+        let r = Request::new(
+            RequestId::from(id),
+            method.to_string(),
+            json!({"capabilities": {}}),
+        );
+        conn.sender.send(r.into()).unwrap();
+        loop {
+            match conn.receiver.recv_timeout(HANG).expect("an answer") {
+                Message::Response(r) if r.id == RequestId::from(id) => return r.response_result,
+                _ => {}
+            }
+        }
+    };
+    let early = ask(1, "textDocument/hover").unwrap_err();
+    assert_eq!(early.code, -32002, "ServerNotInitialized");
+    assert!(ask(2, "initialize").is_ok());
+    // No `initialized` yet: the server still answers.
+    let again = ask(3, "initialize").unwrap_err();
+    assert_eq!(again.code, -32600, "InvalidRequest");
+    conn.sender
+        .send(Notification::new("exit".into(), Value::Null).into())
+        .unwrap();
+    assert_eq!(server.join().unwrap(), Ok(false));
+    let (server_end, conn) = Connection::memory();
+    let server = std::thread::spawn(move || lsp::serve(&server_end, lsp::Options::default()));
+    conn.sender
+        .send(Notification::new("exit".into(), Value::Null).into())
+        .unwrap();
+    assert_eq!(server.join().unwrap(), Ok(false));
+}
+
 tests!(
     an_error_typed_is_reported_and_its_fix_clears_it,
     definition_and_hover,
@@ -670,4 +707,5 @@ tests!(
     malformed_json_is_a_parse_error_and_the_server_goes_on,
     the_binary_serves_stdio,
     an_edit_cancels_the_check_in_flight,
+    the_handshake_is_kept,
 );
