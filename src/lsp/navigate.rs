@@ -30,6 +30,9 @@ enum Role {
     Setting { of: String },
     /// A name in an expression: a component, cluster or pool.
     Name,
+    /// `x` of `cluster.x` in a declaration placed on `on` (every cluster when empty), or
+    /// of `lab.x` (`on` is `None`).
+    RecordField { on: Option<Vec<String>> },
 }
 
 struct Found {
@@ -44,6 +47,8 @@ struct Names<'a> {
     db: &'a dyn Db,
     file: SourceFile,
     out: Vec<Found>,
+    /// The clusters the declaration being read is placed on.
+    on: Vec<String>,
 }
 
 impl Names<'_> {
@@ -169,7 +174,19 @@ impl Names<'_> {
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Var(i) => self.add(i, Role::Name),
-            ExprKind::Field(base, _) => self.expr(base),
+            ExprKind::Field(base, field) => {
+                if let ExprKind::Var(v) = &base.kind {
+                    let on = match v.text.as_str() {
+                        "cluster" => Some(Some(self.on.clone())),
+                        "lab" => Some(None),
+                        _ => None,
+                    };
+                    if let Some(on) = on {
+                        self.add(field, Role::RecordField { on });
+                    }
+                }
+                self.expr(base)
+            }
             ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
                 self.expr(a);
                 self.expr(b);
@@ -232,6 +249,7 @@ fn name_at(db: &dyn Db, file: SourceFile, at: usize) -> Option<Found> {
         db,
         file,
         out: Vec::new(),
+        on: Vec::new(),
     };
     for u in &ast.uses {
         names.add(&u.path, Role::Module);
@@ -251,6 +269,7 @@ fn name_at(db: &dyn Db, file: SourceFile, at: usize) -> Option<Found> {
         for c in &decl.on {
             names.add(c, Role::Cluster);
         }
+        names.on = decl.on.iter().map(|o| o.text.clone()).collect();
         names.fields(&decl.params);
         let of = match (&decl.definition, decl.kind) {
             (Some(d), DeclKind::Install | DeclKind::Instance) => Some(d.text.clone()),
@@ -276,6 +295,9 @@ fn item_place(db: &dyn Db, item: &ItemRef) -> Place {
 
 /// What a found name refers to.
 enum Target {
+    /// The fields `name` of `lab` or of clusters: each declaration with the statement
+    /// that sets it.
+    RecordField(Vec<(ItemRef, Stmt)>),
     Module(String, SourceFile),
     Item(ItemRef),
     /// A setting or parameter `field` of the definition `of`.
@@ -320,6 +342,24 @@ fn resolve(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<Tar
                 on: d.on.iter().map(|o| o.text.clone()).collect(),
             }))
         }
+        Role::RecordField { on } => {
+            let records: Vec<&ItemRef> = match on {
+                None => index.labs.iter().take(1).collect(),
+                Some(on) if on.is_empty() => index.clusters.values().collect(),
+                Some(on) => on.iter().filter_map(|c| index.clusters.get(c)).collect(),
+            };
+            let set: Vec<(ItemRef, Stmt)> = records
+                .into_iter()
+                .filter_map(|item| {
+                    let stmt = index::decl(db, item).body.iter().find(|s| {
+                        matches!(s, Stmt::Assign { path, .. }
+                            if path.first().is_some_and(|k| k.text == name))
+                    })?;
+                    Some((item.clone(), stmt.clone()))
+                })
+                .collect();
+            (!set.is_empty()).then_some(Target::RecordField(set))
+        }
         Role::Name => index
             .components_named(name)
             .next()
@@ -340,6 +380,18 @@ pub fn definition(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<
             end: 0,
         },
         Target::Item(item) => item_place(db, &item),
+        Target::RecordField(set) => {
+            let (item, stmt) = set.first()?;
+            let Stmt::Assign { path, .. } = stmt else {
+                return None;
+            };
+            let span = index::absolute(db, item.file, path.first()?.span);
+            Place {
+                file: item.file,
+                start: span.start as usize,
+                end: span.end as usize,
+            }
+        }
         Target::Field(def, field) => {
             let span = index::absolute(db, def.file, field.name.span);
             Place {
@@ -450,6 +502,18 @@ pub fn hover(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<(Stri
             format!("{}\n\nThe module in `{}`", code_block(&lines), f.path(db))
         }
         Target::Item(item) => describe(db, &item),
+        Target::RecordField(set) => {
+            let mut lines = Vec::new();
+            for (item, stmt) in set.iter().take(40) {
+                if let Stmt::Assign { path, value, .. } = stmt {
+                    let key: Vec<&str> = path.iter().map(|k| k.text.as_str()).collect();
+                    let value = source(db, item.file, value.span);
+                    let what = item.kind.keyword();
+                    lines.push(format!("{what} {}: {} = {value}", item.name, key.join(".")));
+                }
+            }
+            code_block(&lines)
+        }
         Target::Field(def, field) => {
             let kind = if def.kind == DeclKind::Operator {
                 "A setting of the operator"

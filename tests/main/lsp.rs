@@ -256,7 +256,7 @@ fn an_error_typed_is_reported_and_its_fix_clears_it() {
 }
 
 /// Definition and hover of an instance's template, a parameter, a cluster after `on`, a
-/// stdlib operator and its setting, and a `use`d module.
+/// stdlib operator and its setting, `cluster.x`, and a `use`d module.
 fn definition_and_hover() {
     let mut c = Client::start(None, json!({}));
     let file = web();
@@ -296,6 +296,12 @@ fn definition_and_hover() {
     assert!(hover(&mut c, &lab, 14, 10).contains("operator cilium"));
     let h = hover(&mut c, &lab, 14, 27);
     assert!(h.contains("hubble_ui: bool = false"), "{h}");
+    // `cluster.api` in a tenant on `home`: the value the cluster sets, and where.
+    let h = hover(&mut c, &file, 11, 24);
+    assert!(h.contains("cluster home: api = \"10.0.0.10\""), "{h}");
+    let d = def(&mut c, &file, 11, 24);
+    assert_eq!(d["uri"], json!(uri(&lab)));
+    assert_eq!(d["range"], json!(range((9, 2), (9, 5))));
     // `use std.cilium`.
     assert!(hover(&mut c, &lab, 0, 6).contains("use std.cilium"));
     // Nothing under the cursor: nothing.
