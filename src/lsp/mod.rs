@@ -39,7 +39,7 @@ use lsp_types::{
 };
 use serde_json::Value;
 
-use crate::cli::walk::read_lab;
+use crate::cli::walk::{read_lab, reads_path};
 use crate::db::{LabDb, LiveLab, SourceFile};
 use crate::syntax::ast::DeclKind;
 
@@ -665,7 +665,8 @@ impl<'a> Server<'a> {
         }
         let mut files: IndexMap<String, String> = lab.disk.iter().cloned().collect();
         for (path, doc) in &self.docs {
-            if let Some(rel) = relative(&lab.root, path) {
+            // Only what the lab is read from: a buffer of `.git/COMMIT_EDITMSG` is not.
+            if let Some(rel) = relative(&lab.root, path).filter(|rel| reads_path(rel)) {
                 files.insert(rel, doc.text.clone());
             }
         }
