@@ -172,12 +172,14 @@ pub(super) fn check_crd_installers(
             pairs.entry((installers[0], later)).or_default().push(*crd);
         }
     }
-    let index = item_index(db, lab);
+    // The components of this cluster only: `cluster_ir` calls this, and reading the whole
+    // index would make every cluster's lowering depend on every tenant file.
+    let on_cluster = index::component_items_on(db, lab, cluster.to_string());
     for ((first, later), kinds) in &pairs {
         let Some(later_name) = later else {
             continue;
         };
-        let Some(later_item) = index.components_on(cluster).find(|c| &c.name == later_name) else {
+        let Some(later_item) = on_cluster.iter().find(|c| &c.name == later_name) else {
             continue;
         };
         let names: Vec<String> = kinds.iter().map(|(_, k)| format!("`{k}`")).collect();
@@ -192,21 +194,21 @@ pub(super) fn check_crd_installers(
         )
         .label(format!("`{later_name}` installs it"));
         d = match first {
-            Some(first_name) => {
-                match index.components_on(cluster).find(|c| &c.name == first_name) {
-                    Some(f) => d.secondary(
-                        f.file,
-                        f.name_span,
-                        format!("`{first_name}` installs it too"),
-                    ),
-                    None => d,
-                }
-                .help(format!(
-                    "install only one of `{first_name}` and `{later_name}` on cluster `{cluster}`"
-                ))
+            Some(first_name) => match on_cluster.iter().find(|c| &c.name == first_name) {
+                Some(f) => d.secondary(
+                    f.file,
+                    f.name_span,
+                    format!("`{first_name}` installs it too"),
+                ),
+                None => d,
             }
+            .help(format!(
+                "install only one of `{first_name}` and `{later_name}` on cluster `{cluster}`"
+            )),
             None => {
-                if let Some((file, span)) = bootstrap_crd_span(db, index, cluster, kinds[0]) {
+                if let Some((file, span)) =
+                    bootstrap_crd_span(db, item_index(db, lab), cluster, kinds[0])
+                {
                     d = d.secondary(file, span, "the bootstrap installs it too");
                 }
                 d.help(format!(
@@ -294,7 +296,6 @@ pub(super) fn check_unreconciled(
     components: &[&ComponentIr],
     crds: &[(Crd, Option<String>)],
 ) {
-    let index = item_index(db, lab);
     for c in components.iter().filter(|c| c.ok) {
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for r in &c.out.resources {
@@ -314,6 +315,9 @@ pub(super) fn check_unreconciled(
             if !from_bootstrap || by_component {
                 continue;
             }
+            // Only here, where there is an error to report, is the whole index read: the
+            // lowering of a clean cluster does not depend on every file.
+            let index = item_index(db, lab);
             let operators = shipping_operators(db, index, &r.api_version, &r.kind);
             if !operators.is_empty() {
                 // The install line needs the operator's module unless the component's

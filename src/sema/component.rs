@@ -856,9 +856,11 @@ fn says_provides(stmts: &[Stmt], kind: &str) -> bool {
 }
 
 /// The evaluated components placed on a cluster, in declaration order.
+/// Reads `component_items_on`, not the whole index, so that the lowering of a cluster
+/// does not depend on the components of the others.
 pub fn components_on<'db>(db: &'db dyn Db, lab: Lab, cluster: &str) -> Vec<&'db ComponentIr> {
-    item_index(db, lab)
-        .components_on(cluster)
+    index::component_items_on(db, lab, cluster.to_string())
+        .iter()
         .filter_map(|item| {
             eval_component(
                 db,

@@ -11,7 +11,7 @@ use crate::syntax::ast::*;
 
 /// Find an operator or template by name, reporting unknown/unimported/wrong-kind names.
 pub fn find_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) -> Option<ItemRef> {
-    if let Some(d) = ev.index.definition(&ev.module, &name.text) {
+    if let Some(d) = ev.definition(&ev.module, &name.text) {
         if d.kind == want {
             return Some(d.clone());
         }
@@ -80,11 +80,7 @@ fn report_not_imported(ev: &mut Evaluator, name: &Ident, d: &ItemRef) {
 
 /// E0201: no definition has this name, with the closest visible one as help.
 fn report_unknown_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) {
-    let candidates: Vec<String> = ev
-        .index
-        .visible_definitions(&ev.module)
-        .map(String::from)
-        .collect();
+    let candidates: Vec<String> = ev.visible_definitions(&ev.module);
     let help = did_you_mean(&name.text, candidates.iter().map(String::as_str));
     let d = ev
         .error(

@@ -80,8 +80,10 @@ fn check_component(ev: &mut Evaluator, name: &Ident) -> bool {
     let Some(cluster) = ev.cluster.clone() else {
         return false;
     };
-    let index = ev.index;
-    let Some(positions) = index.component_names.get(&name.text) else {
+    let named = ev.components_named(&name.text);
+    if named.is_empty() {
+        // An error: only this evaluation reads every component's name.
+        let index = crate::sema::index::item_index(ev.db, ev.lab);
         let names = index.component_names.keys().map(String::as_str);
         let help = did_you_mean(&name.text, names).or_else(|| {
             Some("`depends_on` names components of the lab (installs, instances, tenants)".into())
@@ -97,10 +99,10 @@ fn check_component(ev: &mut Evaluator, name: &Ident) -> bool {
         .lbl("unknown component")
         .help = help;
         return false;
-    };
+    }
     let mut elsewhere: Vec<&str> = Vec::new();
-    for &p in positions {
-        let on = &index.components[p].on;
+    for item in named {
+        let on = &item.on;
         if on.contains(&cluster) {
             return true;
         }

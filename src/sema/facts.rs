@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use super::component_ir::Crd;
 use super::eval::{Env, Evaluator, Header, Ty, Value};
-use super::index::{self, item_index, ItemRef};
+use super::index::{self, component_items_on, decl_index, module_uses, ItemRef};
 use crate::db::{Db, Lab};
 use crate::diag::codes;
 use crate::diag::{did_you_mean, listing, unknown_name_help, Diag};
@@ -296,7 +296,7 @@ pub fn lab_facts(db: &dyn Db, lab: Lab) -> &Option<LabFacts> {
 /// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>) {
-    let index = item_index(db, lab);
+    let index = decl_index(db, lab);
     let Some(item) = index.labs.first() else {
         return (None, Vec::new());
     };
@@ -376,7 +376,7 @@ pub fn pool_value(db: &dyn Db, lab: Lab, name: String) -> &Option<Value> {
 /// cycle of component headers can reach this query; see `index::parse_checked`).
 #[salsa::tracked(returns(ref))]
 pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>, Vec<Diag>) {
-    let index = item_index(db, lab);
+    let index = decl_index(db, lab);
     let Some(item) = index.pools.get(&name) else {
         return (None, Vec::new());
     };
@@ -418,7 +418,7 @@ pub fn cluster_facts_checked(
     lab: Lab,
     name: String,
 ) -> (Option<ClusterFacts>, Vec<Diag>) {
-    let index = item_index(db, lab);
+    let index = decl_index(db, lab);
     let Some(item) = index.clusters.get(&name) else {
         return (None, Vec::new());
     };
@@ -476,7 +476,7 @@ pub fn mesh_peers(db: &dyn Db, lab: Lab, name: String) -> Vec<Value> {
     if mesh == Value::Null {
         return Vec::new();
     }
-    item_index(db, lab)
+    decl_index(db, lab)
         .clusters
         .keys()
         .filter(|other| **other != name)
@@ -521,16 +521,18 @@ pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Opti
         ));
     }
     // Only operators install CRDs; reading just their `crds` keeps tenants' edits from
-    // re-running this query.
-    for item in item_index(db, lab).components_on(&cluster) {
+    // re-running this query, and reading the components of this cluster only (not the
+    // whole index) keeps a tenant added elsewhere from doing so.
+    let index = decl_index(db, lab);
+    for item in component_items_on(db, lab, cluster.clone()) {
         if item.kind != DeclKind::Install {
             continue;
         }
         let Some(op) = crate::sema::index::decl(db, item).definition.clone() else {
             continue;
         };
-        let index = item_index(db, lab);
-        let Some(def) = index.definition(&item.module, &op.text) else {
+        let uses = module_uses(db, lab, item.module.clone());
+        let Some(def) = index.definition_with(&item.module, uses, &op.text) else {
             continue;
         };
         for stmt in &crate::sema::index::decl(db, def).body {

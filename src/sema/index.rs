@@ -342,3 +342,112 @@ pub fn decl<'db>(db: &'db dyn Db, item: &ItemRef) -> &'db Decl {
         .as_ref()
         .expect("index entries point at parsed declarations")
 }
+
+/// What an evaluation reads of the index (`Evaluator::index`): clusters, pools, the
+/// definitions and uses of the modules that declare definitions, and capability kinds.
+///
+/// Not the components, and not the modules that declare none (a tenant file's): every
+/// component evaluation reads this, so it must stay equal when a tenant file is added,
+/// removed or edited. Then salsa backdates it and no other component is evaluated again.
+/// Components are looked up by name (`components_named`) and the uses of other modules
+/// by module (`module_uses`), each a query of its own that compares equal unless that
+/// name or module changed.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DeclIndex {
+    pub labs: Vec<ItemRef>,
+    pub clusters: IndexMap<String, ItemRef>,
+    pub pools: IndexMap<String, ItemRef>,
+    /// module -> name -> definition, for modules that declare at least one.
+    pub definitions: IndexMap<String, IndexMap<String, ItemRef>>,
+    /// The modules each module of `definitions` uses.
+    pub uses: IndexMap<String, IndexSet<String>>,
+    pub capability_kinds: IndexSet<String>,
+}
+
+impl DeclIndex {
+    /// Look a definition up from `module`, which uses `uses`: its own module first, then
+    /// the modules it uses.
+    pub fn definition_with(
+        &self,
+        module: &str,
+        uses: &IndexSet<String>,
+        name: &str,
+    ) -> Option<&ItemRef> {
+        if let Some(d) = self.definitions.get(module).and_then(|m| m.get(name)) {
+            return Some(d);
+        }
+        uses.iter()
+            .find_map(|u| self.definitions.get(u).and_then(|m| m.get(name)))
+    }
+
+    /// A definition with this name in any module.
+    pub fn definition_elsewhere(&self, name: &str) -> Option<&ItemRef> {
+        self.definitions.values().find_map(|m| m.get(name))
+    }
+
+    /// All names a definition lookup from `module` (using `uses`) could have meant.
+    pub fn visible_definitions_with<'a>(
+        &'a self,
+        module: &'a str,
+        uses: &'a IndexSet<String>,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        let own = self.definitions.get(module).into_iter();
+        let used = uses.iter().filter_map(|u| self.definitions.get(u));
+        own.chain(used).flat_map(|m| m.keys().map(String::as_str))
+    }
+}
+
+/// The part of `item_index` that evaluations read (see `DeclIndex`).
+#[salsa::tracked(returns(ref))]
+pub fn decl_index(db: &dyn Db, lab: Lab) -> DeclIndex {
+    let index = item_index(db, lab);
+    let definitions: IndexMap<String, IndexMap<String, ItemRef>> = index
+        .definitions
+        .iter()
+        .filter(|(_, defs)| !defs.is_empty())
+        .map(|(m, defs)| (m.clone(), defs.clone()))
+        .collect();
+    let uses = definitions
+        .keys()
+        .map(|m| (m.clone(), index.uses.get(m).cloned().unwrap_or_default()))
+        .collect();
+    DeclIndex {
+        labs: index.labs.clone(),
+        clusters: index.clusters.clone(),
+        pools: index.pools.clone(),
+        definitions,
+        uses,
+        capability_kinds: index.capability_kinds.clone(),
+    }
+}
+
+/// The modules `module` uses (empty for a module of no file). A query per module, so
+/// that a new file changes only its own.
+#[salsa::tracked(returns(ref))]
+pub fn module_uses(db: &dyn Db, lab: Lab, module: String) -> IndexSet<String> {
+    item_index(db, lab)
+        .uses
+        .get(&module)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The component declarations named `name`, in file order. A query per name, so that a
+/// new component changes only the lookups of its own name.
+#[salsa::tracked(returns(ref))]
+pub fn components_named(db: &dyn Db, lab: Lab, name: String) -> Vec<ItemRef> {
+    item_index(db, lab)
+        .components_named(&name)
+        .cloned()
+        .collect()
+}
+
+/// The component declarations placed on `cluster`, in file order. A query per cluster,
+/// so that a tenant added on one cluster leaves the others' lowering untouched.
+#[salsa::tracked(returns(ref))]
+pub fn component_items_on(db: &dyn Db, lab: Lab, cluster: String) -> Vec<ItemRef> {
+    item_index(db, lab)
+        .components_on(&cluster)
+        .cloned()
+        .collect()
+}

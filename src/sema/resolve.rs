@@ -68,7 +68,7 @@ impl Resolver<'_, '_> {
             return true;
         }
         let index = self.ev.index;
-        index.is_component(name)
+        self.ev.is_component(name)
             || index.clusters.contains_key(name)
             || index.pools.contains_key(name)
     }

@@ -324,7 +324,126 @@ fn diagnostics_of_a_moved_declaration_point_at_its_new_place() {
     assert_eq!(place(&db), "missing");
 }
 
+/// The bench's fleet workload (`benches/fleet/workload.rs`), small: the same clusters,
+/// operators and tenant files as `cargo bench --bench fleet`.
+#[path = "../../benches/fleet/workload.rs"]
+#[allow(dead_code)]
+mod workload;
+
+/// (query name, key id) of the executions of `name` in `ran`.
+fn ids_of(ran: &[(String, salsa::Id)], name: &str) -> Vec<salsa::Id> {
+    ran.iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, id)| *id)
+        .collect()
+}
+
+/// Adding a tenant file to a lab of many tenant files re-runs that tenant's queries and
+/// its cluster's lowering and emission, and removing it again re-runs that cluster's
+/// only: no other component is evaluated again, no other cluster emitted.
+/// (The item index is rebuilt from per-file parts; what components and clusters read of
+/// it compares equal, so salsa backdates it.)
+fn adding_or_removing_a_tenant_file_reruns_only_that_tenant_and_its_cluster() {
+    // 422 evaluations: from 400 on, every component's share of the lab's budgets is at
+    // its minimum, so one more tenant does not change the others' (in a smaller lab it
+    // does, and every component is rightly evaluated again).
+    const CLUSTERS: usize = 2;
+    const TENANTS: usize = 400;
+    let (mut db, log) = db_with_log();
+    let lab = db.load(workload::files(CLUSTERS, TENANTS));
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty(), "{diags:?}");
+    let before = out.files.len();
+    let cold = executed(&db, &log);
+    let cold_evals = ids_of(&cold, "eval_component").len();
+    assert!(cold_evals > TENANTS, "{cold_evals} evaluations");
+
+    // The next tenant, on cluster c0 (TENANTS is a multiple of CLUSTERS).
+    let without = lab.files(&db).clone();
+    let (path, text) = workload::tenant(TENANTS, CLUSTERS);
+    let new = SourceFile::new(&db, path, text);
+    let mut with = without.clone();
+    with.push(new);
+    lab.set_files(&mut db).to(with);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(out.files.len() > before, "the tenant's files are written");
+    let added = executed(&db, &log);
+    let key = CompKey::new(&db, lab, new, 0, "c0".to_string());
+    let lowered = |ran: &[(String, salsa::Id)]| {
+        ran.iter()
+            .filter(|(n, _)| n == "cluster_ir" || n == "emit_cluster")
+            .count()
+    };
+    assert_eq!(
+        ids_of(&added, "eval_component"),
+        vec![key.as_id()],
+        "only the new tenant is evaluated: {added:?}"
+    );
+    assert!(
+        ids_of(&added, "component_header")
+            .iter()
+            .all(|id| *id == key.as_id()),
+        "only the new tenant's header is computed: {added:?}"
+    );
+    assert_eq!(
+        ids_of(&added, "parse_checked"),
+        vec![new.as_id()],
+        "only the new file is parsed"
+    );
+    // c1's lowering may run again (something it reads still changes; issue 17), but
+    // it compares equal, so c1 is not emitted again.
+    assert_eq!(
+        ids_of(&added, "emit_cluster").len(),
+        1,
+        "only c0 is emitted: {added:?}"
+    );
+    assert!(lowered(&added) <= 3, "c0 is lowered and emitted: {added:?}");
+    // Besides `module_uses`, one cheap lookup per tenant module that every tenant's
+    // evaluation checks (and finds equal), little runs.
+    let others = added.iter().filter(|(n, _)| n != "module_uses").count();
+    assert!(
+        others * 10 < cold.len(),
+        "adding a tenant re-ran {others} of the cold check's {} queries: {added:?}",
+        cold.len()
+    );
+
+    // And removed again: nothing is evaluated, c0 is lowered and emitted again.
+    lab.set_files(&mut db).to(without);
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(out.files.len(), before, "the tenant's files are gone");
+    let removed = executed(&db, &log);
+    assert!(
+        ids_of(&removed, "eval_component").is_empty(),
+        "no component is evaluated again: {removed:?}"
+    );
+    assert!(
+        ids_of(&removed, "component_header").is_empty(),
+        "{removed:?}"
+    );
+    assert!(ids_of(&removed, "parse_checked").is_empty(), "{removed:?}");
+    assert_eq!(
+        ids_of(&removed, "emit_cluster").len(),
+        1,
+        "only c0 is emitted: {removed:?}"
+    );
+    assert!(
+        lowered(&removed) <= 3,
+        "c0 is lowered and emitted: {removed:?}"
+    );
+    // Besides `module_uses`, one cheap lookup per tenant module that every tenant's
+    // evaluation checks (and finds equal), little runs.
+    let others = removed.iter().filter(|(n, _)| n != "module_uses").count();
+    assert!(
+        others * 10 < cold.len(),
+        "removing a tenant re-ran {others} of the cold check's {} queries: {removed:?}",
+        cold.len()
+    );
+}
+
 tests!(
+    adding_or_removing_a_tenant_file_reruns_only_that_tenant_and_its_cluster,
     an_edit_that_shifts_the_file_reruns_only_its_declaration,
     diagnostics_of_a_moved_declaration_point_at_its_new_place,
     editing_a_tenant_reruns_only_what_depends_on_it,

@@ -14,12 +14,11 @@ use crate::syntax::ast::{Expr, ExprKind, Span};
 impl Evaluator<'_> {
     /// Limit what this evaluator may build to a component's share of the lab's budget.
     pub fn use_component_share(&mut self) {
-        let evaluations = *component_evaluations(self.db, self.lab);
-        let share = component_size_share(evaluations);
-        self.size_left = share;
-        self.size_limit = share;
-        self.budget = component_value_share(evaluations);
-        self.budget_limit = self.budget;
+        let (size, value) = component_shares(self.db, self.lab);
+        self.size_left = size;
+        self.size_limit = size;
+        self.budget = value;
+        self.budget_limit = value;
     }
 
     /// Whether the budget of this evaluation is spent (E0307 was reported).
@@ -160,6 +159,19 @@ pub fn component_evaluations(db: &dyn Db, lab: Lab) -> usize {
         .iter()
         .map(|c| c.on.len())
         .sum()
+}
+
+/// A component evaluation's (size, value) shares of the lab's budgets. Every evaluation
+/// reads this, not `component_evaluations`: the count changes with every tenant added or
+/// removed, but from 400 evaluations on both shares are at their minimum, so this
+/// compares equal and salsa backdates it (no other component is evaluated again).
+#[salsa::tracked(returns(copy))]
+pub fn component_shares(db: &dyn Db, lab: Lab) -> (usize, usize) {
+    let evaluations = *component_evaluations(db, lab);
+    (
+        component_size_share(evaluations),
+        component_value_share(evaluations),
+    )
 }
 
 /// A component evaluation's share of `LAB_SIZE_BUDGET`, within

@@ -27,7 +27,7 @@ impl Evaluator<'_> {
         if let Some(b) = Ty::builtin(&id.text) {
             return b;
         }
-        if let Some(def) = self.index.definition(&self.module, &id.text) {
+        if let Some(def) = self.definition(&self.module, &id.text) {
             if def.kind != DeclKind::Type && self.index.capability_kinds.contains(&id.text) {
                 let def = def.clone();
                 self.report_ambiguous_type(id, &def);
@@ -75,11 +75,7 @@ impl Evaluator<'_> {
     fn report_unknown_type(&mut self, id: &Ident) {
         let mut candidates: Vec<String> = Ty::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
         candidates.extend(self.index.capability_kinds.iter().cloned());
-        candidates.extend(
-            self.index
-                .visible_definitions(&self.module)
-                .map(String::from),
-        );
+        candidates.extend(self.visible_definitions(&self.module));
         let help = unknown_name_help(&id.text, candidates.iter().map(String::as_str), |_| {
             Some("types are builtins (int, quantity, ip, ...), record types, operator or template names, or capability kinds named by a `provides`".into())
         });
@@ -91,8 +87,7 @@ impl Evaluator<'_> {
 
     /// Find a record type's declaration from the current module.
     pub(super) fn record_type(&self, name: &str) -> Option<ItemRef> {
-        self.index
-            .definition(&self.module, name)
+        self.definition(&self.module, name)
             .filter(|d| d.kind == DeclKind::Type)
             .cloned()
     }

@@ -26,12 +26,12 @@ pub mod value;
 
 use std::net::IpAddr;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::Diag;
 use crate::literal;
-use crate::sema::index::{self, ItemIndex};
+use crate::sema::index::{self, DeclIndex, ItemRef};
 use crate::syntax::ast::*;
 pub use budget::{component_evaluations, component_size_share, component_value_share};
 pub use builtins::BUILTIN_FUNCTIONS;
@@ -203,7 +203,9 @@ pub struct Evaluator<'a> {
     /// The declarations this evaluation may read (see `env`).
     env: &'a dyn Env,
     pub lab: Lab,
-    pub index: &'a ItemIndex,
+    /// What this evaluation may read of the index: not the components (see `DeclIndex`),
+    /// which it looks up by name with `components_named`.
+    pub index: &'a DeclIndex,
     /// The file whose spans are being evaluated (switches inside templates).
     pub file: SourceFile,
     pub module: String,
@@ -256,7 +258,7 @@ impl<'a> Evaluator<'a> {
             db,
             env,
             lab,
-            index: index::item_index(db, lab),
+            index: index::decl_index(db, lab),
             file,
             module: crate::db::module_name(file.path(db)),
             cluster,
@@ -278,6 +280,41 @@ impl<'a> Evaluator<'a> {
             reads: None,
             moves: Vec::new(),
         }
+    }
+
+    /// The modules `module` uses: from `index` for a module with definitions, else from
+    /// the query of that module alone (a tenant file's), so that reading it does not
+    /// make this evaluation depend on every other file's `use` lines.
+    pub fn uses_of(&self, module: &str) -> &'a IndexSet<String> {
+        match self.index.uses.get(module) {
+            Some(uses) => uses,
+            None => index::module_uses(self.db, self.lab, module.to_string()),
+        }
+    }
+
+    /// Look a definition up from `module`: its own module first, then the modules it uses.
+    pub fn definition(&self, module: &str, name: &str) -> Option<&'a ItemRef> {
+        self.index
+            .definition_with(module, self.uses_of(module), name)
+    }
+
+    /// All names a definition lookup from `module` could have meant.
+    pub fn visible_definitions(&self, module: &str) -> Vec<String> {
+        let uses = self.uses_of(module);
+        self.index
+            .visible_definitions_with(module, uses)
+            .map(String::from)
+            .collect()
+    }
+
+    /// The component declarations named `name`, in file order (a query per name).
+    pub fn components_named(&self, name: &str) -> &'a [ItemRef] {
+        index::components_named(self.db, self.lab, name.to_string())
+    }
+
+    /// Whether some component has this name.
+    pub fn is_component(&self, name: &str) -> bool {
+        !self.components_named(name).is_empty()
     }
 
     pub fn push_scope(&mut self, frame: IndexMap<String, Value>) {

@@ -26,7 +26,7 @@ impl Evaluator<'_> {
         if matches!(id.text.as_str(), "cluster" | "lab") {
             return self.global(id);
         }
-        let declared = self.index.is_component(&id.text)
+        let declared = self.is_component(&id.text)
             || self.index.clusters.contains_key(&id.text)
             || self.index.pools.contains_key(&id.text);
         if declared && self.context != Context::Component {
@@ -43,7 +43,7 @@ impl Evaluator<'_> {
             );
             return None;
         }
-        if self.index.is_component(&id.text) {
+        if self.is_component(&id.text) {
             return self.component_ref(id, via_mesh);
         }
         if self.index.clusters.contains_key(&id.text) {
@@ -129,21 +129,19 @@ impl Evaluator<'_> {
     /// Not for the name an `install` with a misspelled operator would have had (`install
     /// proxi` for `proxy`): that install is the one error, and this read fails silently.
     pub fn report_unknown_name(&mut self, id: &Ident, locals: Vec<String>) {
-        let meant = |c: &ItemRef| meant_component_name(self.db, self.index, c);
-        if self
-            .index
-            .components
-            .iter()
-            .any(|c| meant(c) == Some(&id.text))
-        {
+        // An error: reading the whole index here makes only this evaluation depend on
+        // every file, which it must to know every name.
+        let index = crate::sema::index::item_index(self.db, self.lab);
+        let meant = |c: &ItemRef| meant_component_name(self.db, index, c);
+        if index.components.iter().any(|c| meant(c) == Some(&id.text)) {
             self.cut = true;
             return;
         }
         let mut candidates = locals;
         candidates.extend(["cluster".to_string(), "lab".to_string()]);
-        candidates.extend(self.index.component_names.keys().cloned());
-        candidates.extend(self.index.clusters.keys().cloned());
-        candidates.extend(self.index.pools.keys().cloned());
+        candidates.extend(index.component_names.keys().cloned());
+        candidates.extend(index.clusters.keys().cloned());
+        candidates.extend(index.pools.keys().cloned());
         let help = did_you_mean(&id.text, candidates.iter().map(String::as_str));
         let d = self
             .error(codes::E0201, id.span, format!("unknown name `{}`", id.text))
@@ -154,7 +152,7 @@ impl Evaluator<'_> {
     /// A reference to a component by name, checked against the current cluster.
     fn component_ref(&mut self, id: &Ident, via_mesh: bool) -> Option<Value> {
         let here = self.cluster.clone();
-        let candidates: Vec<ItemRef> = self.index.components_named(&id.text).cloned().collect();
+        let candidates: &[ItemRef] = self.components_named(&id.text);
         let local = here
             .as_ref()
             .and_then(|h| candidates.iter().find(|c| c.on.contains(h)));

@@ -26,12 +26,8 @@ impl Evaluator<'_> {
             return Some(rec);
         };
         if self.record_type(&t.text).is_none() {
-            let help = did_you_mean(
-                &t.text,
-                self.index
-                    .visible_definitions(&self.module)
-                    .collect::<Vec<_>>(),
-            );
+            let visible = self.visible_definitions(&self.module);
+            let help = did_you_mean(&t.text, visible.iter().map(String::as_str));
             let d = self
                 .error(
                     codes::E0201,
