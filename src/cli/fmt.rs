@@ -71,7 +71,7 @@ pub fn fmt(paths: &[PathBuf], mode: Mode, color: bool) -> i32 {
             Mode::Check => println!("{}", file.display()),
             Mode::Diff => print!("{}", unified_diff(file, &text, &formatted)),
             Mode::Write => {
-                if let Err(e) = write_atomically(file, &formatted) {
+                if let Err(e) = write_atomically(file, &formatted, "fmt") {
                     eprintln!("labc: error: {e}");
                     io = true;
                 }
@@ -137,14 +137,15 @@ fn unified_diff(file: &Path, old: &str, new: &str) -> String {
 }
 
 /// Replace `file` by a temporary file of the same folder renamed over it, so that an
-/// interruption leaves the old or the new text, never a part.
-fn write_atomically(file: &Path, text: &str) -> Result<(), String> {
+/// interruption leaves the old or the new text, never a part. The temporary file is
+/// `.<name>.labc-<command>-<pid>` (`labc fmt` and `labc pin` both write this way).
+pub(super) fn write_atomically(file: &Path, text: &str, command: &str) -> Result<(), String> {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.labc-fmt-{}", std::process::id()));
+    let tmp = dir.join(format!(".{name}.labc-{command}-{}", std::process::id()));
     let result = fs::write(&tmp, text)
         .and_then(|()| {
             // Keep the file's permissions.

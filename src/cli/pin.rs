@@ -140,18 +140,5 @@ fn write_pins(file: &Path, lines: &[(&str, &str)]) -> Result<(), String> {
         Err(e) => return Err(format!("cannot read `{}`: {e}", file.display())),
     };
     let text = with_pins(old.as_deref(), lines)?;
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{VERSIONS_FILE}.labc-pin-{}", std::process::id()));
-    let result = fs::write(&tmp, &text)
-        .and_then(|()| {
-            if let Ok(meta) = fs::metadata(file) {
-                fs::set_permissions(&tmp, meta.permissions())?;
-            }
-            fs::rename(&tmp, file)
-        })
-        .map_err(|e| format!("cannot write `{}`: {e}", file.display()));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    super::fmt::write_atomically(file, &text, "pin")
 }

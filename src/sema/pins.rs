@@ -14,7 +14,7 @@ use super::index::{self, item_index, ItemIndex, ItemRef};
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{codes, Diag};
 use crate::sema::eval::{Context, Evaluator, Ty};
-use crate::syntax::ast::{DeclKind, Expr, Span, Stmt};
+use crate::syntax::ast::{Decl, DeclKind, Expr, Span, Stmt};
 
 /// One pin: the chart, and where the lab wrote it (the value's span).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -115,24 +115,16 @@ pub fn lab_pins(db: &dyn Db, lab: Lab) -> &IndexMap<String, Pin> {
 /// statements are E0208 in `written_in`.
 fn written(db: &dyn Db, lab: Lab) -> Vec<Written<'_>> {
     let mut out = Vec::new();
-    for &file in lab.files(db) {
-        if crate::sema::lint::is_stdlib(db, file) {
-            continue;
-        }
-        for decl in &index::parse(db, file).decls {
-            if decl.kind != DeclKind::Pins {
-                continue;
-            }
-            for s in &decl.body {
-                if let Stmt::Assign { path, value, .. } = s {
-                    if path.len() == 1 {
-                        out.push(Written {
-                            file,
-                            name: &path[0].text,
-                            name_span: path[0].span,
-                            value,
-                        });
-                    }
+    for (file, decl) in pins_blocks(db, lab) {
+        for s in &decl.body {
+            if let Stmt::Assign { path, value, .. } = s {
+                if path.len() == 1 {
+                    out.push(Written {
+                        file,
+                        name: &path[0].text,
+                        name_span: path[0].span,
+                        value,
+                    });
                 }
             }
         }
@@ -140,38 +132,44 @@ fn written(db: &dyn Db, lab: Lab) -> Vec<Written<'_>> {
     out
 }
 
+/// The `pins` blocks of the lab's own files (never the stdlib's), in file order.
+fn pins_blocks(db: &dyn Db, lab: Lab) -> impl Iterator<Item = (SourceFile, &Decl)> {
+    lab.files(db)
+        .iter()
+        .filter(move |&&file| !crate::sema::lint::is_stdlib(db, file))
+        .flat_map(move |&file| {
+            index::parse(db, file)
+                .decls
+                .iter()
+                .filter(|d| d.kind == DeclKind::Pins)
+                .map(move |d| (file, d))
+        })
+}
+
 /// E0208: what a `pins` block cannot hold (a pin is `definition = chart`, one name).
 fn pins_block_diags(db: &dyn Db, lab: Lab) -> Vec<Diag> {
     let mut out = Vec::new();
-    for &file in lab.files(db) {
-        if crate::sema::lint::is_stdlib(db, file) {
-            continue;
-        }
-        for decl in &index::parse(db, file).decls {
-            if decl.kind != DeclKind::Pins {
-                continue;
-            }
-            for s in &decl.body {
-                let span = match s {
-                    Stmt::Assign { path, .. } if path.len() == 1 => continue,
-                    Stmt::Assign { path, .. } => path[1].span.to(path[path.len() - 1].span),
-                    other => other.span(),
-                };
-                out.push(
-                    Diag::error(
-                        codes::E0208,
-                        file,
-                        span,
-                        "a `pins` block takes only pins: `definition = oci(...)` or `helm(...)`",
-                    )
-                    .label("not a pin")
-                    .help(
-                        "pin the whole chart, one definition a line: \
-                         `name = oci(\"oci://host/path/chart\", \"1.2.3\")`; \
-                         a chart's version alone is `version = ...` on a component",
-                    ),
-                );
-            }
+    for (file, decl) in pins_blocks(db, lab) {
+        for s in &decl.body {
+            let span = match s {
+                Stmt::Assign { path, .. } if path.len() == 1 => continue,
+                Stmt::Assign { path, .. } => path[1].span.to(path[path.len() - 1].span),
+                other => other.span(),
+            };
+            out.push(
+                Diag::error(
+                    codes::E0208,
+                    file,
+                    span,
+                    "a `pins` block takes only pins: `definition = oci(...)` or `helm(...)`",
+                )
+                .label("not a pin")
+                .help(
+                    "pin the whole chart, one definition a line: \
+                     `name = oci(\"oci://host/path/chart\", \"1.2.3\")`; \
+                     a chart's version alone is `version = ...` on a component",
+                ),
+            );
         }
     }
     out
