@@ -221,17 +221,7 @@ fn assign_schema_field(
     }
     if path.len() > 1 {
         // `bgp.asn = ...`: evaluate as a record with that one path.
-        let rec = Expr {
-            span,
-            kind: ExprKind::Record {
-                type_name: None,
-                items: vec![RecordItem::Field {
-                    path: path[1..].to_vec(),
-                    value: value.clone(),
-                    span,
-                }],
-            },
-        };
+        let rec = Expr::record_of_path(&path[1..], value, span);
         if let Some(v) = eval_schema_value(ev, &rec, t) {
             fields.values.insert(key.text.clone(), v);
         }

@@ -330,17 +330,7 @@ fn as_record(path: &KeyPath, value: &Expr, span: Span) -> Expr {
     if path.len() == 1 {
         return value.clone();
     }
-    Expr {
-        span,
-        kind: ExprKind::Record {
-            type_name: None,
-            items: vec![RecordItem::Field {
-                path: path[1..].to_vec(),
-                value: value.clone(),
-                span,
-            }],
-        },
-    }
+    Expr::record_of_path(&path[1..], value, span)
 }
 
 fn check_flux_value(

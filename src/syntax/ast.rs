@@ -410,6 +410,22 @@ pub struct Arg {
 }
 
 impl Expr {
+    /// The record `{ rest = value }` that `key.rest = value` sets (`rest` a path of one or
+    /// more names), so that a dotted assignment is checked as the record it stands for.
+    pub fn record_of_path(rest: &[Ident], value: &Expr, span: Span) -> Expr {
+        Expr {
+            span,
+            kind: ExprKind::Record {
+                type_name: None,
+                items: vec![RecordItem::Field {
+                    path: rest.to_vec(),
+                    value: value.clone(),
+                    span,
+                }],
+            },
+        }
+    }
+
     /// The string's text when it is a literal without interpolation.
     pub fn as_plain_str(&self) -> Option<String> {
         match &self.kind {
