@@ -2,7 +2,8 @@
 //! `lsp_server::Connection::memory()`, a test client on the other, on the fixture lab
 //! `tests/lsp/lab/` (or a copy of it, for the tests that change files on disk). Waiting
 //! is for a message, never for a time: the bound on each wait only stops a hang.
-//! The transport (framing, malformed JSON) is driven on bytes in `malformed_json_*`.
+//! The transport (framing, malformed JSON) is driven on bytes in `malformed_json_*`. The
+//! client and fixture helpers are `pub(crate)` for the other `lsp_*` test modules.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,19 +20,19 @@ use serde_json::{json, Value};
 /// A bound against a hang (a debug build on two shared cores), not a speed check.
 const HANG: Duration = Duration::from_secs(300);
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/lab")
 }
 
-fn uri(path: &Path) -> Uri {
+pub(crate) fn uri(path: &Path) -> Uri {
     lsp::path_uri(path).expect("absolute path")
 }
 
-fn pos(line: u32, character: u32) -> Position {
+pub(crate) fn pos(line: u32, character: u32) -> Position {
     Position { line, character }
 }
 
-fn range(a: (u32, u32), b: (u32, u32)) -> Range {
+pub(crate) fn range(a: (u32, u32), b: (u32, u32)) -> Range {
     Range {
         start: pos(a.0, a.1),
         end: pos(b.0, b.1),
@@ -40,12 +41,12 @@ fn range(a: (u32, u32), b: (u32, u32)) -> Range {
 
 /// A response: its result or its error.
 #[derive(Debug)]
-struct Answer {
-    result: Option<Value>,
-    error: Option<lsp_server::ResponseError>,
+pub(crate) struct Answer {
+    pub(crate) result: Option<Value>,
+    pub(crate) error: Option<lsp_server::ResponseError>,
 }
 
-struct Client {
+pub(crate) struct Client {
     conn: Connection,
     server: Option<JoinHandle<Result<bool, String>>>,
     next_id: i32,
@@ -56,11 +57,11 @@ struct Client {
 impl Client {
     /// A server (in a thread with the CLI's stack) initialized by this client;
     /// `panic_on` makes the first request of that method panic inside its handler.
-    fn start(panic_on: Option<&'static str>, capabilities: Value) -> Client {
+    pub(crate) fn start(panic_on: Option<&'static str>, capabilities: Value) -> Client {
         Client::start_with(panic_on, capabilities, None)
     }
 
-    fn start_with(
+    pub(crate) fn start_with(
         panic_on: Option<&'static str>,
         capabilities: Value,
         database: Option<labc::db::LabDb>,
@@ -103,22 +104,22 @@ impl Client {
         client
     }
 
-    fn send(&self, m: impl Into<Message>) {
+    pub(crate) fn send(&self, m: impl Into<Message>) {
         self.conn.sender.send(m.into()).expect("server alive");
     }
 
-    fn notify(&self, method: &str, params: Value) {
+    pub(crate) fn notify(&self, method: &str, params: Value) {
         self.send(Notification::new(method.to_string(), params));
     }
 
-    fn recv(&mut self) -> Message {
+    pub(crate) fn recv(&mut self) -> Message {
         self.conn
             .receiver
             .recv_timeout(HANG)
             .expect("the server answers")
     }
 
-    fn request(&mut self, method: &str, params: Value) -> Answer {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Answer {
         self.next_id += 1;
         let id = RequestId::from(self.next_id);
         self.send(Request::new(id.clone(), method.to_string(), params));
@@ -147,7 +148,7 @@ impl Client {
     }
 
     /// The next diagnostics published for `file` (noted earlier or still to come).
-    fn diagnostics(&mut self, file: &Path) -> PublishDiagnosticsParams {
+    pub(crate) fn diagnostics(&mut self, file: &Path) -> PublishDiagnosticsParams {
         let want = uri(file);
         loop {
             let found = self.notes.iter().position(|n| {
@@ -166,14 +167,14 @@ impl Client {
         }
     }
 
-    fn open(&mut self, file: &Path, text: &str) {
+    pub(crate) fn open(&mut self, file: &Path, text: &str) {
         let params = json!({"textDocument": {
             "uri": uri(file), "languageId": "lab", "version": 1, "text": text,
         }});
         self.notify("textDocument/didOpen", params);
     }
 
-    fn change(&mut self, file: &Path, version: i32, at: Range, text: &str) {
+    pub(crate) fn change(&mut self, file: &Path, version: i32, at: Range, text: &str) {
         let params = json!({
             "textDocument": {"uri": uri(file), "version": version},
             "contentChanges": [{"range": at, "text": text}],
@@ -181,12 +182,12 @@ impl Client {
         self.notify("textDocument/didChange", params);
     }
 
-    fn at(file: &Path, line: u32, character: u32) -> Value {
+    pub(crate) fn at(file: &Path, line: u32, character: u32) -> Value {
         json!({"textDocument": {"uri": uri(file)}, "position": pos(line, character)})
     }
 
     /// `shutdown`, `exit`, and the server's result.
-    fn stop(mut self) -> Result<bool, String> {
+    pub(crate) fn stop(mut self) -> Result<bool, String> {
         let r = self.request("shutdown", Value::Null);
         assert_eq!(r.result, Some(Value::Null), "{r:?}");
         let after = self.request("textDocument/hover", Self::at(Path::new("/x.lab"), 0, 0));
@@ -204,11 +205,11 @@ impl Client {
     }
 }
 
-fn web() -> PathBuf {
+pub(crate) fn web() -> PathBuf {
     fixture().join("apps/web.lab")
 }
 
-fn read(p: &Path) -> String {
+pub(crate) fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
@@ -309,7 +310,7 @@ fn definition_and_hover() {
     assert_eq!(c.stop(), Ok(true));
 }
 
-fn copy_fixture() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn copy_fixture() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().join("lab");
     std::fs::create_dir_all(root.join("apps")).unwrap();
