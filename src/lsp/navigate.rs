@@ -219,6 +219,15 @@ impl Names<'_> {
             ExprKind::Record { type_name, items } => {
                 if let Some(t) = type_name {
                     self.add(t, Role::Definition);
+                    // `Node { name = ... }`: its keys are the fields of the type.
+                    for item in items {
+                        if let RecordItem::Field { path, .. } = item {
+                            if let Some(key) = path.first() {
+                                let of = t.text.clone();
+                                self.add(key, Role::Setting { of });
+                            }
+                        }
+                    }
                 }
                 self.items(items);
             }
@@ -537,6 +546,26 @@ fn what(kind: DeclKind) -> &'static str {
     }
 }
 
+/// The component an `install` without `as` declares with the identifier `found`, which
+/// also names its operator.
+fn shared_install(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<ItemRef> {
+    let decl = parse(db, file).decls.get(found.decl?)?;
+    let def = decl.definition.as_ref()?;
+    let shared = decl.kind == DeclKind::Install && def.span == decl.name.span;
+    if !(shared && matches!(found.role, Role::Definition)) {
+        return None;
+    }
+    let own = Found {
+        role: Role::DeclName,
+        text: found.text.clone(),
+        ..*found
+    };
+    match resolve(db, lab, file, &own)? {
+        Target::Item(item) => Some(item),
+        _ => None,
+    }
+}
+
 /// What the name at byte `at` of `file` is, as Markdown, and the range of the name.
 pub fn hover(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<(String, Place)> {
     let found = name_at(db, file, at)?;
@@ -557,7 +586,16 @@ pub fn hover(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<(Stri
         Target::Item(item) if item.kind.is_component() => {
             describe(db, &item) + &super::emitted::section(db, lab, &item)
         }
-        Target::Item(item) => describe(db, &item),
+        // `install cilium on ...` names the operator and the component at once: both.
+        Target::Item(item) => match shared_install(db, lab, file, &found) {
+            Some(component) => format!(
+                "{}\n\n---\n\n{}{}",
+                describe(db, &item),
+                describe(db, &component),
+                super::emitted::section(db, lab, &component)
+            ),
+            None => describe(db, &item),
+        },
         Target::RecordField(set) => {
             let mut lines = Vec::new();
             for (item, stmt) in set.iter().take(40) {

@@ -152,6 +152,13 @@ fn renamable(db: &dyn Db, target: &Target) -> Result<(), Refusal> {
             file.path(db)
         ));
     }
+    if matches!(target, Target::Field(..)) && kind == DeclKind::Type {
+        // `peer.host` reads a field through a value whose type the syntax tree does not
+        // say, so a rename would miss those reads.
+        return Err(format!(
+            "`{name}` is a field of a record type: its reads (`x.{name}`) cannot be found, so it is not renamed"
+        ));
+    }
     if matches!(target, Target::Item(_))
         && matches!(kind, DeclKind::Lab | DeclKind::Namespace | DeclKind::Pins)
     {

@@ -543,7 +543,51 @@ fn component_hover_lists_objects_and_depends_on() {
     assert_eq!(c.stop(), Ok(true));
 }
 
+const PEERS: &str = r#"
+type Peer {
+  host: string
+  port: int = 80
+}
+
+template peering(peer: Peer) {
+  resource "v1" ConfigMap "peer" {
+    data.host = peer.host
+  }
+}
+
+instance link = peering on home { peer = Peer { host = "a", port = 81 } }
+"#;
+
+/// A record type's fields: the keys of a typed record are references; a rename is
+/// refused (a read `peer.host` cannot be traced to the type). The hover of an `install`
+/// without `as` describes the operator and the component with its objects.
+fn record_fields_and_install_hover() {
+    let (mut c, _t, _lab, web) = open_nav(json!({}), PEERS);
+    let text = format!("{WEB}{PEERS}");
+    let key = find(&text, 36, "host", 0);
+    let found = refs(&mut c, &web, key, true);
+    let want = vec![
+        at(&web, &text, 26, "host", 0),
+        at(&web, &text, 36, "host", 0),
+    ];
+    assert_eq!(places(&found), want);
+    let e = rename(&mut c, &web, key, "address").error.expect("refused");
+    assert!(e.message.contains("record type"), "{e:?}");
+    let r = c.request("textDocument/hover", Client::at(&web, 15, 10));
+    let h = r.result.unwrap()["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        h.contains("operator podinfo") && h.contains("install podinfo"),
+        "{h}"
+    );
+    assert!(h.contains("HelmRelease podinfo/podinfo"), "{h}");
+    assert_eq!(c.stop(), Ok(true));
+}
+
 tests!(
+    record_fields_and_install_hover,
     references_of_every_kind_of_name,
     rename_across_files,
     rename_refusals_and_prepare,
