@@ -12,7 +12,8 @@
 //! an `InternalError` response, and the server goes on.
 //!
 //! Besides the CLI, this is the only module that reads files: the lab's files on disk (with
-//! the CLI's walker), when a lab is opened, saved, closed or changed on disk.
+//! the CLI's walker), when a lab is opened, saved, closed or changed on disk. It writes one
+//! kind: the stdlib's read-only copies a stdlib target opens (`stdlib_docs.rs`).
 
 pub mod diagnostics;
 pub mod emitted;
