@@ -65,6 +65,8 @@ mod lab;
 mod layers;
 #[path = "main/lsp.rs"]
 mod lsp;
+#[path = "main/lsp_navigation.rs"]
+mod lsp_navigation;
 #[path = "main/mangled.rs"]
 mod mangled;
 #[path = "main/namespaces.rs"]
@@ -114,6 +116,7 @@ fn main() {
     trials.extend(lab::trials());
     trials.extend(layers::trials());
     trials.extend(lsp::trials());
+    trials.extend(lsp_navigation::trials());
     trials.extend(mangled::trials());
     trials.extend(namespaces::trials());
     trials.extend(paths::trials());

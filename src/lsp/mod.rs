@@ -12,10 +12,16 @@
 //! an `InternalError` response, and the server goes on.
 //!
 //! Besides the CLI, this is the only module that reads files: the lab's files on disk (with
-//! the CLI's walker), when a lab is opened, saved, closed or changed on disk.
+//! the CLI's walker), when a lab is opened, saved, closed or changed on disk. It writes one
+//! kind: the stdlib's read-only copies a stdlib target opens (`stdlib_docs.rs`).
 
 pub mod diagnostics;
+pub mod emitted;
+mod nav_requests;
 pub mod navigate;
+pub mod references;
+pub mod stdlib_docs;
+pub mod symbols;
 pub mod text;
 pub mod transport;
 
@@ -32,9 +38,9 @@ use lsp_types::{
     Diagnostic, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern, Hover,
-    HoverContents, HoverProviderCapability, InitializeParams, Location, LogMessageParams,
-    MarkupContent, MarkupKind, MessageType, OneOf, PublishDiagnosticsParams, Registration,
-    RegistrationParams, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
+    HoverContents, HoverProviderCapability, InitializeParams, LogMessageParams, MarkupContent,
+    MarkupKind, MessageType, OneOf, PublishDiagnosticsParams, Registration, RegistrationParams,
+    ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
     TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde_json::Value;
@@ -98,6 +104,13 @@ pub fn capabilities() -> ServerCapabilities {
         )),
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(lsp_types::RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -192,6 +205,10 @@ struct Server<'a> {
     workspace: Vec<PathBuf>,
     shut_down: bool,
     next_request: i32,
+    /// The stdlib files written for go-to-definition, and which lab each belongs to.
+    stdlib: stdlib_docs::StdlibCopies,
+    /// The client takes `documentChanges` in a rename's edit (with versions).
+    document_changes: bool,
     /// Where the checks' threads send their results.
     checked: (
         crossbeam_channel::Sender<Checked>,
@@ -239,6 +256,10 @@ impl<'a> Server<'a> {
             workspace.extend(params.root_uri.as_ref().and_then(uri_path));
         }
         let db = options.database.take().unwrap_or_default();
+        let document_changes = (params.capabilities.workspace.as_ref())
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.document_changes)
+            .unwrap_or(false);
         Server {
             connection,
             options,
@@ -248,6 +269,8 @@ impl<'a> Server<'a> {
             workspace,
             shut_down: false,
             next_request: 0,
+            stdlib: stdlib_docs::StdlibCopies::default(),
+            document_changes,
             checked: crossbeam_channel::unbounded(),
         }
     }
@@ -416,6 +439,11 @@ impl<'a> Server<'a> {
                 });
                 Ok(serde_json::to_value(found).unwrap_or(null))
             }
+            req::References::METHOD => self.references(params(request)?),
+            req::PrepareRenameRequest::METHOD => self.prepare_rename(params(request)?),
+            req::Rename::METHOD => self.rename(params(request)?),
+            req::DocumentSymbolRequest::METHOD => self.document_symbols(params(request)?),
+            req::WorkspaceSymbolRequest::METHOD => self.workspace_symbols(params(request)?),
             other => Err((
                 ErrorCode::MethodNotFound,
                 format!("labc lsp does not handle `{other}`"),
@@ -433,12 +461,14 @@ impl<'a> Server<'a> {
         let Some(path) = uri_path(&p.text_document.uri) else {
             return Ok(None);
         };
-        let Some(i) = self.lab_of(&path) else {
+        // A stdlib copy a definition led to is that lab's stdlib file.
+        let known = self.stdlib.lab_file(&path);
+        let Some(i) = known.as_ref().map(|k| k.0).or_else(|| self.lab_of(&path)) else {
             return Ok(None);
         };
         self.sync(i);
         let lab = &self.labs[i];
-        let Some(rel) = relative(&lab.root, &path) else {
+        let Some(rel) = known.map(|k| k.1).or_else(|| relative(&lab.root, &path)) else {
             return Ok(None);
         };
         let Some(&file) = lab
@@ -461,23 +491,6 @@ impl<'a> Server<'a> {
             ));
         };
         Ok(Some((lab.live.lab, file, offset)))
-    }
-
-    /// The location of a place in a lab file (none in the stdlib: it has no file).
-    fn location(&self, place: navigate::Place) -> Option<Location> {
-        let path = place.file.path(&self.db);
-        if diagnostics::is_stdlib(path) {
-            return None;
-        }
-        let lab = self
-            .labs
-            .iter()
-            .find(|l| l.live.lab.files(&self.db).contains(&place.file))?;
-        let text = place.file.text(&self.db);
-        Some(Location {
-            uri: self.uri_of(&lab.root, path)?,
-            range: text::range(text, place.start, place.end),
-        })
     }
 
     fn uri_of(&self, root: &Path, rel: &str) -> Option<Uri> {
@@ -508,7 +521,9 @@ impl<'a> Server<'a> {
                         version: p.text_document.version,
                     },
                 );
-                if let Some(i) = self.open_lab(&path) {
+                if self.stdlib.lab_file(&path).is_some() {
+                    self.publish_stdlib(&path);
+                } else if let Some(i) = self.open_lab(&path) {
                     self.touch(i, false);
                 }
             }

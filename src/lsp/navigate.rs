@@ -1,6 +1,7 @@
 //! Go to definition and hover: what the name under the cursor is, found on the syntax tree
 //! of its declaration and resolved with the item index (the queries the checker runs, so
-//! nothing here is computed twice).
+//! nothing here is computed twice). The same walker gives every name of a file with what
+//! it resolves to (`resolved_names`), which references and rename read.
 
 use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::sema::index::{self, item_index, parse, ItemRef};
@@ -16,7 +17,7 @@ pub struct Place {
 
 /// What a name under the cursor is.
 #[derive(Clone, Debug)]
-enum Role {
+pub(super) enum Role {
     /// `use std.cilium`
     Module,
     /// The name a declaration declares (`cluster home`).
@@ -28,18 +29,23 @@ enum Role {
     /// A key of a component's body or an `include`'s arguments: a setting or parameter of
     /// the definition `of`.
     Setting { of: String },
-    /// A name in an expression: a component, cluster or pool.
+    /// A name in an expression: a component, cluster or pool, or in a definition's body
+    /// one of its own settings or parameters.
     Name,
+    /// The name a setting, parameter or record field declares (`replicas: int`).
+    FieldDecl,
     /// `x` of `cluster.x` in a declaration placed on `on` (every cluster when empty), or
     /// of `lab.x` (`on` is `None`).
     RecordField { on: Option<Vec<String>> },
 }
 
-struct Found {
-    text: String,
-    start: usize,
-    end: usize,
-    role: Role,
+pub(super) struct Found {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub role: Role,
+    /// The index of the declaration it is in (`None` for a `use` line).
+    pub decl: Option<usize>,
 }
 
 /// Collects every name of a declaration with its role, spans made absolute.
@@ -49,6 +55,8 @@ struct Names<'a> {
     out: Vec<Found>,
     /// The clusters the declaration being read is placed on.
     on: Vec<String>,
+    /// The index of the declaration being read.
+    decl: Option<usize>,
 }
 
 impl Names<'_> {
@@ -59,6 +67,7 @@ impl Names<'_> {
             start: span.start as usize,
             end: span.end as usize,
             role,
+            decl: self.decl,
         });
     }
 
@@ -71,6 +80,7 @@ impl Names<'_> {
 
     fn fields(&mut self, fields: &[FieldDecl]) {
         for f in fields {
+            self.add(&f.name, Role::FieldDecl);
             self.ty(&f.ty);
             if let Some(d) = &f.default {
                 self.expr(d);
@@ -209,6 +219,15 @@ impl Names<'_> {
             ExprKind::Record { type_name, items } => {
                 if let Some(t) = type_name {
                     self.add(t, Role::Definition);
+                    // `Node { name = ... }`: its keys are the fields of the type.
+                    for item in items {
+                        if let RecordItem::Field { path, .. } = item {
+                            if let Some(key) = path.first() {
+                                let of = t.text.clone();
+                                self.add(key, Role::Setting { of });
+                            }
+                        }
+                    }
                 }
                 self.items(items);
             }
@@ -241,15 +260,16 @@ impl Names<'_> {
     }
 }
 
-/// The name at byte `at` of `file`: the innermost one whose range holds it (its end
-/// included, so the cursor just after a name is on it).
-fn name_at(db: &dyn Db, file: SourceFile, at: usize) -> Option<Found> {
+/// Every name of `file` with its role, in the order of the text's declarations; with
+/// `near`, only those of the declarations whose range holds that byte.
+fn names(db: &dyn Db, file: SourceFile, near: Option<usize>) -> Vec<Found> {
     let ast = parse(db, file);
     let mut names = Names {
         db,
         file,
         out: Vec::new(),
         on: Vec::new(),
+        decl: None,
     };
     for u in &ast.uses {
         names.add(&u.path, Role::Module);
@@ -257,9 +277,12 @@ fn name_at(db: &dyn Db, file: SourceFile, at: usize) -> Option<Found> {
     for (i, decl) in ast.decls.iter().enumerate() {
         let span = index::absolute(db, file, decl.span);
         let start = ast.decl_starts.get(i).copied().unwrap_or(span.start) as usize;
-        if at < start.min(span.start as usize) || at > span.end as usize {
-            continue;
+        if let Some(at) = near {
+            if at < start.min(span.start as usize) || at > span.end as usize {
+                continue;
+            }
         }
+        names.decl = Some(i);
         // The definition first: `install cilium` names both with one identifier, and
         // of two names with one range the first is taken.
         if let Some(d) = &decl.definition {
@@ -277,14 +300,31 @@ fn name_at(db: &dyn Db, file: SourceFile, at: usize) -> Option<Found> {
         };
         names.stmts(&decl.body, of.as_deref());
     }
-    names
-        .out
+    names.out.retain(|f| f.start < f.end);
+    names.out
+}
+
+/// The name at byte `at` of `file`: the innermost one whose range holds it (its end
+/// included, so the cursor just after a name is on it).
+pub(super) fn name_at(db: &dyn Db, file: SourceFile, at: usize) -> Option<Found> {
+    names(db, file, Some(at))
         .into_iter()
-        .filter(|f| f.start <= at && at <= f.end && f.start < f.end)
+        .filter(|f| f.start <= at && at <= f.end)
         .min_by_key(|f| f.end - f.start)
 }
 
-fn item_place(db: &dyn Db, item: &ItemRef) -> Place {
+/// Every name of `file` that resolves, with its target.
+pub(super) fn resolved_names(db: &dyn Db, lab: Lab, file: SourceFile) -> Vec<(Found, Target)> {
+    names(db, file, None)
+        .into_iter()
+        .filter_map(|f| {
+            let target = resolve(db, lab, file, &f)?;
+            Some((f, target))
+        })
+        .collect()
+}
+
+pub(super) fn item_place(db: &dyn Db, item: &ItemRef) -> Place {
     let span = index::absolute(db, item.file, item.name_span);
     Place {
         file: item.file,
@@ -294,7 +334,7 @@ fn item_place(db: &dyn Db, item: &ItemRef) -> Place {
 }
 
 /// What a found name refers to.
-enum Target {
+pub(super) enum Target {
     /// The fields `name` of `lab` or of clusters: each declaration with the statement
     /// that sets it.
     RecordField(Vec<(ItemRef, Stmt)>),
@@ -304,7 +344,7 @@ enum Target {
     Field(ItemRef, FieldDecl),
 }
 
-fn resolve(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<Target> {
+pub(super) fn resolve(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<Target> {
     let index = item_index(db, lab);
     let module = module_name(file.path(db));
     let name = found.text.as_str();
@@ -360,14 +400,36 @@ fn resolve(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<Tar
                 .collect();
             (!set.is_empty()).then_some(Target::RecordField(set))
         }
-        Role::Name => index
-            .components_named(name)
-            .next()
-            .or_else(|| index.clusters.get(name))
-            .or_else(|| index.pools.get(name))
-            .cloned()
-            .map(Target::Item),
+        Role::FieldDecl => own_field(db, lab, file, found),
+        Role::Name => own_field(db, lab, file, found).or_else(|| {
+            index
+                .components_named(name)
+                .next()
+                .or_else(|| index.clusters.get(name))
+                .or_else(|| index.pools.get(name))
+                .cloned()
+                .map(Target::Item)
+        }),
     }
+}
+
+/// A name in a definition's body that is one of its own parameters or settings (`replicas`
+/// in `template web(replicas: int)`): the field it reads.
+fn own_field(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<Target> {
+    let decl = parse(db, file).decls.get(found.decl?)?;
+    if !decl.kind.is_definition() {
+        return None;
+    }
+    let field = decl
+        .settings()
+        .chain(decl.params.iter())
+        .find(|f| f.name.text == found.text)?
+        .clone();
+    let def = item_index(db, lab)
+        .definition(&module_name(file.path(db)), &decl.name.text)
+        .filter(|d| d.file == file && Some(d.index as usize) == found.decl)?
+        .clone();
+    Some(Target::Field(def, field))
 }
 
 /// Where the name at byte `at` of `file` is defined.
@@ -484,6 +546,26 @@ fn what(kind: DeclKind) -> &'static str {
     }
 }
 
+/// The component an `install` without `as` declares with the identifier `found`, which
+/// also names its operator.
+fn shared_install(db: &dyn Db, lab: Lab, file: SourceFile, found: &Found) -> Option<ItemRef> {
+    let decl = parse(db, file).decls.get(found.decl?)?;
+    let def = decl.definition.as_ref()?;
+    let shared = decl.kind == DeclKind::Install && def.span == decl.name.span;
+    if !(shared && matches!(found.role, Role::Definition)) {
+        return None;
+    }
+    let own = Found {
+        role: Role::DeclName,
+        text: found.text.clone(),
+        ..*found
+    };
+    match resolve(db, lab, file, &own)? {
+        Target::Item(item) => Some(item),
+        _ => None,
+    }
+}
+
 /// What the name at byte `at` of `file` is, as Markdown, and the range of the name.
 pub fn hover(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<(String, Place)> {
     let found = name_at(db, file, at)?;
@@ -501,7 +583,19 @@ pub fn hover(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<(Stri
             }
             format!("{}\n\nThe module in `{}`", code_block(&lines), f.path(db))
         }
-        Target::Item(item) => describe(db, &item),
+        Target::Item(item) if item.kind.is_component() => {
+            describe(db, &item) + &super::emitted::section(db, lab, &item)
+        }
+        // `install cilium on ...` names the operator and the component at once: both.
+        Target::Item(item) => match shared_install(db, lab, file, &found) {
+            Some(component) => format!(
+                "{}\n\n---\n\n{}{}",
+                describe(db, &item),
+                describe(db, &component),
+                super::emitted::section(db, lab, &component)
+            ),
+            None => describe(db, &item),
+        },
         Target::RecordField(set) => {
             let mut lines = Vec::new();
             for (item, stmt) in set.iter().take(40) {

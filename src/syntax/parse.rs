@@ -18,6 +18,16 @@ mod hints;
 #[grammar = "grammar/lab.pest"]
 struct LabParser;
 
+/// Whether `text` is one identifier of the grammar (`ident`: not a reserved word, a
+/// letter or `_` first, inner dashes), all of it: what a declaration or a setting may be
+/// named, as a rename checks.
+pub fn is_identifier(text: &str) -> bool {
+    LabParser::parse(Rule::ident, text)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .is_some_and(|pair| pair.as_str().len() == text.len())
+}
+
 /// A syntax error: where, what was expected, and maybe a hint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SyntaxError {
