@@ -26,6 +26,7 @@ const RELEASE_ORDER: &[&str] = &[
     "interval",
     "chartRef",
     "timeout",
+    "maxHistory",
     "install",
     "upgrade",
     "rollback",

@@ -155,6 +155,7 @@ const HEALTH_EXPR: Kind = Kind::Record(&[
 const RELEASE: Schema = &[
     opt("interval", Kind::Duration),
     opt("timeout", Kind::Duration),
+    opt("maxHistory", Kind::Int),
     opt("crds", CRDS),
     opt("install", INSTALL),
     opt("upgrade", UPGRADE),
