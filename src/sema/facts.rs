@@ -593,4 +593,5 @@ pub(super) fn unknown_cluster<'a>(
         )
         .lbl("no such cluster");
     d.help = did_you_mean(&on.text, clusters);
+    d.add_suggested_fix();
 }
