@@ -15,8 +15,10 @@
 //! the CLI's walker), when a lab is opened, saved, closed or changed on disk.
 
 pub mod diagnostics;
+pub mod format;
 pub mod navigate;
 pub mod text;
+pub mod tokens;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -98,6 +100,17 @@ pub fn capabilities() -> ServerCapabilities {
         )),
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lsp_types::SemanticTokensOptions {
+                    legend: tokens::legend(),
+                    range: Some(true),
+                    full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                    ..lsp_types::SemanticTokensOptions::default()
+                },
+            ),
+        ),
         ..ServerCapabilities::default()
     }
 }
@@ -416,6 +429,39 @@ impl<'a> Server<'a> {
                 });
                 Ok(serde_json::to_value(found).unwrap_or(null))
             }
+            req::Formatting::METHOD => {
+                let p: lsp_types::DocumentFormattingParams = params(request)?;
+                let edits = self
+                    .document(&p.text_document.uri)
+                    .map(|(_, file)| format::format_document(file.text(&self.db)));
+                Ok(serde_json::to_value(edits).unwrap_or(null))
+            }
+            req::SemanticTokensFullRequest::METHOD => {
+                let p: lsp_types::SemanticTokensParams = params(request)?;
+                let found = self.document(&p.text_document.uri).map(|(lab, file)| {
+                    lsp_types::SemanticTokens {
+                        result_id: None,
+                        data: tokens::semantic_tokens(&self.db, lab, file, None),
+                    }
+                });
+                Ok(serde_json::to_value(found).unwrap_or(null))
+            }
+            req::SemanticTokensRangeRequest::METHOD => {
+                let p: lsp_types::SemanticTokensRangeParams = params(request)?;
+                let Some((lab, file)) = self.document(&p.text_document.uri) else {
+                    return Ok(null);
+                };
+                let Some(within) = text::byte_range(file.text(&self.db), p.range) else {
+                    let e = "the range is not in the document".to_string();
+                    return Err((ErrorCode::InvalidParams, e));
+                };
+                let data = tokens::semantic_tokens(&self.db, lab, file, Some(within));
+                let found = lsp_types::SemanticTokens {
+                    result_id: None,
+                    data,
+                };
+                Ok(serde_json::to_value(found).unwrap_or(null))
+            }
             other => Err((
                 ErrorCode::MethodNotFound,
                 format!("labc lsp does not handle `{other}`"),
@@ -461,6 +507,18 @@ impl<'a> Server<'a> {
             ));
         };
         Ok(Some((lab.live.lab, file, offset)))
+    }
+
+    /// The lab and file of a document (`None` for a file of no lab).
+    fn document(&mut self, uri: &Uri) -> Option<(crate::db::Lab, SourceFile)> {
+        let path = uri_path(uri)?;
+        let i = self.lab_of(&path)?;
+        self.sync(i);
+        let lab = &self.labs[i];
+        let rel = relative(&lab.root, &path)?;
+        let files = lab.live.lab.files(&self.db);
+        let file = files.iter().find(|f| *f.path(&self.db) == rel)?;
+        Some((lab.live.lab, *file))
     }
 
     /// The location of a place in a lab file (none in the stdlib: it has no file).
