@@ -65,6 +65,8 @@ mod lab;
 mod layers;
 #[path = "main/lsp.rs"]
 mod lsp;
+#[path = "main/lsp_editing.rs"]
+mod lsp_editing;
 #[path = "main/mangled.rs"]
 mod mangled;
 #[path = "main/namespaces.rs"]
@@ -114,6 +116,7 @@ fn main() {
     trials.extend(lab::trials());
     trials.extend(layers::trials());
     trials.extend(lsp::trials());
+    trials.extend(lsp_editing::trials());
     trials.extend(mangled::trials());
     trials.extend(namespaces::trials());
     trials.extend(paths::trials());

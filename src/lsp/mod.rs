@@ -14,6 +14,8 @@
 //! Besides the CLI, this is the only module that reads files: the lab's files on disk (with
 //! the CLI's walker), when a lab is opened, saved, closed or changed on disk.
 
+pub mod actions;
+pub mod complete;
 pub mod diagnostics;
 pub mod format;
 pub mod navigate;
@@ -100,6 +102,16 @@ pub fn capabilities() -> ServerCapabilities {
         )),
         definition_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp_types::CompletionOptions {
+            trigger_characters: Some(complete::TRIGGERS.iter().map(|t| t.to_string()).collect()),
+            ..lsp_types::CompletionOptions::default()
+        }),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(
+            lsp_types::CodeActionOptions {
+                code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+                ..lsp_types::CodeActionOptions::default()
+            },
+        )),
         document_formatting_provider: Some(OneOf::Left(true)),
         semantic_tokens_provider: Some(
             lsp_types::SemanticTokensServerCapabilities::SemanticTokensOptions(
@@ -428,6 +440,22 @@ impl<'a> Server<'a> {
                     })
                 });
                 Ok(serde_json::to_value(found).unwrap_or(null))
+            }
+            req::Completion::METHOD => {
+                let p: lsp_types::CompletionParams = params(request)?;
+                let found = self
+                    .at(&p.text_document_position)?
+                    .map(|(lab, file, offset)| {
+                        lsp_types::CompletionResponse::Array(complete::complete(
+                            &self.db, lab, file, offset,
+                        ))
+                    });
+                Ok(serde_json::to_value(found).unwrap_or(null))
+            }
+            req::CodeActionRequest::METHOD => {
+                let p: lsp_types::CodeActionParams = params(request)?;
+                let fixes = actions::quick_fixes(&p.context.diagnostics);
+                Ok(serde_json::to_value(fixes).unwrap_or(null))
             }
             req::Formatting::METHOD => {
                 let p: lsp_types::DocumentFormattingParams = params(request)?;
