@@ -179,8 +179,16 @@ fn read_header(header: &str) -> Header {
     }
 }
 
-/// Completions of the text before byte `at` of `file`.
-pub fn complete(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Vec<CompletionItem> {
+/// Completions of the text before byte `at` of `file`. `typed` is the character that
+/// made the client ask (a trigger character), if one did: a space asks only where a
+/// space leads to a name (`use `, `on `, `install `, `= `), not after every word.
+pub fn complete(
+    db: &dyn Db,
+    lab: Lab,
+    file: SourceFile,
+    at: usize,
+    typed: Option<&str>,
+) -> Vec<CompletionItem> {
     let text = file.text(db);
     let before = &text[..at];
     let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
@@ -205,10 +213,23 @@ pub fn complete(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Vec<Compl
     if cx.frames.is_empty() {
         return header_names(index, &module, &cx.header, lead);
     }
+    if let Some(record) = lead.strip_suffix('.') {
+        return record_fields(db, lab, index, record, &header.on);
+    }
+    let after_space = typed == Some(" ");
+    if after_space && !lead.ends_with('=') {
+        return Vec::new();
+    }
     let frame = cx.frames.last().expect("frames is not empty");
     let of = frame_definition(&header, frame, cx.frames.len());
     let tail = cx.tail.trim_start();
     let at_key = tail.len() == word_len && !tail.starts_with('"');
+    if at_key && cx.frames.len() == 1 {
+        let kind = DECL_KINDS.iter().find(|k| k.keyword() == header.keyword);
+        if let Some(kind) = kind {
+            return declaration_fields(*kind, &frame.keys);
+        }
+    }
     if at_key {
         if let Some(def) = &of {
             let items = fields(db, index, &module, def, &frame.keys);
@@ -231,6 +252,82 @@ pub fn complete(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Vec<Compl
     names(index)
 }
 
+/// The declarations whose body's keys are fields of the lab's own schema.
+const DECL_KINDS: [DeclKind; 3] = [DeclKind::Lab, DeclKind::Cluster, DeclKind::Pool];
+
+/// The fields of a `lab`, `cluster` or `pool` body not yet in `set`.
+fn declaration_fields(kind: DeclKind, set: &IndexSet<String>) -> Vec<CompletionItem> {
+    crate::sema::facts::declaration_fields(kind)
+        .iter()
+        .filter(|(name, ..)| !set.contains(*name))
+        .map(|(name, ty, required)| {
+            let required = if *required { " (required)" } else { "" };
+            CompletionItem {
+                insert_text: Some(format!("{name} = ")),
+                ..item(
+                    name,
+                    CompletionItemKind::PROPERTY,
+                    &format!("{ty}{required}"),
+                )
+            }
+        })
+        .collect()
+}
+
+/// The last name of `text` (`a.b` -> `b`).
+fn last_name(text: &str) -> &str {
+    &text[text.trim_end_matches(is_name_char).len()..]
+}
+
+/// The fields of `cluster.` (the records of the clusters the declaration is placed on,
+/// of every cluster when it is not placed) or `lab.`; nothing after another name's `.`.
+fn record_fields(
+    db: &dyn Db,
+    lab: Lab,
+    index: &ItemIndex,
+    record: &str,
+    on: &[String],
+) -> Vec<CompletionItem> {
+    use crate::sema::eval::Value;
+    let mut records: Vec<(String, &Value)> = Vec::new();
+    match last_name(record) {
+        "lab" => {
+            if let Some(f) = crate::sema::facts::lab_facts(db, lab) {
+                records.push(("lab".to_string(), &f.value));
+            }
+        }
+        "cluster" => {
+            let placed: Vec<&String> = on
+                .iter()
+                .filter(|c| index.clusters.contains_key(*c))
+                .collect();
+            let clusters = if placed.is_empty() {
+                index.clusters.keys().collect()
+            } else {
+                placed
+            };
+            for c in clusters {
+                if let Some(f) = crate::sema::facts::cluster_facts(db, lab, c.clone()) {
+                    records.push((format!("cluster {c}"), &f.value));
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut out: Vec<CompletionItem> = Vec::new();
+    for (of, value) in records {
+        let Value::Record(fields) = value else {
+            continue;
+        };
+        for key in fields.keys() {
+            if !out.iter().any(|i| i.label == *key) {
+                out.push(item(key, CompletionItemKind::FIELD, &of));
+            }
+        }
+    }
+    out
+}
+
 /// The definition whose settings, parameters or fields are the keys of `frame` (the
 /// innermost of `depth` open brackets): the component's at its body, an `include`'s
 /// template, a typed record's type.
@@ -240,16 +337,9 @@ fn frame_definition(header: &Header, frame: &Frame, depth: usize) -> Option<Stri
         return Some(t.trim().to_string());
     }
     // `= Node {`, `[Node {`: the last word, capitalised, names a record type.
-    let last: String = head
-        .chars()
-        .rev()
-        .take_while(|c| is_name_char(*c))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let last = last_name(head);
     if last.starts_with(|c: char| c.is_ascii_uppercase()) {
-        return Some(last);
+        return Some(last.to_string());
     }
     if depth == 1 && matches!(header.keyword.as_str(), "install" | "instance") {
         return header.definition.clone();

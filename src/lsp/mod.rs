@@ -443,12 +443,13 @@ impl<'a> Server<'a> {
             }
             req::Completion::METHOD => {
                 let p: lsp_types::CompletionParams = params(request)?;
+                let typed = p.context.and_then(|c| c.trigger_character);
                 let found = self
                     .at(&p.text_document_position)?
                     .map(|(lab, file, offset)| {
-                        lsp_types::CompletionResponse::Array(complete::complete(
-                            &self.db, lab, file, offset,
-                        ))
+                        let items =
+                            complete::complete(&self.db, lab, file, offset, typed.as_deref());
+                        lsp_types::CompletionResponse::Array(items)
                     });
                 Ok(serde_json::to_value(found).unwrap_or(null))
             }

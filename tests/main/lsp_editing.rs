@@ -114,10 +114,40 @@ fn completion_knows_the_lab() {
     let items = complete(&mut c, &file, 10, column);
     assert_eq!(labels(&items), ["disk"]);
     assert_eq!(find(&items, "disk")["detail"], "quantity = 1Gi");
+    // `cluster.`: the fields of the records of the clusters it is placed on.
+    let dot = APPS.replace("storage = \"fast\"", "replicas = cluster.");
+    set(&mut c, &file, 9, &dot);
+    let items = complete(&mut c, &file, 6, 21);
+    for field in ["name", "id", "api", "pods", "dns_domain"] {
+        assert_eq!(find(&items, field)["detail"], "cluster home");
+    }
+    // A space typed in an expression asks for nothing; after `=` it does.
+    let typed = |c: &mut Client, line, character, trigger: &str| {
+        let mut params = Client::at(&file, line, character);
+        params["context"] = json!({"triggerKind": 2, "triggerCharacter": trigger});
+        let r = c.request("textDocument/completion", params);
+        r.result.unwrap().as_array().unwrap().len()
+    };
+    let spaced = APPS.replace("storage = \"fast\"", "replicas = 1 + ");
+    set(&mut c, &file, 10, &spaced);
+    assert_eq!(typed(&mut c, 6, 17, " "), 0);
+    set(&mut c, &file, 11, &value);
+    assert_eq!(typed(&mut c, 6, 12, " "), 1, "`fast`");
+    // The body of a cluster: the fields of a cluster it does not set.
+    let lab_file = lab().join("lab.lab");
+    let lab_text = std::fs::read_to_string(&lab_file).unwrap();
+    c.open(
+        &lab_file,
+        &lab_text.replace("  id       = 2\n", "  id       = 2\n  \n"),
+    );
+    let items = complete(&mut c, &lab_file, 14, 2);
+    assert_eq!(find(&items, "dns_domain")["detail"], "string");
+    assert_eq!(find(&items, "nodes")["detail"], "list<Node>");
+    assert!(!labels(&items).contains(&"id"), "set already");
     // A buffer cut off in the middle of a body: read from the text before the cursor,
     // with the definitions of the last parse.
     let broken = "use ops\n\ninstall db on home {\n  replicas = 2\n  ";
-    set(&mut c, &file, 8, broken);
+    set(&mut c, &file, 12, broken);
     let items = complete(&mut c, &file, 4, 2);
     assert_eq!(labels(&items), ["storage", "size"]);
     // A position past the end: an error; a file of no lab: nothing.
