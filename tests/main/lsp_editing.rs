@@ -392,6 +392,36 @@ fn semantic_tokens_in_utf16() {
     let bad = json!({"textDocument": {"uri": uri(&file)}, "range": range((50, 0), (51, 0))});
     let r = c.request("textDocument/semanticTokens/range", bad);
     assert_eq!(r.error.map(|e| e.code), Some(-32602));
+    // Interpolations are code inside the string; a block string is one token per line.
+    let strings = "tenant t on home {\n  resource \"v1\" ConfigMap \"x\" {\n    data.a = \"é ${cluster.api}!\"\n    data.b = \"\"\"\n      one\n      two\n      \"\"\"\n  }\n}\n";
+    set(&mut c, &file, 2, strings);
+    let r = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri(&file)}}),
+    );
+    let data: Vec<u32> = serde_json::from_value(r.result.unwrap()["data"].clone()).unwrap();
+    let tokens = decode(&data, &types, &mods);
+    let on = |line| -> Vec<(u32, u32, String)> {
+        let here = tokens.iter().filter(|t| t.0 == line);
+        here.map(|t| (t.1, t.2, t.3.clone())).collect()
+    };
+    let w = |ch, len, ty: &str| (ch, len, ty.to_string());
+    assert_eq!(
+        on(2),
+        [
+            w(4, 4, "property"),
+            w(9, 1, "property"),
+            w(11, 1, "operator"),
+            w(13, 3, "string"),
+            w(16, 2, "operator"),
+            w(18, 7, "variable"),
+            w(26, 3, "property"),
+            w(29, 1, "operator"),
+            w(30, 2, "string")
+        ]
+    );
+    assert_eq!(on(4), [w(0, 9, "string")]);
+    assert_eq!(on(6), [w(0, 9, "string")]);
     assert_eq!(c.stop(), Ok(true));
 }
 
