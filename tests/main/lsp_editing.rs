@@ -231,19 +231,22 @@ fn quick_fixes_come_from_the_diagnostics() {
     let typo = APPS.replace("install db on home", "install db on hom");
     let found = fixes(&mut c, &file, 2, &typo);
     assert_eq!(fix_named(&found, "Replace with `home`"), APPS);
+    let setting = APPS.replace("storage = \"fast\"", "storag = \"fast\"");
+    let found = fixes(&mut c, &file, 3, &setting);
+    assert_eq!(fix_named(&found, "Replace with `storage`"), APPS);
     let unused = APPS.replace("use ops\n\n", "\n");
-    let found = fixes(&mut c, &file, 3, &unused);
+    let found = fixes(&mut c, &file, 4, &unused);
     assert_eq!(
         fix_named(&found, "Add `use ops`"),
         format!("use ops\n{unused}")
     );
     let version = APPS.replace("storage = \"fast\"", "version = 2.0.1");
-    let found = fixes(&mut c, &file, 4, &version);
+    let found = fixes(&mut c, &file, 5, &version);
     let quoted = APPS.replace("storage = \"fast\"", "version = \"2.0.1\"");
     assert_eq!(fix_named(&found, "Replace with \"2.0.1\""), quoted);
     let certs = "\ntenant certs on home {\n  resource \"cert-manager.io/v1\" Certificate \"web\" {\n    spec.secretName = \"web-tls\"\n  }\n}\n";
     let missing = format!("{APPS}{certs}");
-    let found = fixes(&mut c, &file, 5, &missing);
+    let found = fixes(&mut c, &file, 6, &missing);
     let installed = fix_named(&found, "Add `install cert-manager on home`");
     let want = format!(
         "use ops\nuse std.cert-manager{}\ninstall cert-manager on home\n",
@@ -252,10 +255,10 @@ fn quick_fixes_come_from_the_diagnostics() {
     assert_eq!(installed, want);
     // With the install the CRD is there: what is left is cert-manager's own setting
     // without a default, which the fix cannot know (the others are `APPS`: clean).
-    set(&mut c, &file, 6, &want);
+    set(&mut c, &file, 7, &want);
     let published = loop {
         let p = c.diagnostics(&file);
-        if p.version == Some(6) {
+        if p.version == Some(7) {
             break p;
         }
     };
