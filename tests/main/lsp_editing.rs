@@ -114,6 +114,16 @@ fn completion_knows_the_lab() {
     let items = complete(&mut c, &file, 10, column);
     assert_eq!(labels(&items), ["disk"]);
     assert_eq!(find(&items, "disk")["detail"], "quantity = 1Gi");
+    // An `include`'s arguments and an instance's body: the template's parameters.
+    let include = APPS.replace(
+        "storage = \"fast\"\n",
+        "storage = \"fast\"\n}\ntenant t on home {\n  include nodes { \n",
+    );
+    set(&mut c, &file, 13, &include);
+    assert_eq!(labels(&complete(&mut c, &file, 9, 18)), ["members"]);
+    let instance = APPS.replace("  members = [Node { host = \"a\" }]\n", "  \n");
+    set(&mut c, &file, 14, &instance);
+    assert_eq!(labels(&complete(&mut c, &file, 10, 2)), ["members"]);
     // `cluster.`: the fields of the records of the clusters it is placed on.
     let dot = APPS.replace("storage = \"fast\"", "replicas = cluster.");
     set(&mut c, &file, 9, &dot);
@@ -234,19 +244,29 @@ fn quick_fixes_come_from_the_diagnostics() {
     let setting = APPS.replace("storage = \"fast\"", "storag = \"fast\"");
     let found = fixes(&mut c, &file, 3, &setting);
     assert_eq!(fix_named(&found, "Replace with `storage`"), APPS);
+    let class = APPS.replace("storage = \"fast\"", "storage = \"fas\"");
+    let found = fixes(&mut c, &file, 20, &class);
+    assert_eq!(fix_named(&found, "Replace with \"fast\""), APPS);
+    let decimal = APPS.replace("storage = \"fast\"", "storage = \"fast\"\n  version = 2.5");
+    let found = fixes(&mut c, &file, 21, &decimal);
+    let quoted = APPS.replace(
+        "storage = \"fast\"",
+        "storage = \"fast\"\n  version = \"2.5\"",
+    );
+    assert_eq!(fix_named(&found, "Replace with \"2.5\""), quoted);
     let unused = APPS.replace("use ops\n\n", "\n");
-    let found = fixes(&mut c, &file, 4, &unused);
+    let found = fixes(&mut c, &file, 22, &unused);
     assert_eq!(
         fix_named(&found, "Add `use ops`"),
         format!("use ops\n{unused}")
     );
     let version = APPS.replace("storage = \"fast\"", "version = 2.0.1");
-    let found = fixes(&mut c, &file, 5, &version);
+    let found = fixes(&mut c, &file, 23, &version);
     let quoted = APPS.replace("storage = \"fast\"", "version = \"2.0.1\"");
     assert_eq!(fix_named(&found, "Replace with \"2.0.1\""), quoted);
     let certs = "\ntenant certs on home {\n  resource \"cert-manager.io/v1\" Certificate \"web\" {\n    spec.secretName = \"web-tls\"\n  }\n}\n";
     let missing = format!("{APPS}{certs}");
-    let found = fixes(&mut c, &file, 6, &missing);
+    let found = fixes(&mut c, &file, 24, &missing);
     let installed = fix_named(&found, "Add `install cert-manager on home`");
     let want = format!(
         "use ops\nuse std.cert-manager{}\ninstall cert-manager on home\n",
@@ -255,10 +275,10 @@ fn quick_fixes_come_from_the_diagnostics() {
     assert_eq!(installed, want);
     // With the install the CRD is there: what is left is cert-manager's own setting
     // without a default, which the fix cannot know (the others are `APPS`: clean).
-    set(&mut c, &file, 7, &want);
+    set(&mut c, &file, 25, &want);
     let published = loop {
         let p = c.diagnostics(&file);
-        if p.version == Some(7) {
+        if p.version == Some(25) {
             break p;
         }
     };
