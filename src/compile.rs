@@ -96,6 +96,9 @@ fn absolute(db: &dyn Db, mut d: Diag) -> Diag {
     for label in std::iter::once(&mut d.primary).chain(&mut d.secondary) {
         label.span = index::absolute(db, label.file, label.span);
     }
+    for edit in d.fixes.iter_mut().flat_map(|f| &mut f.edits) {
+        edit.span = index::absolute(db, edit.file, edit.span);
+    }
     d
 }
 

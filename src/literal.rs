@@ -433,6 +433,30 @@ pub struct Duration(pub u64);
 
 const DURATION_KIND: &str = "duration";
 
+/// Every unit suffix a number may carry, with what it measures (for an editor's
+/// completion after a number): the quantity suffixes, the CPU's `m`, the durations'.
+pub fn unit_suffixes() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    for (unit, shift) in BINARY_UNITS {
+        out.push((unit, format!("{BYTES_KIND}, 2^{shift}")));
+    }
+    for (unit, power) in DECIMAL_UNITS {
+        out.push((unit, format!("{BYTES_KIND}, 10^{power}")));
+    }
+    for (unit, ms) in DURATION_UNITS {
+        let what = format!("{DURATION_KIND}, {ms} ms");
+        match out.iter_mut().find(|(u, _)| *u == unit) {
+            Some((_, known)) => *known = format!("{known}; {what}"),
+            None => out.push((unit, what)),
+        }
+    }
+    // `m` is both: minutes, and millicores of a CPU quantity.
+    if let Some((_, known)) = out.iter_mut().find(|(u, _)| *u == "m") {
+        *known = format!("{known}; {CPU_KIND}, millicores");
+    }
+    out
+}
+
 /// Duration units from largest to smallest, in milliseconds.
 const DURATION_UNITS: [(&str, u64); 5] = [
     ("d", 86_400_000),

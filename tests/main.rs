@@ -65,6 +65,8 @@ mod lab;
 mod layers;
 #[path = "main/lsp.rs"]
 mod lsp;
+#[path = "main/lsp_editing.rs"]
+mod lsp_editing;
 #[path = "main/lsp_navigation.rs"]
 mod lsp_navigation;
 #[path = "main/mangled.rs"]
@@ -117,6 +119,7 @@ fn main() {
     trials.extend(layers::trials());
     trials.extend(lsp::trials());
     trials.extend(lsp_navigation::trials());
+    trials.extend(lsp_editing::trials());
     trials.extend(mangled::trials());
     trials.extend(namespaces::trials());
     trials.extend(paths::trials());

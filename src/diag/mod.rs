@@ -31,6 +31,42 @@ pub struct Label {
     pub message: String,
 }
 
+/// A change of one file's text: `span` replaced with `text` (an insertion when empty).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub file: SourceFile,
+    pub span: Span,
+    pub text: String,
+}
+
+/// A change that fixes a diagnostic, as data: what an editor's quick fix applies (`labc
+/// lsp`). It is never rendered; the help says the same in words.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Fix {
+    /// What the fix does, in the imperative: "Replace with `fast`".
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// `span` of `file` replaced with `text`.
+    pub fn replace(
+        title: impl Into<String>,
+        file: SourceFile,
+        span: Span,
+        text: impl Into<String>,
+    ) -> Fix {
+        Fix {
+            title: title.into(),
+            edits: vec![Edit {
+                file,
+                span,
+                text: text.into(),
+            }],
+        }
+    }
+}
+
 /// One diagnostic. Stored by salsa, so it holds input handles and spans only.
 #[salsa::accumulator]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +79,8 @@ pub struct Diag {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// Changes that fix it, for editors (never rendered).
+    pub fixes: Vec<Fix>,
 }
 
 impl Diag {
@@ -65,6 +103,7 @@ impl Diag {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            fixes: Vec::new(),
         }
     }
     pub fn warning(
@@ -107,6 +146,27 @@ impl Diag {
     pub fn help_opt(mut self, help: Option<String>) -> Diag {
         if help.is_some() {
             self.help = help;
+        }
+        self
+    }
+    pub fn fix(mut self, fix: Fix) -> Diag {
+        self.fixes.push(fix);
+        self
+    }
+    /// [`Diag::add_suggested_fix`], builder style.
+    pub fn fix_suggested(mut self) -> Diag {
+        self.add_suggested_fix();
+        self
+    }
+    /// When the help is a did-you-mean ([`did_you_mean`]), the fix that replaces the
+    /// primary label's text with the name it suggests. Only for diagnostics whose primary
+    /// label covers exactly the misspelled name.
+    pub fn add_suggested_fix(&mut self) -> &mut Diag {
+        let meant = self.help.as_deref().and_then(suggest::suggested);
+        if let Some(meant) = meant {
+            let title = format!("Replace with `{meant}`");
+            let fix = Fix::replace(title, self.primary.file, self.primary.span, meant);
+            self.fixes.push(fix);
         }
         self
     }

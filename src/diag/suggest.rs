@@ -9,6 +9,12 @@ pub fn did_you_mean<'a>(
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// The name a help written by [`did_you_mean`] suggests: the fix an editor applies.
+pub fn suggested(help: &str) -> Option<&str> {
+    let name = help.strip_prefix("did you mean `")?.strip_suffix("`?")?;
+    (!name.is_empty() && !name.contains('`')).then_some(name)
+}
+
 /// The candidate [`did_you_mean`] suggests, itself: what a typo most likely meant.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1) + 1;
@@ -55,6 +61,13 @@ mod tests {
             did_you_mean("grüße", ["grüsse"]),
             Some("did you mean `grüsse`?".into())
         );
+    }
+
+    #[test]
+    fn the_suggested_name_is_read_back_from_the_help() {
+        let help = did_you_mean("fast-blok", ["fast-block"]).unwrap();
+        assert_eq!(suggested(&help), Some("fast-block"));
+        assert_eq!(suggested("a cluster has: id, api"), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::sema::component::{components_on, may_have_lost_provides};
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
 use crate::sema::eval::{meant_operator, AddressUse, CapabilityUse, Value};
 use crate::sema::facts::{self, crds_on_cluster};
-use crate::sema::index::{item_index, ItemRef};
+use crate::sema::index::{self, item_index, ItemRef};
 use crate::syntax::ast::{DeclKind, Span, Stmt};
 
 use super::ir::{namespace_kustomization, ClusterIr, Plans, Providers, Why};
@@ -147,9 +147,63 @@ pub(super) fn report_missing_crds(
             Some(v) => format!("`{}` is served as `{v}` on this cluster", r.kind),
             None => install_help(db, lab, cluster, r, site.0),
         });
+        if served.is_none() {
+            for fix in install_fixes(db, lab, cluster, r, site.0) {
+                if !d.fixes.contains(&fix) {
+                    d.fixes.push(fix);
+                }
+            }
+        }
     }
     d.help(helps.into_iter().collect::<Vec<_>>().join("; "))
         .emit(db);
+}
+
+/// How many operators that ship a missing CRD get a quick fix each.
+const MAX_INSTALL_FIXES: usize = 3;
+
+/// The quick fixes of `E0403`: for each operator (the first few) whose `crds` ship the
+/// kind, its `install` on `cluster` at the end of `file`, with the `use` it needs.
+fn install_fixes(
+    db: &dyn Db,
+    lab: Lab,
+    cluster: &str,
+    r: &Resource,
+    file: SourceFile,
+) -> Vec<crate::diag::Fix> {
+    let key = (r.api_version.clone(), r.kind.clone());
+    let Some(ops) = crd_shippers(db, lab).get(&key) else {
+        return Vec::new();
+    };
+    let index = item_index(db, lab);
+    let module = crate::db::module_name(file.path(db));
+    let text = file.text(db);
+    let end = text.len();
+    let gap = if text.is_empty() || text.ends_with("\n\n") {
+        ""
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    ops.iter()
+        .take(MAX_INSTALL_FIXES)
+        .map(|op| {
+            let line = format!("install {} on {cluster}", op.name);
+            let mut edits = vec![crate::diag::Edit {
+                file,
+                span: Span::new(end, end),
+                text: format!("{gap}{line}\n"),
+            }];
+            if index.definition(&module, &op.name) != Some(op) {
+                edits.insert(0, index::add_use(db, file, &op.module));
+            }
+            crate::diag::Fix {
+                title: format!("Add `{line}`"),
+                edits,
+            }
+        })
+        .collect()
 }
 
 /// The help of `E0403`: the line that installs an operator whose `crds` ship the kind on
@@ -279,10 +333,22 @@ pub(super) fn report_missing_capability(
             elsewhere.join(", ")
         ));
     }
-    d.help_opt(unknown_name_help(&u.value, here, |here| {
+    let mut d = d.help_opt(unknown_name_help(&u.value, here, |here| {
         Some(providers_help(cluster, &u.kind, here))
-    }))
-    .emit(db);
+    }));
+    // The suggested provider replaces the value where the lab wrote it as a literal.
+    let meant = d.help.as_deref().and_then(crate::diag::suggest::suggested);
+    let written = file.text(db).get(index::absolute(db, file, span).range());
+    let replacement = match (meant, written) {
+        (Some(meant), Some(w)) if w == u.value => Some(meant.to_string()),
+        (Some(meant), Some(w)) if *w == format!("\"{}\"", u.value) => Some(format!("\"{meant}\"")),
+        _ => None,
+    };
+    if let Some(text) = replacement {
+        let title = format!("Replace with {text}");
+        d = d.fix(crate::diag::Fix::replace(title, file, span, text));
+    }
+    d.emit(db);
 }
 
 /// The help of `E0402` when no provider's name is close: the first providers of the

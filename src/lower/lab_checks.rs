@@ -61,13 +61,9 @@ fn check_component_clusters(db: &dyn Db, index: &ItemIndex) {
         for on in &c.on {
             if !index.clusters.contains_key(on) {
                 let decl = index::decl(db, c);
-                let span = decl
-                    .on
-                    .iter()
-                    .find(|o| &o.text == on)
-                    .map(|o| o.span)
-                    .unwrap_or(c.name_span);
-                Diag::error(
+                let written = decl.on.iter().find(|o| &o.text == on).map(|o| o.span);
+                let span = written.unwrap_or(c.name_span);
+                let d = Diag::error(
                     codes::E0201,
                     c.file,
                     span,
@@ -77,8 +73,12 @@ fn check_component_clusters(db: &dyn Db, index: &ItemIndex) {
                 .help_opt(crate::diag::did_you_mean(
                     on,
                     index.clusters.keys().map(String::as_str),
-                ))
-                .emit(db);
+                ));
+                // The fix replaces the cluster's name only where it is written.
+                match written {
+                    Some(_) => d.fix_suggested().emit(db),
+                    None => d.emit(db),
+                }
             }
         }
     }

@@ -7,6 +7,8 @@ use lsp_types::{
     NumberOrString, Uri,
 };
 
+use serde_json::{json, Value};
+
 use super::text;
 use crate::db::Db;
 use crate::diag::{Diag, Label, Severity};
@@ -96,6 +98,36 @@ pub fn convert(db: &dyn Db, d: &Diag, uri: &dyn Fn(&str) -> Option<Uri>) -> Diag
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: None,
+        data: fixes_data(db, d, uri),
     }
+}
+
+/// The fixes of `d` as the protocol's edits, for its `data` (read back by
+/// `actions::quick_fixes`): `{"fixes": [{"title", "edits": [{"uri", "range", "newText"}]}]}`.
+/// A fix that would edit a stdlib file (a mistake moved to the lab's line) is left out.
+fn fixes_data(db: &dyn Db, d: &Diag, uri: &dyn Fn(&str) -> Option<Uri>) -> Option<Value> {
+    let fixes: Vec<Value> = d
+        .fixes
+        .iter()
+        .filter_map(|fix| {
+            let edits = fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let path = e.file.path(db);
+                    if is_stdlib(path) {
+                        return None;
+                    }
+                    let range = e.span.range();
+                    Some(json!({
+                        "uri": uri(path)?,
+                        "range": text::range(e.file.text(db), range.start, range.end),
+                        "newText": e.text,
+                    }))
+                })
+                .collect::<Option<Vec<Value>>>()?;
+            Some(json!({"title": fix.title, "edits": edits}))
+        })
+        .collect();
+    (!fixes.is_empty()).then(|| json!({ "fixes": fixes }))
 }

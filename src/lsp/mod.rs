@@ -15,14 +15,18 @@
 //! the CLI's walker), when a lab is opened, saved, closed or changed on disk. It writes one
 //! kind: the stdlib's read-only copies a stdlib target opens (`stdlib_docs.rs`).
 
+pub mod actions;
+pub mod complete;
 pub mod diagnostics;
 pub mod emitted;
+pub mod format;
 mod nav_requests;
 pub mod navigate;
 pub mod references;
 pub mod stdlib_docs;
 pub mod symbols;
 pub mod text;
+pub mod tokens;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -111,6 +115,27 @@ pub fn capabilities() -> ServerCapabilities {
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(lsp_types::CompletionOptions {
+            trigger_characters: Some(complete::TRIGGERS.iter().map(|t| t.to_string()).collect()),
+            ..lsp_types::CompletionOptions::default()
+        }),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(
+            lsp_types::CodeActionOptions {
+                code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+                ..lsp_types::CodeActionOptions::default()
+            },
+        )),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lsp_types::SemanticTokensOptions {
+                    legend: tokens::legend(),
+                    range: Some(true),
+                    full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                    ..lsp_types::SemanticTokensOptions::default()
+                },
+            ),
+        ),
         ..ServerCapabilities::default()
     }
 }
@@ -444,6 +469,56 @@ impl<'a> Server<'a> {
             req::Rename::METHOD => self.rename(params(request)?),
             req::DocumentSymbolRequest::METHOD => self.document_symbols(params(request)?),
             req::WorkspaceSymbolRequest::METHOD => self.workspace_symbols(params(request)?),
+            req::Completion::METHOD => {
+                let p: lsp_types::CompletionParams = params(request)?;
+                let typed = p.context.and_then(|c| c.trigger_character);
+                let found = self
+                    .at(&p.text_document_position)?
+                    .map(|(lab, file, offset)| {
+                        let items =
+                            complete::complete(&self.db, lab, file, offset, typed.as_deref());
+                        lsp_types::CompletionResponse::Array(items)
+                    });
+                Ok(serde_json::to_value(found).unwrap_or(null))
+            }
+            req::CodeActionRequest::METHOD => {
+                let p: lsp_types::CodeActionParams = params(request)?;
+                let fixes = actions::quick_fixes(&p.context.diagnostics);
+                Ok(serde_json::to_value(fixes).unwrap_or(null))
+            }
+            req::Formatting::METHOD => {
+                let p: lsp_types::DocumentFormattingParams = params(request)?;
+                let edits = self
+                    .document(&p.text_document.uri)
+                    .map(|(_, file)| format::format_document(file.text(&self.db)));
+                Ok(serde_json::to_value(edits).unwrap_or(null))
+            }
+            req::SemanticTokensFullRequest::METHOD => {
+                let p: lsp_types::SemanticTokensParams = params(request)?;
+                let found = self.document(&p.text_document.uri).map(|(lab, file)| {
+                    lsp_types::SemanticTokens {
+                        result_id: None,
+                        data: tokens::semantic_tokens(&self.db, lab, file, None),
+                    }
+                });
+                Ok(serde_json::to_value(found).unwrap_or(null))
+            }
+            req::SemanticTokensRangeRequest::METHOD => {
+                let p: lsp_types::SemanticTokensRangeParams = params(request)?;
+                let Some((lab, file)) = self.document(&p.text_document.uri) else {
+                    return Ok(null);
+                };
+                let Some(within) = text::byte_range(file.text(&self.db), p.range) else {
+                    let e = "the range is not in the document".to_string();
+                    return Err((ErrorCode::InvalidParams, e));
+                };
+                let data = tokens::semantic_tokens(&self.db, lab, file, Some(within));
+                let found = lsp_types::SemanticTokens {
+                    result_id: None,
+                    data,
+                };
+                Ok(serde_json::to_value(found).unwrap_or(null))
+            }
             other => Err((
                 ErrorCode::MethodNotFound,
                 format!("labc lsp does not handle `{other}`"),
@@ -491,6 +566,18 @@ impl<'a> Server<'a> {
             ));
         };
         Ok(Some((lab.live.lab, file, offset)))
+    }
+
+    /// The lab and file of a document (`None` for a file of no lab).
+    fn document(&mut self, uri: &Uri) -> Option<(crate::db::Lab, SourceFile)> {
+        let path = uri_path(uri)?;
+        let i = self.lab_of(&path)?;
+        self.sync(i);
+        let lab = &self.labs[i];
+        let rel = relative(&lab.root, &path)?;
+        let files = lab.live.lab.files(&self.db);
+        let file = files.iter().find(|f| *f.path(&self.db) == rel)?;
+        Some((lab.live.lab, *file))
     }
 
     fn uri_of(&self, root: &Path, rel: &str) -> Option<Uri> {

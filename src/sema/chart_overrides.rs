@@ -162,6 +162,10 @@ fn set_version(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
         }
         Some(found) => {
             let shown = value_text(&v);
+            // Quoting is the fix where the number was written as it is shown (`1.5`).
+            let at = crate::sema::index::absolute(ev.db, ev.file, value.span).range();
+            let written = ev.file.text(ev.db).get(at) == Some(shown.as_str());
+            let quote = (written && !shown.is_empty()).then(|| format!("\"{shown}\""));
             let d = ev
                 .error(
                     codes::E0214,
@@ -174,6 +178,12 @@ fn set_version(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
             } else {
                 format!("write it in quotes: `version = \"{shown}\"`")
             });
+            if let Some(text) = quote {
+                let title = format!("Replace with {text}");
+                let file = d.primary.file;
+                d.fixes
+                    .push(crate::diag::Fix::replace(title, file, value.span, text));
+            }
         }
     }
 }

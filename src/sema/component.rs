@@ -596,6 +596,7 @@ fn report_unknown_field(ev: &mut Evaluator, key: &Ident, other: &str, ctx: DeclK
             fields.join(", ")
         ))
     });
+    d.add_suggested_fix();
 }
 
 /// `settings { ... }` is an operator's: E0208 anywhere else.

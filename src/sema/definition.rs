@@ -60,6 +60,7 @@ fn report_wrong_kind(ev: &mut Evaluator, name: &Ident, d: &ItemRef, want: DeclKi
 /// E0204: `name` is defined in a module this file does not `use`.
 fn report_not_imported(ev: &mut Evaluator, name: &Ident, d: &ItemRef) {
     let module = d.module.clone();
+    let db = ev.db;
     let diag = ev
         .error(
             codes::E0204,
@@ -76,6 +77,10 @@ fn report_not_imported(ev: &mut Evaluator, name: &Ident, d: &ItemRef) {
         message: "defined here".into(),
     });
     diag.help = Some(format!("add `use {module}` at the top of this file"));
+    diag.fixes.push(crate::diag::Fix {
+        title: format!("Add `use {module}`"),
+        edits: vec![crate::sema::index::add_use(db, diag.primary.file, &module)],
+    });
 }
 
 /// E0201: no definition has this name, with the closest visible one as help.
@@ -90,6 +95,7 @@ fn report_unknown_definition(ev: &mut Evaluator, name: &Ident, want: DeclKind) {
         )
         .lbl(format!("no {} with this name", want.keyword()));
     d.help = help;
+    d.add_suggested_fix();
 }
 
 /// The indefinite article of a declaration kind's keyword.
@@ -221,6 +227,7 @@ fn report_unknown_parameter(ev: &mut Evaluator, params: &[FieldDecl], def: &Item
         message: format!("`{}` is defined here", def.name),
     });
     d.help = help;
+    d.add_suggested_fix();
 }
 
 /// The value of an argument given for parameter `p` of type `ty`.

@@ -12,7 +12,7 @@ use crate::diag::{did_you_mean, listing, unknown_name_help, Diag};
 use crate::syntax::ast::*;
 
 /// Typed fields of a core declaration: name, type, required.
-pub(super) type Schema = &'static [(&'static str, &'static str, bool)];
+pub type Schema = &'static [(&'static str, &'static str, bool)];
 
 const LAB_SCHEMA: Schema = &[
     ("domain", "string", true),
@@ -40,6 +40,17 @@ const CLUSTER_SCHEMA: Schema = &[
 ];
 
 const POOL_SCHEMA: Schema = &[("addresses", "range", true)];
+
+/// The fields a `lab`, `cluster` or `pool` declaration may set, with their written types
+/// and whether they are required (for an editor's completion); none for other kinds.
+pub fn declaration_fields(kind: DeclKind) -> Schema {
+    match kind {
+        DeclKind::Lab => LAB_SCHEMA,
+        DeclKind::Cluster => CLUSTER_SCHEMA,
+        DeclKind::Pool => POOL_SCHEMA,
+        _ => &[],
+    }
+}
 
 /// Core record types used by the cluster schema.
 fn core_record(name: &str) -> Option<Schema> {
@@ -593,4 +604,5 @@ pub(super) fn unknown_cluster<'a>(
         )
         .lbl("no such cluster");
     d.help = did_you_mean(&on.text, clusters);
+    d.add_suggested_fix();
 }

@@ -22,9 +22,13 @@ pub fn parse_checked(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
     let diags = errors
         .into_iter()
         .map(|e| {
-            let diag = Diag::error(e.code, file, e.span, e.message)
+            let mut diag = Diag::error(e.code, file, e.span, e.message)
                 .label(e.label)
                 .help_opt(e.help);
+            if let Some(text) = e.fix {
+                let title = format!("Replace with {text}");
+                diag = diag.fix(crate::diag::Fix::replace(title, file, e.span, text));
+            }
             match e.secondary {
                 Some((span, label)) => diag.secondary(file, span, label),
                 None => diag,
@@ -201,7 +205,8 @@ fn add_uses(index: &mut ItemIndex, file: SourceFile, module: &str, ast: &FileAst
                 format!("there is no module `{}`", u.path.text),
             )
             .label("unknown module")
-            .help_opt(did_you_mean(&u.path.text, known));
+            .help_opt(did_you_mean(&u.path.text, known))
+            .fix_suggested();
             index.diags.push(d);
         }
     }
@@ -450,4 +455,18 @@ pub fn component_items_on(db: &dyn Db, lab: Lab, cluster: String) -> Vec<ItemRef
         .components_on(&cluster)
         .cloned()
         .collect()
+}
+
+/// The edit that adds `use module` to `file`: after its last `use` line, else as a line of
+/// its own at the top (a quick fix's edit; `use` spans are absolute).
+pub fn add_use(db: &dyn Db, file: SourceFile, module: &str) -> crate::diag::Edit {
+    let (at, text) = match parse(db, file).uses.last() {
+        Some(last) => (last.path.span.end as usize, format!("\nuse {module}")),
+        None => (0, format!("use {module}\n")),
+    };
+    crate::diag::Edit {
+        file,
+        span: Span::new(at, at),
+        text,
+    }
 }

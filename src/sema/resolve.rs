@@ -166,6 +166,7 @@ impl Resolver<'_, '_> {
                     )
                     .lbl("no template with this name");
                 d.help = help;
+                d.add_suggested_fix();
             }
         }
     }
@@ -192,6 +193,7 @@ impl Resolver<'_, '_> {
                 )
                 .lbl("not a record type");
             d.help = help;
+            d.add_suggested_fix();
         }
     }
 

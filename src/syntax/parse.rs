@@ -40,6 +40,9 @@ pub struct SyntaxError {
     /// A second place the message refers to, with its label: where the parser stopped
     /// when the error is an unclosed bracket further up.
     pub secondary: Option<(Span, String)>,
+    /// What replaces `span` to fix it, when that is known (the quoted version): the
+    /// editor's quick fix.
+    pub fix: Option<String>,
 }
 
 /// Deepest bracket nesting accepted. Real labs stay far below; the limit keeps the
@@ -109,6 +112,7 @@ pub fn parse_file(text: &str) -> (FileAst, Vec<SyntaxError>) {
                 label: format!("nesting level {depth} starts here"),
                 help: Some("split the value into named declarations or templates".into()),
                 secondary: None,
+                fix: None,
             },
             Overflow::ElseIf { at } => else_if_error(Span::new(pos + at, pos + at + 2)),
         }),
@@ -385,6 +389,7 @@ fn else_if_error(span: Span) -> SyntaxError {
         label: "too many branches".into(),
         help: Some("choose the value from a record instead: `{ a = 1, b = 2 }[key]`".into()),
         secondary: None,
+        fix: None,
     }
 }
 
@@ -522,6 +527,7 @@ fn syntax_error(
                 label: "nested too deeply here".into(),
                 help: Some("split it into named parameters or templates".into()),
                 secondary: None,
+                fix: None,
             };
         }
     }
@@ -603,6 +609,7 @@ fn syntax_error(
             label: "expected `=` or `{`".into(),
             help: Some(format!("`{key}` is read as a field name; fields are written `name = value` or `name {{ ... }}`")),
             secondary: None,
+            fix: None,
         };
     }
     generic_error(at, end, &expected, &found)
@@ -625,6 +632,7 @@ fn generic_error(at: usize, end: usize, expected: &[String], found: &str) -> Syn
         label: format!("expected {expected}"),
         help: None,
         secondary: None,
+        fix: None,
     }
 }
 
@@ -683,6 +691,7 @@ fn unquoted_version(text: &str, at: usize) -> Option<SyntaxError> {
         label: "unquoted version".into(),
         help: Some(format!("write \"{word}\"")),
         secondary: None,
+        fix: Some(format!("\"{word}\"")),
     })
 }
 
@@ -880,6 +889,7 @@ impl Builder {
                 label: "key path too long".into(),
                 help: Some("each key is a level of records: write fewer levels".into()),
                 secondary: None,
+                fix: None,
             });
         }
         // Only the allowed keys are kept: later phases see a path of bounded depth.
@@ -897,6 +907,7 @@ impl Builder {
                             label: "interpolated key".into(),
                             help: Some("keys are fixed text; for a computed key write `map_of(key, value)`".into()),
                             secondary: None,
+                            fix: None,
                         });
                         String::new()
                     });
@@ -1245,6 +1256,7 @@ impl Builder {
             label: "integer with a leading zero".into(),
             help: Some(help),
             secondary: None,
+            fix: None,
         });
         value()
     }
@@ -1260,6 +1272,7 @@ impl Builder {
             label: "expression too long".into(),
             help: Some("split it with named parameters, `for` or a template".into()),
             secondary: None,
+            fix: None,
         });
         Expr {
             kind: ExprKind::Null,
@@ -1437,6 +1450,7 @@ impl Builder {
                 label: "nesting too deep".into(),
                 help: Some("give the inner values names: parameters with defaults".into()),
                 secondary: None,
+                fix: None,
             });
             return Expr {
                 kind: ExprKind::Null,

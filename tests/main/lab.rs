@@ -514,8 +514,8 @@ fn the_real_labs_values_hold_in_the_output() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let fact: serde_json::Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("fidelity.jsonl:{}: {e}", i + 1));
+        let fact: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("fidelity.jsonl:{}: {e}", i + 1));
         if let Err(why) = check_fact(&objects, &fact) {
             failures.push(format!("fidelity.jsonl:{}: {why}", i + 1));
         }
@@ -563,7 +563,9 @@ fn check_fact(objects: &[Object], fact: &serde_json::Value) -> Result<(), String
     };
     match found {
         true => Ok(()),
-        false => Err(format!("{on} {kind} {name} {path:?} is {at}, expected {fact}")),
+        false => Err(format!(
+            "{on} {kind} {name} {path:?} is {at}, expected {fact}"
+        )),
     }
 }
 

@@ -179,6 +179,7 @@ impl Evaluator<'_> {
             message: format!("this is {}", value::with_article(base.type_name())),
         });
         d.help = help;
+        d.add_suggested_fix();
     }
 
     /// `base[index]`: element `index` of a list (negative: from the end), or the field

@@ -160,6 +160,7 @@ impl Evaluator<'_> {
             )
             .lbl("not a builtin function");
         d.help = help;
+        d.add_suggested_fix();
     }
 
     /// Bind positional and named arguments to the signature: the expression given for
@@ -185,6 +186,7 @@ impl Evaluator<'_> {
                             )
                             .lbl("unknown parameter");
                         d.help = help;
+                        d.add_suggested_fix();
                         return None;
                     }
                 },

@@ -83,6 +83,7 @@ impl Evaluator<'_> {
             .error(codes::E0201, id.span, format!("unknown type `{}`", id.text))
             .lbl("not a type");
         d.help = help;
+        d.add_suggested_fix();
     }
 
     /// Find a record type's declaration from the current module.

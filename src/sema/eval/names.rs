@@ -147,6 +147,7 @@ impl Evaluator<'_> {
             .error(codes::E0201, id.span, format!("unknown name `{}`", id.text))
             .lbl("not found in this scope");
         d.help = help;
+        d.add_suggested_fix();
     }
 
     /// A reference to a component by name, checked against the current cluster.

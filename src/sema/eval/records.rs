@@ -36,6 +36,7 @@ impl Evaluator<'_> {
                 )
                 .lbl("not a record type");
             d.help = help;
+            d.add_suggested_fix();
             return None;
         }
         self.coerce(rec, &Ty::Record(t.text.clone()), e)

@@ -150,6 +150,7 @@ impl Builder {
             label: label.into(),
             help: Some(help.into()),
             secondary: None,
+            fix: None,
         });
     }
 }

@@ -175,6 +175,7 @@ pub(super) fn unclosed_bracket(
         label: format!("this `{open_text}` is not closed"),
         help: Some(help),
         secondary: Some((stop, stop_label)),
+        fix: None,
     })
 }
 
@@ -254,6 +255,7 @@ pub(super) fn reserved_word(text: &str, at: usize) -> Option<SyntaxError> {
         label: "reserved word".into(),
         help: Some(help),
         secondary: None,
+        fix: None,
     })
 }
 
