@@ -10,8 +10,11 @@
 #                            about 11 CPU minutes once)
 #   Neovim 0.12 (nightly)    pip venv in ~/.cache/labc-editors/nvim-venv (setup.sh)
 #   vscode-textmate 9        npm ci in editors/vscode/test (node_modules, ~/.npm cache)
-# Vim 9 and a C compiler come with the machine. The Sublime grammar is tested by
-# `cargo test` (syntect), so it is not repeated here.
+#   pytest-lsp 1.0.1         pip venv in ~/.cache/labc-ci/lsp-venv (editors/lsp-test/run.sh,
+#                            pinned in its requirements.txt; the same Neovim as above)
+# The language server's end-to-end tests drive target/release/labc (or $LABC), which
+# `.ci/run` builds before it calls this. Vim 9 and a C compiler come with the machine.
+# The Sublime grammar is tested by `cargo test` (syntect), so it is not repeated here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -47,4 +50,8 @@ run "Neovim (tree-sitter captures and folds in a real Neovim)" bash editors/neov
 [ -f editors/vscode/test/run.js ] &&
   run "VS Code (TextMate grammar in vscode-textmate)" node editors/vscode/test/run.js
 run "Vim (syntax groups, highlight links, indent)" bash editors/vim/test/run.sh
+lsp_args=()
+$offline && lsp_args=(--offline)
+run "labc lsp with real clients (pytest-lsp, Neovim's built-in client)" \
+  bash editors/lsp-test/run.sh "${lsp_args[@]}"
 exit $status
