@@ -272,12 +272,17 @@ fn child(name: &str, args: &Args) {
     edit(&c, 1);
     let (mut walls, mut cpus) = (Vec::new(), Vec::new());
     let mut rss_100 = None;
+    // Every 100 edits, to tell a plateau from a slow leak.
+    let mut rss_steps = Vec::new();
     for k in 0..args.edits {
         let (wall, cpu) = edit(&c, k);
         walls.push(wall);
         cpus.push(cpu);
         if k + 1 == 100 {
             rss_100 = Some(resident_kib());
+        }
+        if (k + 1) % 100 == 0 {
+            rss_steps.push(format!("{:.1}", resident_kib() as f64 / 1024.0));
         }
     }
     let rss_end = resident_kib();
@@ -299,6 +304,7 @@ fn child(name: &str, args: &Args) {
         println!("rss_100_kib {kib}");
     }
     println!("rss_end_kib {rss_end}");
+    println!("rss_steps_mib {}", rss_steps.join(","));
 }
 
 type Report = Vec<(String, String)>;
@@ -406,5 +412,8 @@ fn print_table(results: &[(String, Report)], args: &Args) {
     });
     row("resident memory after the last edit", &|kv| {
         mib(kv, "rss_end_kib")
+    });
+    row("resident memory every 100 edits, MiB", &|kv| {
+        get(kv, "rss_steps_mib").replace(',', ", ")
     });
 }
