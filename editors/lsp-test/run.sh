@@ -50,8 +50,8 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 
 echo "-- pytest-lsp ($("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("pytest-lsp"))'))"
-# -p no:cacheprovider: no .pytest_cache in the source tree.
-(cd "$here" && LABC=$labc timeout 300 "$venv/bin/python" -m pytest -q -rs \
+# No .pytest_cache or __pycache__ in the source tree.
+(cd "$here" && PYTHONDONTWRITEBYTECODE=1 LABC=$labc timeout 300 "$venv/bin/python" -m pytest -q -rs \
   -p no:cacheprovider --basetemp "$tmp/pytest" test_lsp.py) || status=1
 
 echo "-- Neovim's client ($("$nvim" --version | head -1))"
