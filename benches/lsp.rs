@@ -113,7 +113,7 @@ fn position(text: &str, offset: usize) -> (u32, u32) {
     (line as u32, character as u32)
 }
 
-/// The test client's end of the connection, with the server's thread.
+/// The editor's end of the connection.
 struct Client {
     conn: Connection,
     next_id: i32,
