@@ -9,9 +9,13 @@
 #   tree-sitter CLI 0.27.1   cargo install tree-sitter-cli --locked (into ~/.cargo/bin;
 #                            about 11 CPU minutes once)
 #   Neovim 0.12 (nightly)    pip venv in ~/.cache/labc-editors/nvim-venv (setup.sh)
-#   vscode-textmate 9        npm ci in editors/vscode/test (node_modules, ~/.npm cache)
-# Vim 9 and a C compiler come with the machine. The Sublime grammar is tested by
-# `cargo test` (syntect), so it is not repeated here.
+#   vscode-textmate 9,       npm ci in editors/vscode/test (node_modules, ~/.npm cache)
+#   vscode-languageclient 9
+#   pytest-lsp 1.0.1         pip venv in ~/.cache/labc-ci/lsp-venv (editors/lsp-test/run.sh,
+#                            pinned in its requirements.txt; the same Neovim as above)
+# The language server's end-to-end tests drive target/release/labc (or $LABC), which
+# `.ci/run` builds before it calls this. Vim 9 and a C compiler come with the machine.
+# The Sublime grammar is tested by `cargo test` (syntect), so it is not repeated here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -46,5 +50,11 @@ run "tree-sitter (corpus, highlights, every valid .lab file)" bash editors/tree-
 run "Neovim (tree-sitter captures and folds in a real Neovim)" bash editors/neovim/test/run.sh
 [ -f editors/vscode/test/run.js ] &&
   run "VS Code (TextMate grammar in vscode-textmate)" node editors/vscode/test/run.js
+run "VS Code (the extension starts labc lsp through vscode-languageclient 9)" \
+  node editors/vscode/test/server.js
 run "Vim (syntax groups, highlight links, indent)" bash editors/vim/test/run.sh
+lsp_args=()
+$offline && lsp_args=(--offline)
+run "labc lsp with real clients (pytest-lsp, Neovim's built-in client)" \
+  bash editors/lsp-test/run.sh "${lsp_args[@]}"
 exit $status

@@ -39,7 +39,10 @@ async function start() {
     );
     return;
   }
-  const serverOptions = { command: path, args: ['lsp'], transport: lc.TransportKind.stdio };
+  // No `transport`: given `TransportKind.stdio`, vscode-languageclient appends `--stdio` to
+  // the arguments, which `labc lsp` rejects. Without one it runs `<path> lsp` as given and
+  // talks to it over its stdin and stdout (test/server.js checks it with the real client).
+  const serverOptions = { command: path, args: ['lsp'] };
   const clientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'lab' },

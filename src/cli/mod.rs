@@ -153,8 +153,14 @@ pub enum Command {
         markdown: bool,
     },
     /// Serve the Language Server Protocol on stdin and stdout (for editors): the whole-lab
-    /// check of every open lab as you type, go to definition and hover.
-    Lsp,
+    /// check of every open lab as you type, navigation, completion, quick fixes,
+    /// formatting and semantic tokens.
+    Lsp {
+        /// Accepted and ignored: stdio is the one transport. Generic clients (VS Code's
+        /// with a transport named, among others) add it to the command.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Print a shell completion script (`labc completions bash > ~/.local/share/bash-completion/completions/labc`).
     Completions {
         #[arg(value_enum)]
@@ -185,7 +191,7 @@ pub fn run(cli: Cli) -> i32 {
             list,
             markdown,
         } => explain::run(code, list, markdown),
-        Command::Lsp => match stdlib.map(read_stdlib).transpose() {
+        Command::Lsp { stdio: _ } => match stdlib.map(read_stdlib).transpose() {
             Ok(stdlib) => crate::lsp::stdio(stdlib),
             Err(e) => io_error(e),
         },

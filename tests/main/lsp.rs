@@ -606,6 +606,38 @@ fn the_binary_serves_stdio() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// `labc lsp --stdio`, as generic clients with a stdio transport run it: the flag is
+/// taken and ignored, and the session is the same (initialize, shutdown, exit code 0).
+fn the_binary_takes_the_stdio_flag() {
+    use std::process::{Command, Stdio};
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_labc"))
+            .args(["lsp", "--stdio"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdin = child.0.stdin.take().unwrap();
+    let frames = frame_reader(child.0.stdout.take().unwrap());
+    let mut send = |v: Value| stdin.write_all(&frame(&v.to_string())).unwrap();
+    let answer = |id: i32| loop {
+        let v = frames.recv_timeout(HANG).expect("the server answers");
+        if v["id"] == json!(id) {
+            return v;
+        }
+    };
+    send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"capabilities": {}}}));
+    assert_eq!(answer(1)["result"]["serverInfo"]["name"], json!("labc"));
+    send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    assert_eq!(answer(2)["result"], Value::Null);
+    send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    drop(stdin);
+    assert_eq!(child.0.wait().unwrap().code(), Some(0));
+}
+
 /// A check still running when an edit comes is cancelled, and the edit's check is the one
 /// published. Deterministic: the event hook holds the first check's thread at its first
 /// query until the edit's update has raised salsa's cancellation flag.
@@ -714,6 +746,7 @@ tests!(
     exit_without_shutdown_is_not_clean,
     malformed_json_is_a_parse_error_and_the_server_goes_on,
     the_binary_serves_stdio,
+    the_binary_takes_the_stdio_flag,
     an_edit_cancels_the_check_in_flight,
     the_handshake_is_kept,
 );
