@@ -2,9 +2,9 @@
 --   LABC=... LAB_ROOT=... nvim --headless -u NONE -i NONE -n -c 'luafile nvim.lua'
 -- on a copy of tests/lsp/lab/. The client is set up as docs/editors.md says: with
 -- vim.lsp.config/enable where Neovim has them (0.11+), else vim.lsp.start from a FileType
--- autocommand. Each case is a function of CASES; a case of a capability the server does
--- not advertise yet (completion, rename) is skipped with the reason printed. Every wait is
--- vim.wait with a bound, so a hang fails; Neovim exits 1 when a case failed.
+-- autocommand. Each case is a function of CASES, and fails when the server does not
+-- advertise the capability it needs. Every wait is vim.wait with a bound, so a hang
+-- fails; Neovim exits 1 when a case failed.
 
 local labc = assert(os.getenv('LABC'), 'LABC: the labc binary')
 local root = assert(os.getenv('LAB_ROOT'), 'LAB_ROOT: the copy of the fixture lab')
@@ -99,11 +99,8 @@ local function range_is(r, a, b)
     and r['end'].character == b[2]
 end
 
-local function skip_unless(client, capability)
-  if client.server_capabilities[capability] then
-    return false
-  end
-  return 'labc lsp does not advertise ' .. capability .. ' yet'
+local function require_capability(client, capability)
+  check(client.server_capabilities[capability], 'labc lsp does not advertise ' .. capability)
 end
 
 local CASES = {}
@@ -162,10 +159,7 @@ CASES[#CASES + 1] = {
 CASES[#CASES + 1] = {
   'completion offers the cluster after `on`',
   function(buf, client)
-    local skip = skip_unless(client, 'completionProvider')
-    if skip then
-      return skip
-    end
+    require_capability(client, 'completionProvider')
     local result = request(buf, 'textDocument/completion', INSTANCE_LINE, 23)
     local items = result and (result.items or result) or {}
     local labels = vim.tbl_map(function(i)
@@ -178,10 +172,7 @@ CASES[#CASES + 1] = {
 CASES[#CASES + 1] = {
   'rename of a template changes its declaration and its use',
   function(buf, client)
-    local skip = skip_unless(client, 'renameProvider')
-    if skip then
-      return skip
-    end
+    require_capability(client, 'renameProvider')
     local edit = request(buf, 'textDocument/rename', 1, 10, { newName = 'webapp' })
     check(edit ~= nil, 'no edit')
     local uri = vim.uri_from_bufnr(buf)
@@ -221,8 +212,6 @@ local ok, err = pcall(function()
     if not done then
       failed = failed + 1
       say('FAIL: ' .. name .. ': ' .. tostring(result))
-    elseif result then
-      say('skipped: ' .. name .. ': ' .. result)
     else
       say('ok: ' .. name)
     end

@@ -2,8 +2,8 @@
 
 The server is the binary in $LABC (run.sh sets it: target/release/labc unless given), on a
 copy of the fixture lab tests/lsp/lab/ in a temporary directory. Each request has a helper
-below, so that a case is one test function; a case of a capability the server does not
-advertise yet (completion, rename) is skipped with the reason printed.
+below, so that a case is one test function; a case fails when the server does not
+advertise the capability it needs.
 """
 
 import asyncio
@@ -115,11 +115,10 @@ async def rename(client: LanguageClient, uri: str, line: int, character: int, ne
 
 
 def require(client: LanguageClient, capability: str):
-    """Skip the case, printing why, when the server does not advertise `capability`."""
-    if getattr(client.init_result.capabilities, capability) is None:
-        reason = f"labc lsp does not advertise {capability} yet"
-        print(f"skipped: {reason}")
-        pytest.skip(reason)
+    """Fail the case when the server does not advertise `capability`."""
+    assert getattr(client.init_result.capabilities, capability) is not None, (
+        f"labc lsp does not advertise {capability}"
+    )
 
 
 def edits_by_uri(edit: types.WorkspaceEdit) -> dict[str, list[types.Range]]:
