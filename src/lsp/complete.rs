@@ -12,10 +12,10 @@ use lsp_types::{
     MarkupKind, TextEdit,
 };
 
+use super::navigate::doc_comment;
 use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::sema::index::{self, item_index, ItemIndex};
 use crate::syntax::ast::{DeclKind, FieldDecl, TypeExpr};
-use crate::syntax::trivia::Trivia;
 
 /// The characters after which a client asks for completions unprompted.
 pub const TRIGGERS: [&str; 4] = [".", " ", "=", "\""];
@@ -389,23 +389,6 @@ fn capability(index: &ItemIndex, ty: &TypeExpr) -> Option<String> {
 fn source(db: &dyn Db, file: SourceFile, span: crate::diag::Span) -> String {
     let range = index::absolute(db, file, span).range();
     file.text(db).get(range).unwrap_or_default().to_string()
-}
-
-/// The doc comment of a field: the comment lines right above it, without their markers.
-fn doc_comment(db: &dyn Db, file: SourceFile, f: &FieldDecl) -> Option<String> {
-    let text = file.text(db);
-    let start = index::absolute(db, file, f.span).start as usize;
-    let trivia = Trivia::of(text);
-    let lines: Vec<&str> = trivia
-        .leading(text, start)
-        .iter()
-        .filter_map(|c| text.get(c.span.range()))
-        .map(|c| {
-            let c = c.strip_prefix("//").or_else(|| c.strip_prefix('#'));
-            c.unwrap_or_default().trim()
-        })
-        .collect();
-    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// The fields of `def` not yet in `set`, with type and default as detail.

@@ -6,6 +6,7 @@
 use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::sema::index::{self, item_index, parse, ItemRef};
 use crate::syntax::ast::*;
+use crate::syntax::trivia::Trivia;
 
 /// A place in a file of the program: a byte range, absolute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -488,6 +489,23 @@ fn field_line(db: &dyn Db, file: SourceFile, f: &FieldDecl) -> String {
     }
 }
 
+/// The doc comment of a field: the comment lines right above it, without their markers.
+pub fn doc_comment(db: &dyn Db, file: SourceFile, f: &FieldDecl) -> Option<String> {
+    let text = file.text(db);
+    let start = index::absolute(db, file, f.span).start as usize;
+    let trivia = Trivia::of(text);
+    let lines: Vec<&str> = trivia
+        .leading(text, start)
+        .iter()
+        .filter_map(|c| text.get(c.span.range()))
+        .map(|c| {
+            let c = c.strip_prefix("//").or_else(|| c.strip_prefix('#'));
+            c.unwrap_or_default().trim()
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
 fn code_block(lines: &[String]) -> String {
     format!("```lab\n{}\n```", lines.join("\n"))
 }
@@ -619,8 +637,11 @@ pub fn hover(db: &dyn Db, lab: Lab, file: SourceFile, at: usize) -> Option<(Stri
             } else {
                 format!(" {}", def.kind.keyword())
             };
+            let doc = doc_comment(db, def.file, &field)
+                .map(|d| format!("\n\n{d}"))
+                .unwrap_or_default();
             format!(
-                "{}\n\n{kind}{of} `{}` (module `{}`)",
+                "{}\n\n{kind}{of} `{}` (module `{}`){doc}",
                 code_block(&[field_line(db, def.file, &field)]),
                 def.name,
                 def.module

@@ -448,8 +448,25 @@ fn semantic_tokens_in_utf16() {
     assert_eq!(c.stop(), Ok(true));
 }
 
+/// Hover of a setting set in a component's body: its type and the doc comment above
+/// its declaration.
+fn hover_shows_a_settings_doc_comment() {
+    let file = apps();
+    let mut c = start();
+    c.open(&file, APPS);
+    let r = c.request("textDocument/hover", Client::at(&file, 6, 3));
+    let h = r.result.unwrap()["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(h.contains("storage: storage_class"), "{h}");
+    assert!(h.contains("Where the data lives."), "{h}");
+    assert_eq!(c.stop(), Ok(true));
+}
+
 tests!(
     completion_knows_the_lab,
+    hover_shows_a_settings_doc_comment,
     quick_fixes_come_from_the_diagnostics,
     formatting_is_labc_fmt,
     semantic_tokens_in_utf16
