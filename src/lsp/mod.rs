@@ -3,13 +3,15 @@
 //! database's inputs with `LabDb::update`, so a check re-runs only what the edit touched.
 //!
 //! The loop is synchronous (`lsp_server`'s channels, no async runtime): it takes every
-//! message waiting, in order (edits, requests, file events), and then starts a check of
-//! each lab they changed, so a burst of keystrokes costs one check. A check runs on a
-//! thread of its own with a handle of the database; the next edit's update cancels it
-//! (salsa's cancellation), so requests and edits never wait for a stale check. After each
-//! check that no edit overtook, every lab file whose diagnostics changed gets them
-//! (`textDocument/publishDiagnostics`; an empty list clears a fixed file). Each handler runs under `catch_unwind`: a panic in a request is
-//! an `InternalError` response, and the server goes on.
+//! message waiting, in order (edits, requests, file events), waits `DEBOUNCE` (10 ms) for
+//! more while an edit is unchecked, and then starts a check of each lab they changed, so
+//! a burst of keystrokes costs one check. A check runs on a thread of its own with a
+//! handle of the database; the next edit's update cancels it (salsa's cancellation), so
+//! requests and edits never wait for a stale check. After each check that no edit
+//! overtook, every lab file whose diagnostics changed gets them
+//! (`textDocument/publishDiagnostics`; an empty list clears a fixed file). Each handler
+//! runs under `catch_unwind`: a panic in a request is an `InternalError` response, and
+//! the server goes on.
 //!
 //! Besides the CLI, this is the only module that reads files: the lab's files on disk (with
 //! the CLI's walker), when a lab is opened, saved, closed or changed on disk. It writes one
@@ -204,6 +206,10 @@ struct OpenLab {
     published: IndexMap<String, Vec<Diagnostic>>,
 }
 
+/// How long the loop waits for another edit before it starts a due check: a burst of
+/// keystrokes is one check, and a pause this short adds little to a check's latency.
+const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// The stack of a check's thread: the CLI's (see `main.rs`); only touched pages count.
 const CHECK_STACK: usize = 256 * 1024 * 1024;
 
@@ -370,9 +376,31 @@ impl<'a> Server<'a> {
                 if let Some(exit) = self.handle(message) {
                     return Ok(exit);
                 }
-                next = self.connection.receiver.try_recv().ok();
+                next = match self.next_before_check() {
+                    Ok(message) => message,
+                    Err(clean) => return Ok(clean),
+                };
             }
             self.check_due();
+        }
+    }
+
+    /// The next message if one is waiting, or, while a check is due, one that comes
+    /// within `DEBOUNCE`: keystrokes typed in quick succession are one check. `Err(false)`
+    /// when the client went away (an exit that was not clean).
+    fn next_before_check(&self) -> Result<Option<Message>, bool> {
+        use crossbeam_channel::{RecvTimeoutError, TryRecvError};
+        if !self.labs.iter().any(|l| l.dirty) {
+            return match self.connection.receiver.try_recv() {
+                Ok(message) => Ok(Some(message)),
+                Err(TryRecvError::Empty) => Ok(None),
+                Err(TryRecvError::Disconnected) => Err(false),
+            };
+        }
+        match self.connection.receiver.recv_timeout(DEBOUNCE) {
+            Ok(message) => Ok(Some(message)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(false),
         }
     }
 
