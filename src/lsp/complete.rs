@@ -16,25 +16,10 @@ use super::navigate::doc_comment;
 use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::sema::index::{self, item_index, ItemIndex};
 use crate::syntax::ast::{DeclKind, FieldDecl, TypeExpr};
+use crate::syntax::parse::DECL_KEYWORDS;
 
 /// The characters after which a client asks for completions unprompted.
 pub const TRIGGERS: [&str; 4] = [".", " ", "=", "\""];
-
-/// The keywords that start a top-level declaration at the start of a line.
-const DECL_KEYWORDS: [&str; 12] = [
-    "use",
-    "lab",
-    "cluster",
-    "pool",
-    "type",
-    "operator",
-    "template",
-    "install",
-    "instance",
-    "tenant",
-    "namespace",
-    "pins",
-];
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'

@@ -60,7 +60,10 @@ pub const MAX_CHAIN: usize = 32;
 /// syntax tree; real labs use a few.
 pub const MAX_ELSE_IF: usize = 64;
 
-const DECL_KEYWORDS: &[&str] = &[
+/// The keywords that start a top-level declaration (at the start of a line, where the
+/// parser resynchronises after an error and the language server's completion finds the
+/// declaration around the cursor).
+pub const DECL_KEYWORDS: &[&str] = &[
     "lab",
     "cluster",
     "pool",
