@@ -10,6 +10,8 @@
 //! its own; the parent prints one table. `-- --write-lab CxT DIR` writes the generated lab
 //! to DIR instead (to profile the `labc` binary on it). See benches/README.md.
 
+#[path = "fleet/machine.rs"]
+mod machine;
 #[path = "fleet/measure.rs"]
 mod measure;
 #[path = "fleet/workload.rs"]
@@ -166,7 +168,7 @@ fn main() {
     if let Some(size) = args.child {
         return child(&args, size);
     }
-    let load_before = loadavg();
+    let load_before = machine::loadavg();
     let results: Vec<_> = args
         .sizes
         .iter()
@@ -176,27 +178,17 @@ fn main() {
     print_table(&results);
 }
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 fn print_machine(load_before: &str) {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("model name"))?.to_string();
-            Some(line.split_once(':')?.1.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
     println!(
-        "machine: {cores} cores (nproc), {cpu}; output on {}",
+        "machine: {}; output on {}",
+        machine::cores_and_cpu(),
         output_root().display()
     );
-    println!("load average before: {load_before}, after: {}", loadavg());
+    println!(
+        "load average before: {load_before}, after: {}",
+        machine::loadavg()
+    );
     println!();
 }
 

@@ -13,6 +13,8 @@
 //! number of timed edits (default 1,000), `-- --fleet CxT` the fleet's size. See
 //! benches/README.md.
 
+#[path = "fleet/machine.rs"]
+mod machine;
 // The lab generator of the fleet bench; only `files` is used here.
 #[allow(dead_code)]
 #[path = "fleet/workload.rs"]
@@ -334,7 +336,7 @@ fn main() {
     if let Some(name) = &args.child {
         return child(name, &args);
     }
-    let load_before = loadavg();
+    let load_before = machine::loadavg();
     let results: Vec<(String, Report)> = args
         .labs
         .iter()
@@ -344,24 +346,13 @@ fn main() {
     print_table(&results, &args);
 }
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 fn print_machine(load_before: &str) {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("model name"))?.to_string();
-            Some(line.split_once(':')?.1.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
-    println!("machine: {cores} cores (nproc), {cpu}");
-    println!("load average before: {load_before}, after: {}", loadavg());
+    println!("machine: {}", machine::cores_and_cpu());
+    println!(
+        "load average before: {load_before}, after: {}",
+        machine::loadavg()
+    );
     println!();
 }
 
