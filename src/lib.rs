@@ -4,7 +4,7 @@
 //! inputs, `db`) -> `syntax` (parse) -> `sema` (item index, resolution, evaluation with
 //! type checks, per declaration and cluster) -> `lower` (Flux IR and checks, per cluster
 //! and lab) -> `emit` (path -> YAML text) -> `compile` (the driver) -> `cli` (the only
-//! I/O). `diag`, `db`, `literal`, `yaml` and `stdlib` are below everything.
+//! I/O). `diag`, `db`, `literal`, `yaml`, `schema` and `stdlib` are below everything.
 
 pub mod cli;
 pub mod compile;
@@ -16,6 +16,7 @@ pub mod literal;
 pub mod lower;
 pub mod lsp;
 pub mod objdiff;
+pub mod schema;
 pub mod sema;
 pub mod stdlib;
 pub mod syntax;

@@ -2,7 +2,7 @@
 //! `src/`: a module imports only modules on its own floor or below, and no two files import
 //! each other in a circle. The floors, bottom first:
 //!
-//! `literal`, `yaml`, `stdlib` < `db` < `diag` < `syntax` < `sema` < `lower` < `emit` <
+//! `literal`, `yaml`, `stdlib`, `schema` < `db` < `diag` < `syntax` < `sema` < `lower` < `emit` <
 //! `compile` < `cli`, `lsp` (`graph`, the renderer of `labc graph`, is on the floor of `emit`).
 //!
 //! Inside a folder, a child file may import its folder's `mod.rs` (`super::Evaluator`),
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// The floor of a top-level module of `src/`.
 fn floor(top: &str) -> Option<usize> {
     const FLOORS: &[&[&str]] = &[
-        &["literal", "yaml", "stdlib", "objdiff"],
+        &["literal", "yaml", "stdlib", "objdiff", "schema"],
         &["db"],
         &["diag"],
         &["syntax"],
