@@ -13,12 +13,14 @@ use super::format;
 use super::model::{Additional, GroupRule, ListType, Node, NodeId, SchemaSet};
 use super::{Instance, Problem, Seg, Type, What};
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// Every way `value` does not fit the node `root` of `set`, in the order met.
 pub fn validate<I: Instance>(set: &SchemaSet, root: NodeId, value: &I) -> Vec<Problem> {
     let mut walk = Walk {
         set,
         path: Vec::new(),
+        memo: HashMap::new(),
     };
     let mut out = Vec::new();
     walk.check(root, value, &mut out);
@@ -35,6 +37,11 @@ enum Step<'v> {
 struct Walk<'s, 'v> {
     set: &'s SchemaSet,
     path: Vec<Step<'v>>,
+    /// The problems of a subschema of an alternative (`oneOf`, `anyOf`, `allOf`, `not`)
+    /// at a value, by node and value address: branches shared through `$ref`s are then
+    /// checked once per value, however the alternatives nest. A value's address fixes
+    /// its path, so the problems are the same wherever they are asked for again.
+    memo: HashMap<(NodeId, usize), Vec<Problem>>,
 }
 
 impl<'s, 'v> Walk<'s, 'v> {
@@ -82,7 +89,7 @@ impl<'s, 'v> Walk<'s, 'v> {
             Type::Null | Type::Boolean => {}
         }
         for sub in &node.all_of {
-            self.check(*sub, value, out);
+            self.check_shared(*sub, value, out);
         }
         if !node.any_of.is_empty() {
             self.check_alternatives(&node.any_of, false, value, out);
@@ -92,7 +99,7 @@ impl<'s, 'v> Walk<'s, 'v> {
         }
         if let Some(not) = node.not {
             let mut inner = Vec::new();
-            self.check(not, value, &mut inner);
+            self.check_shared(not, value, &mut inner);
             if inner.is_empty() {
                 out.push(self.problem(What::Alternatives {
                     count: 0,
@@ -100,6 +107,19 @@ impl<'s, 'v> Walk<'s, 'v> {
                 }));
             }
         }
+    }
+
+    /// [`Walk::check`] through the memo.
+    fn check_shared<I: Instance>(&mut self, id: NodeId, value: &'v I, out: &mut Vec<Problem>) {
+        let key = (id, value as *const I as *const u8 as usize);
+        if let Some(done) = self.memo.get(&key) {
+            out.extend(done.iter().cloned());
+            return;
+        }
+        let mut inner = Vec::new();
+        self.check(id, value, &mut inner);
+        out.extend(inner.iter().cloned());
+        self.memo.insert(key, inner);
     }
 
     /// `enum` and `const`.
@@ -337,7 +357,7 @@ impl<'s, 'v> Walk<'s, 'v> {
         let mut results: Vec<Vec<Problem>> = Vec::with_capacity(branches.len());
         for branch in branches {
             let mut inner = Vec::new();
-            self.check(*branch, value, &mut inner);
+            self.check_shared(*branch, value, &mut inner);
             let matched = inner.is_empty();
             results.push(inner);
             if matched && !exactly {
