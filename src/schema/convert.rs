@@ -156,7 +156,7 @@ impl<'a> Converter<'a> {
 
     fn note(&mut self, message: String) {
         let at = &self.at;
-        self.notes.add(message, || at.join("."));
+        self.notes.add(message, || location(at));
     }
 
     /// The node of a schema, shared with an equal one already built.
@@ -340,6 +340,13 @@ impl<'a> Converter<'a> {
                 node.enum_values = values.iter().map(Value::to_string).collect();
             }
             ("const", _) => node.const_value = Some(value.to_string()),
+            // OpenAPI's name for what CRDs call x-kubernetes-int-or-string.
+            ("format", Value::String(f)) if f == "int-or-string" => {
+                node.int_or_string = true;
+                if node.types.is_any() || node.types == Types::of(&[Type::String]) {
+                    node.types = Types::of(&[Type::Integer, Type::String]);
+                }
+            }
             ("format", Value::String(f)) => {
                 if !format::is_known(f) {
                     self.note(format!("format `{f}` is not checked"));
@@ -502,6 +509,30 @@ impl<'a> Converter<'a> {
             ..Node::default()
         };
         (props_empty && *branch == bare).then(|| field.clone())
+    }
+}
+
+/// Where a walk is, for a note: the kind, then the innermost definition and the fields
+/// below it (`batch/v1 CronJob: io.k8s.api.core.v1.PodSpec containers[].image`).
+fn location(at: &[String]) -> String {
+    let (label, rest) = at.split_first().map_or(("", at), |(l, r)| (l.as_str(), r));
+    let start = rest.iter().rposition(|s| s.starts_with('<'));
+    let (def, fields) = match start {
+        Some(i) => (Some(rest[i].trim_matches(['<', '>'])), &rest[i + 1..]),
+        None => (None, rest),
+    };
+    let mut path = String::new();
+    for field in fields {
+        if !path.is_empty() && field != "[]" {
+            path.push('.');
+        }
+        path.push_str(field);
+    }
+    match (def, path.is_empty()) {
+        (Some(def), true) => format!("{label}: {def}"),
+        (Some(def), false) => format!("{label}: {def} {path}"),
+        (None, true) => label.to_string(),
+        (None, false) => format!("{label} {path}"),
     }
 }
 
