@@ -133,7 +133,13 @@ pub(crate) struct Converter<'a> {
     open: HashMap<String, Option<NodeId>>,
     /// Where the walk is, for notes: the kind, then field names.
     at: Vec<String>,
+    /// How many schemas the walk is inside (see [`MAX_NESTING`]).
+    depth: usize,
 }
+
+/// How deep schemas may nest, through fields and `$ref` chains, before the rest is not
+/// checked (and noted): far beyond real schemas, and a bound on the walk's stack.
+const MAX_NESTING: usize = 200;
 
 impl<'a> Converter<'a> {
     pub(crate) fn new(
@@ -151,6 +157,7 @@ impl<'a> Converter<'a> {
             done: HashMap::new(),
             open: HashMap::new(),
             at: vec![label],
+            depth: 0,
         }
     }
 
@@ -238,6 +245,19 @@ impl<'a> Converter<'a> {
 
     /// A schema's own node (children interned), not yet interned itself.
     fn node(&mut self, schema: &Value, branch: bool) -> Node {
+        if self.depth >= MAX_NESTING {
+            self.note(format!(
+                "schemas nested deeper than {MAX_NESTING} are not checked"
+            ));
+            return Node::default();
+        }
+        self.depth += 1;
+        let node = self.node_inner(schema, branch);
+        self.depth -= 1;
+        node
+    }
+
+    fn node_inner(&mut self, schema: &Value, branch: bool) -> Node {
         let obj = match schema {
             Value::Object(obj) => obj,
             Value::Bool(true) => return Node::default(),
