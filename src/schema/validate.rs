@@ -38,10 +38,12 @@ struct Walk<'s, 'v> {
     set: &'s SchemaSet,
     path: Vec<Step<'v>>,
     /// The problems of a subschema of an alternative (`oneOf`, `anyOf`, `allOf`, `not`)
-    /// at a value, by node and value address: branches shared through `$ref`s are then
-    /// checked once per value, however the alternatives nest. A value's address fixes
-    /// its path, so the problems are the same wherever they are asked for again.
-    memo: HashMap<(NodeId, usize), Vec<Problem>>,
+    /// at a value, by node, value address and depth: branches shared through `$ref`s are
+    /// then checked once per value, however the alternatives nest. A value's address and
+    /// depth fix its path (the depth tells apart a value from a first field an
+    /// `Instance` might hold at the same address), so the problems are the same wherever
+    /// they are asked for again.
+    memo: HashMap<(NodeId, usize, usize), Vec<Problem>>,
 }
 
 impl<'s, 'v> Walk<'s, 'v> {
@@ -111,7 +113,7 @@ impl<'s, 'v> Walk<'s, 'v> {
 
     /// [`Walk::check`] through the memo.
     fn check_shared<I: Instance>(&mut self, id: NodeId, value: &'v I, out: &mut Vec<Problem>) {
-        let key = (id, value as *const I as *const u8 as usize);
+        let key = (id, value as *const I as *const u8 as usize, self.path.len());
         if let Some(done) = self.memo.get(&key) {
             out.extend(done.iter().cloned());
             return;
