@@ -423,6 +423,73 @@ fn openapi_documents_and_core_rules() {
     );
 }
 
+/// `labc import crd`: folders walked, the set written (twice the same bytes), the kinds
+/// on stdout, the notes on stderr, and an unreadable input an error that writes nothing.
+fn import_crd_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fixtures.json");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_labc"))
+            .args(args)
+            .output()
+            .expect("labc runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let out_arg = out.to_str().unwrap();
+    let args = [
+        "import",
+        "crd",
+        FIXTURES,
+        "--out",
+        out_arg,
+        "--version",
+        "1",
+        "--source",
+        "tests",
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.lines().any(|l| l == "example.com/v1 Widget"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l == "policy/v1 PodDisruptionBudget"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("samples.yaml"),
+        "the samples file is noted as skipped: {stderr}"
+    );
+    let first = std::fs::read_to_string(&out).unwrap();
+    let set = SchemaSet::from_compact(&first).unwrap();
+    assert_eq!(set.name, "fixtures");
+    assert_eq!(set.source, "tests");
+    let (code, _, _) = run(&args);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        first,
+        "not deterministic"
+    );
+    let missing = dir.path().join("missing.yaml");
+    let other = dir.path().join("other.json");
+    let (code, _, stderr) = run(&[
+        "import",
+        "crd",
+        missing.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(!other.exists());
+}
+
 // ---- The shared schemas (LABC_SHARED_SCHEMAS) ----
 
 /// Every schema file under the folder, sorted.
@@ -829,5 +896,6 @@ tests!(
     bad_inputs_are_errors,
     shared_alternatives_stay_linear,
     openapi_documents_and_core_rules,
+    import_crd_command,
     shared_schemas_agree_with_jsonschema,
 );
