@@ -254,12 +254,13 @@ impl<'s, 'v> Walk<'s, 'v> {
         }
         let set_like = node.unique_items || node.list_type == Some(ListType::Set);
         if set_like {
-            let mut seen = std::collections::HashSet::new();
-            for item in &items {
-                let key = to_json(*item).to_string();
-                if !seen.insert(key.clone()) {
-                    out.push(self.problem(What::Duplicate { key }));
-                }
+            for i in repeated(
+                &items,
+                |a, b| same(a, b),
+                |item| Some(to_json(item).to_string()),
+            ) {
+                let key = to_json(items[i]).to_string();
+                out.push(self.problem(What::Duplicate { key }));
             }
         }
         if node.list_type == Some(ListType::Map) && !node.list_map_keys.is_empty() {
@@ -274,23 +275,29 @@ impl<'s, 'v> Walk<'s, 'v> {
         }
     }
 
-    /// Items of a list-map with the same key fields.
+    /// Items of a list-map with the same key fields (items with none of them aside).
     fn check_map_keys<I: Instance>(&self, node: &Node, items: &[&I], out: &mut Vec<Problem>) {
-        let mut seen = std::collections::HashSet::new();
-        for item in items {
-            if item.ty() != Type::Object {
-                continue;
-            }
-            let key: Vec<String> = node
-                .list_map_keys
+        let keys = &node.list_map_keys;
+        let text = |item: &I| {
+            let parts: Vec<String> = keys
                 .iter()
                 .filter_map(|k| item.field(k).map(|v| format!("{k}={}", to_json(v))))
                 .collect();
-            if key.is_empty() {
-                continue;
-            }
-            let key = key.join(",");
-            if !seen.insert(key.clone()) {
+            (!parts.is_empty() && item.ty() == Type::Object).then(|| parts.join(","))
+        };
+        let keyed =
+            |item: &I| item.ty() == Type::Object && keys.iter().any(|k| item.field(k).is_some());
+        let same_keys = |a: &I, b: &I| {
+            keyed(a)
+                && keyed(b)
+                && keys.iter().all(|k| match (a.field(k), b.field(k)) {
+                    (Some(x), Some(y)) => same(x, y),
+                    (None, None) => true,
+                    _ => false,
+                })
+        };
+        for i in repeated(items, same_keys, text) {
+            if let Some(key) = text(items[i]) {
                 out.push(self.problem(What::Duplicate { key }));
             }
         }
@@ -407,6 +414,56 @@ impl<'s, 'v> Walk<'s, 'v> {
             count: branches.len(),
             matched,
         }));
+    }
+}
+
+/// Lists up to this long are searched for repeats pair by pair, which allocates nothing;
+/// longer ones by a set of their items' texts.
+const PAIRWISE_MAX: usize = 64;
+
+/// The indices of items equal to an earlier one: by `same` pair by pair, or for long
+/// lists by `key` (`None`: an item that takes no part).
+fn repeated<I: Instance>(
+    items: &[&I],
+    same: impl Fn(&I, &I) -> bool,
+    key: impl Fn(&I) -> Option<String>,
+) -> Vec<usize> {
+    if items.len() <= PAIRWISE_MAX {
+        return (1..items.len())
+            .filter(|&i| (0..i).any(|j| same(items[i], items[j])))
+            .collect();
+    }
+    let mut seen = std::collections::HashSet::new();
+    (0..items.len())
+        .filter(|&i| key(items[i]).is_some_and(|k| !seen.insert(k)))
+        .collect()
+}
+
+/// Whether two values are equal as JSON (numbers by value, maps by keys).
+fn same<I: Instance>(a: &I, b: &I) -> bool {
+    match (a.ty(), b.ty()) {
+        (Type::Integer | Type::Number, Type::Integer | Type::Number) => {
+            match (a.as_i64(), b.as_i64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => a.as_f64() == b.as_f64(),
+            }
+        }
+        (x, y) if x != y => false,
+        (Type::Null, _) => true,
+        (Type::Boolean, _) => a.as_bool() == b.as_bool(),
+        (Type::String, _) => a.as_str() == b.as_str(),
+        // Told apart above: a number beside another type.
+        (Type::Integer | Type::Number, _) => false,
+        (Type::Array, _) => {
+            let (x, y) = (a.items(), b.items());
+            x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| same(*p, *q))
+        }
+        (Type::Object, _) => {
+            let x = a.fields();
+            x.len() == b.fields().len()
+                && x.iter()
+                    .all(|(k, v)| b.field(k).is_some_and(|w| same(*v, w)))
+        }
     }
 }
 
@@ -651,5 +708,41 @@ mod tests {
         assert!(matches!(&problems[1].what, What::NotInEnum { allowed } if allowed.len() == 2));
         assert_eq!(paths[2], r#"[Key("l"), Index(0)]"#);
         assert!(matches!(&problems[3].what, What::UnknownField { field, .. } if field == "z"));
+    }
+
+    #[test]
+    fn repeats_are_found_in_short_and_long_lists() {
+        let schema = r#"{
+            "x-kubernetes-group-version-kind": [{"group": "", "version": "v1", "kind": "L"}],
+            "type": "object",
+            "properties": {
+                "set": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "integer"}},
+                "map": {"type": "array", "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": ["name", "port"],
+                        "items": {"type": "object"}}
+            }
+        }"#;
+        let set = import("l", "1", "t", &[("l.json".into(), schema.into())]).unwrap();
+        let root = set.root("v1", "L").unwrap();
+        for n in [3usize, 70] {
+            let mut numbers: Vec<i64> = (0..n as i64).collect();
+            numbers.push(1);
+            let mut entries: Vec<serde_json::Value> = (0..n)
+                .map(|i| serde_json::json!({"name": "a", "port": i}))
+                .collect();
+            entries.push(serde_json::json!({"name": "a", "port": 2.0}));
+            entries.push(serde_json::json!({"other": 1}));
+            entries.push(serde_json::json!({"other": 1}));
+            let value = serde_json::json!({"set": numbers, "map": entries});
+            let problems = validate(&set, root, &value);
+            let keys: Vec<String> = problems
+                .iter()
+                .map(|p| match &p.what {
+                    What::Duplicate { key } => key.clone(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(keys, vec!["1", "name=\"a\",port=2"], "{n} items");
+        }
     }
 }
