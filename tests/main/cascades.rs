@@ -194,8 +194,8 @@ const MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "unclosed-brace",
         file: "data.lab",
-        from: "install cloudnative-pg on infra { monitoring = true }",
-        to: "install cloudnative-pg on infra { monitoring = true",
+        from: "no capabilities).\n}\n",
+        to: "no capabilities).\n\n",
         times: 1,
         replace: None,
         expected: &["E0101"],
