@@ -133,7 +133,13 @@ pub(crate) struct Converter<'a> {
     open: HashMap<String, Option<NodeId>>,
     /// Where the walk is, for notes: the kind, then field names.
     at: Vec<String>,
+    /// How many schemas the walk is inside (see [`MAX_NESTING`]).
+    depth: usize,
 }
+
+/// How deep schemas may nest, through fields and `$ref` chains, before the rest is not
+/// checked (and noted): far beyond real schemas, and a bound on the walk's stack.
+const MAX_NESTING: usize = 200;
 
 impl<'a> Converter<'a> {
     pub(crate) fn new(
@@ -151,12 +157,13 @@ impl<'a> Converter<'a> {
             done: HashMap::new(),
             open: HashMap::new(),
             at: vec![label],
+            depth: 0,
         }
     }
 
     fn note(&mut self, message: String) {
         let at = &self.at;
-        self.notes.add(message, || at.join("."));
+        self.notes.add(message, || location(at));
     }
 
     /// The node of a schema, shared with an equal one already built.
@@ -238,6 +245,19 @@ impl<'a> Converter<'a> {
 
     /// A schema's own node (children interned), not yet interned itself.
     fn node(&mut self, schema: &Value, branch: bool) -> Node {
+        if self.depth >= MAX_NESTING {
+            self.note(format!(
+                "schemas nested deeper than {MAX_NESTING} are not checked"
+            ));
+            return Node::default();
+        }
+        self.depth += 1;
+        let node = self.node_inner(schema, branch);
+        self.depth -= 1;
+        node
+    }
+
+    fn node_inner(&mut self, schema: &Value, branch: bool) -> Node {
         let obj = match schema {
             Value::Object(obj) => obj,
             Value::Bool(true) => return Node::default(),
@@ -340,6 +360,13 @@ impl<'a> Converter<'a> {
                 node.enum_values = values.iter().map(Value::to_string).collect();
             }
             ("const", _) => node.const_value = Some(value.to_string()),
+            // OpenAPI's name for what CRDs call x-kubernetes-int-or-string.
+            ("format", Value::String(f)) if f == "int-or-string" => {
+                node.int_or_string = true;
+                if node.types.is_any() || node.types == Types::of(&[Type::String]) {
+                    node.types = Types::of(&[Type::Integer, Type::String]);
+                }
+            }
             ("format", Value::String(f)) => {
                 if !format::is_known(f) {
                     self.note(format!("format `{f}` is not checked"));
@@ -502,6 +529,30 @@ impl<'a> Converter<'a> {
             ..Node::default()
         };
         (props_empty && *branch == bare).then(|| field.clone())
+    }
+}
+
+/// Where a walk is, for a note: the kind, then the innermost definition and the fields
+/// below it (`batch/v1 CronJob: io.k8s.api.core.v1.PodSpec containers[].image`).
+fn location(at: &[String]) -> String {
+    let (label, rest) = at.split_first().map_or(("", at), |(l, r)| (l.as_str(), r));
+    let start = rest.iter().rposition(|s| s.starts_with('<'));
+    let (def, fields) = match start {
+        Some(i) => (Some(rest[i].trim_matches(['<', '>'])), &rest[i + 1..]),
+        None => (None, rest),
+    };
+    let mut path = String::new();
+    for field in fields {
+        if !path.is_empty() && field != "[]" {
+            path.push('.');
+        }
+        path.push_str(field);
+    }
+    match (def, path.is_empty()) {
+        (Some(def), true) => format!("{label}: {def}"),
+        (Some(def), false) => format!("{label}: {def} {path}"),
+        (None, true) => label.to_string(),
+        (None, false) => format!("{label} {path}"),
     }
 }
 

@@ -396,3 +396,76 @@ fn group_version_kinds(schema: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CRD: &str = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.com}
+spec:
+  group: example.com
+  names: {kind: Thing, plural: things}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                a: {type: string, pattern: '^a'}
+                b: {type: object, properties: {c: {type: integer}}}
+                d: {type: object, properties: {c: {type: integer}}}
+"#;
+
+    #[test]
+    fn importing_twice_gives_the_same_bytes() {
+        let inputs = [("t.yaml".to_string(), CRD.to_string())];
+        let a = import("t", "1", "s", &inputs).unwrap().to_compact();
+        let b = import("t", "1", "s", &inputs).unwrap().to_compact();
+        assert_eq!(a, b);
+        let set = SchemaSet::from_compact(&a).unwrap();
+        let spec = set
+            .node(set.root("example.com/v1", "Thing").unwrap())
+            .property("spec");
+        let spec = set.node(spec.unwrap());
+        // The two equal objects are one node.
+        assert_eq!(spec.property("b"), spec.property("d"));
+    }
+
+    #[test]
+    fn ref_chains_deeper_than_any_schema_are_cut_with_a_note() {
+        let mut defs = serde_json::Map::new();
+        for i in 0..2000 {
+            let next = serde_json::json!({"type": "object", "properties": {"n": {"$ref": format!("#/$defs/d{}", i + 1)}}});
+            defs.insert(format!("d{i}"), next);
+        }
+        let doc = serde_json::json!({
+            "x-kubernetes-group-version-kind": [{"group": "", "version": "v1", "kind": "Chain"}],
+            "$ref": "#/$defs/d0",
+            "$defs": defs,
+        });
+        let imported = import_noted(
+            "c",
+            "1",
+            "s",
+            &[("c.json".into(), doc.to_string())],
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(
+            imported.notes.iter().any(|n| n.contains("nested deeper")),
+            "{:?}",
+            imported.notes
+        );
+        let text = imported.set.to_compact();
+        assert!(SchemaSet::from_compact(&text).is_ok());
+    }
+}

@@ -127,9 +127,26 @@ impl<'s, 'v> Walk<'s, 'v> {
         if node.enum_values.is_empty() && node.const_value.is_none() {
             return;
         }
-        let json = to_json(value);
-        let equal = |text: &String| {
-            serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| json_equal(&v, &json))
+        // Most enums are of plain strings (`Always`, `IfNotPresent`): compared as text,
+        // without building the value as JSON.
+        let plain = value
+            .as_str()
+            .filter(|s| !s.contains(|c: char| c == '"' || c == '\\' || c.is_control()));
+        let json = if plain.is_some() {
+            serde_json::Value::Null
+        } else {
+            to_json(value)
+        };
+        let equal = |text: &String| match &plain {
+            Some(s) => {
+                text.len() == s.len() + 2
+                    && text.starts_with('"')
+                    && text.ends_with('"')
+                    && text[1..text.len() - 1] == **s
+            }
+            None => {
+                serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| json_equal(&v, &json))
+            }
         };
         if !node.enum_values.is_empty() && !node.enum_values.iter().any(equal) {
             out.push(self.problem(What::NotInEnum {
@@ -568,5 +585,69 @@ impl Instance for serde_json::Value {
     }
     fn field(&self, key: &str) -> Option<&Self> {
         self.get(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::import::import;
+    use crate::yaml::Yaml;
+    use indexmap::IndexMap;
+
+    fn set() -> (SchemaSet, NodeId) {
+        let schema = r#"{
+            "x-kubernetes-group-version-kind": [{"group": "", "version": "v1", "kind": "T"}],
+            "type": "object",
+            "properties": {
+                "n": {"type": "integer", "maximum": 3},
+                "f": {"type": "number"},
+                "s": {"type": "string", "enum": ["a", "b\"c"]},
+                "l": {"type": "array", "items": {"type": "boolean"}}
+            }
+        }"#;
+        let set = import("t", "1", "t", &[("t.json".into(), schema.into())]).unwrap();
+        let root = set.root("v1", "T").unwrap();
+        (set, root)
+    }
+
+    fn map(fields: &[(&str, Yaml)]) -> Yaml {
+        Yaml::Map(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<IndexMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn yaml_values_are_checked_where_they_are() {
+        let (set, root) = set();
+        let good = map(&[
+            ("n", Yaml::Int(3)),
+            ("f", Yaml::Float("1.5".into())),
+            ("s", Yaml::Str("b\"c".into())),
+            ("l", Yaml::Seq(vec![Yaml::Bool(true)])),
+        ]);
+        assert_eq!(validate(&set, root, &good), vec![]);
+        // `2.0` is a whole number: an integer to JSON Schema.
+        let whole = map(&[("n", Yaml::Float("2.0".into()))]);
+        assert_eq!(validate(&set, root, &whole), vec![]);
+        let bad = map(&[
+            ("n", Yaml::Int(4)),
+            ("s", Yaml::Str("c".into())),
+            ("l", Yaml::Seq(vec![Yaml::Str("x".into())])),
+            ("z", Yaml::Null),
+        ]);
+        let problems = validate(&set, root, &bad);
+        let paths: Vec<String> = problems.iter().map(|p| format!("{:?}", p.path)).collect();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(matches!(
+            problems[0].what,
+            What::OutOfRange { what: "value", .. }
+        ));
+        assert!(matches!(&problems[1].what, What::NotInEnum { allowed } if allowed.len() == 2));
+        assert_eq!(paths[2], r#"[Key("l"), Index(0)]"#);
+        assert!(matches!(&problems[3].what, What::UnknownField { field, .. } if field == "z"));
     }
 }

@@ -375,6 +375,54 @@ fn shared_alternatives_stay_linear() {
     assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
 }
 
+/// An OpenAPI v3 document: kinds from x-kubernetes-group-version-kind, `allOf`-wrapped
+/// references, the structural rule, and the curated core rules.
+fn openapi_documents_and_core_rules() {
+    let path = format!("{FIXTURES}/openapi.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let set = import("kubernetes", "1.34", "test", &[(path, text)]).unwrap();
+    assert_eq!(
+        set.kinds(),
+        vec![
+            ("policy/v1".to_string(), "PodDisruptionBudget".to_string()),
+            ("v1".to_string(), "ResourceQuota".to_string()),
+        ]
+    );
+    let pdb = set.root("policy/v1", "PodDisruptionBudget").unwrap();
+    let check = |root, v: Value| validate(&set, root, &v);
+    let ok = check(
+        pdb,
+        json!({"spec": {"minAvailable": 1, "selector": {"matchLabels": {"a": "b"}}}}),
+    );
+    assert!(ok.is_empty(), "{ok:?}");
+    assert!(check(pdb, json!({"spec": {"maxUnavailable": "50%"}})).is_empty());
+    let both = check(
+        pdb,
+        json!({"spec": {"minAvailable": 1, "maxUnavailable": 1}}),
+    );
+    assert!(
+        matches!(&both[..], [p] if matches!(&p.what, labc::schema::What::Exclusive { one_required: false, .. })),
+        "{both:?}"
+    );
+    let typo = check(pdb, json!({"spec": {"selctor": {}}}));
+    assert!(
+        matches!(&typo[..], [p] if matches!(&p.what, labc::schema::What::UnknownField { field, .. } if field == "selctor")),
+        "{typo:?}"
+    );
+    assert!(!check(pdb, json!({"spec": {"minAvailable": true}})).is_empty());
+    let quota = set.root("v1", "ResourceQuota").unwrap();
+    assert!(check(
+        quota,
+        json!({"spec": {"hard": {"cpu": 2, "memory": "4Gi"}}})
+    )
+    .is_empty());
+    let bad = check(quota, json!({"spec": {"hard": {"memory": "4GB"}}}));
+    assert!(
+        matches!(&bad[..], [p] if matches!(&p.what, labc::schema::What::BadFormat { format, .. } if format == "quantity")),
+        "{bad:?}"
+    );
+}
+
 // ---- The shared schemas (LABC_SHARED_SCHEMAS) ----
 
 /// Every schema file under the folder, sorted.
@@ -780,5 +828,6 @@ tests!(
     unsupported_keywords_are_noted,
     bad_inputs_are_errors,
     shared_alternatives_stay_linear,
+    openapi_documents_and_core_rules,
     shared_schemas_agree_with_jsonschema,
 );
