@@ -9,6 +9,13 @@
 
 use std::borrow::Cow;
 
+mod format;
+pub mod import;
+pub mod model;
+pub mod validate;
+
+pub use model::{NodeId, SchemaSet};
+
 /// One step of a path inside an object: a map key or a list index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Seg {
@@ -63,7 +70,10 @@ pub trait Instance {
     fn fields(&self) -> Vec<(&str, &Self)>;
     /// The value of one field of a map.
     fn field(&self, key: &str) -> Option<&Self> {
-        self.fields().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.fields()
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 }
 
