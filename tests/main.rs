@@ -79,6 +79,8 @@ mod paths;
 mod pin;
 #[path = "main/props.rs"]
 mod props;
+#[path = "main/schema.rs"]
+mod schema;
 #[path = "main/secrets.rs"]
 mod secrets;
 #[path = "main/sublime.rs"]
@@ -124,6 +126,7 @@ fn main() {
     trials.extend(namespaces::trials());
     trials.extend(paths::trials());
     trials.extend(props::trials());
+    trials.extend(schema::trials());
     trials.extend(secrets::trials());
     trials.extend(sublime::trials());
     trials.extend(syntax_errors::trials());

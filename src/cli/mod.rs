@@ -9,6 +9,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod help_files;
+mod import;
 mod out_dir;
 mod pin;
 mod rel_path;
@@ -142,6 +143,11 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Import Kubernetes schemas into labc's compact form (`docs/schemas.md`).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
         code: Option<String>,
@@ -174,6 +180,34 @@ pub enum Command {
         /// Write labc.1 and every labc-COMMAND.1 into DIR instead.
         #[arg(long, value_name = "DIR", conflicts_with = "command")]
         dir: Option<PathBuf>,
+    },
+}
+
+/// What `labc import` imports.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// CRD YAML, per-kind JSON schemas, OpenAPI v3 documents or compact files (merged)
+    /// into one compact schema set; prints the kinds and what is not checked.
+    Crd {
+        /// Files, or directories walked for *.yaml, *.yml and *.json.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The compact file to write (replaced atomically).
+        #[arg(long, value_name = "OUT.json")]
+        out: PathBuf,
+        /// The set's name (default: OUT's file name without `.json`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The version the schemas are of (a chart version, a Kubernetes minor).
+        #[arg(long, default_value = "")]
+        version: String,
+        /// Where the schemas come from, kept in the set (default: the input paths).
+        #[arg(long)]
+        source: Option<String>,
+        /// The spelling of a kind that a file names in lower case (`certificate_v1.json`
+        /// is `--kind Certificate`); repeatable.
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
     },
 }
 
@@ -228,6 +262,24 @@ pub fn run(cli: Cli) -> i32 {
             format,
         } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
         Command::Pin { dir, check } => pin::pin(&dir, check, stdlib, color),
+        Command::Import {
+            what:
+                ImportCommand::Crd {
+                    files,
+                    out,
+                    name,
+                    version,
+                    source,
+                    kinds,
+                },
+        } => import::crd(import::CrdImport {
+            files: &files,
+            out: &out,
+            name: name.as_deref(),
+            version: &version,
+            source: source.as_deref(),
+            kinds: &kinds,
+        }),
         Command::Fmt { paths, check, diff } => fmt::fmt(&paths, fmt::Mode::of(check, diff), color),
     }
 }

@@ -213,7 +213,7 @@ fn quantity(text: &str) -> Option<String> {
 
 fn is_base64(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return false;
     }
     let body = text.trim_end_matches('=');

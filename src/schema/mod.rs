@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 
+mod convert;
 mod format;
 pub mod import;
 pub mod model;

@@ -657,6 +657,11 @@ impl Builder {
         id
     }
 
+    /// A node added so far.
+    pub(crate) fn get(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
     /// A place for a node that is referred to before it is built.
     pub(crate) fn reserve(&mut self) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
@@ -799,6 +804,7 @@ mod tests {
     #[test]
     fn bad_compact_texts_are_refused_not_panicked_on() {
         let text = sample().to_compact();
+        assert!(SchemaSet::from_compact(&text.replace("\"t\":\"o\"", "\"t\":\"q\"")).is_err());
         let out_of_range = r#"{"name":"x","version":"1","source":"s","kinds":[],
             "nodes":[{"i":7}]}"#;
         assert!(SchemaSet::from_compact(out_of_range).is_err());

@@ -13,12 +13,14 @@ use super::format;
 use super::model::{Additional, GroupRule, ListType, Node, NodeId, SchemaSet};
 use super::{Instance, Problem, Seg, Type, What};
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// Every way `value` does not fit the node `root` of `set`, in the order met.
 pub fn validate<I: Instance>(set: &SchemaSet, root: NodeId, value: &I) -> Vec<Problem> {
     let mut walk = Walk {
         set,
         path: Vec::new(),
+        memo: HashMap::new(),
     };
     let mut out = Vec::new();
     walk.check(root, value, &mut out);
@@ -35,6 +37,11 @@ enum Step<'v> {
 struct Walk<'s, 'v> {
     set: &'s SchemaSet,
     path: Vec<Step<'v>>,
+    /// The problems of a subschema of an alternative (`oneOf`, `anyOf`, `allOf`, `not`)
+    /// at a value, by node and value address: branches shared through `$ref`s are then
+    /// checked once per value, however the alternatives nest. A value's address fixes
+    /// its path, so the problems are the same wherever they are asked for again.
+    memo: HashMap<(NodeId, usize), Vec<Problem>>,
 }
 
 impl<'s, 'v> Walk<'s, 'v> {
@@ -82,7 +89,7 @@ impl<'s, 'v> Walk<'s, 'v> {
             Type::Null | Type::Boolean => {}
         }
         for sub in &node.all_of {
-            self.check(*sub, value, out);
+            self.check_shared(*sub, value, out);
         }
         if !node.any_of.is_empty() {
             self.check_alternatives(&node.any_of, false, value, out);
@@ -92,7 +99,7 @@ impl<'s, 'v> Walk<'s, 'v> {
         }
         if let Some(not) = node.not {
             let mut inner = Vec::new();
-            self.check(not, value, &mut inner);
+            self.check_shared(not, value, &mut inner);
             if inner.is_empty() {
                 out.push(self.problem(What::Alternatives {
                     count: 0,
@@ -102,14 +109,44 @@ impl<'s, 'v> Walk<'s, 'v> {
         }
     }
 
+    /// [`Walk::check`] through the memo.
+    fn check_shared<I: Instance>(&mut self, id: NodeId, value: &'v I, out: &mut Vec<Problem>) {
+        let key = (id, value as *const I as *const u8 as usize);
+        if let Some(done) = self.memo.get(&key) {
+            out.extend(done.iter().cloned());
+            return;
+        }
+        let mut inner = Vec::new();
+        self.check(id, value, &mut inner);
+        out.extend(inner.iter().cloned());
+        self.memo.insert(key, inner);
+    }
+
     /// `enum` and `const`.
     fn check_values<I: Instance>(&self, node: &Node, value: &I, out: &mut Vec<Problem>) {
         if node.enum_values.is_empty() && node.const_value.is_none() {
             return;
         }
-        let json = to_json(value);
-        let equal = |text: &String| {
-            serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| json_equal(&v, &json))
+        // Most enums are of plain strings (`Always`, `IfNotPresent`): compared as text,
+        // without building the value as JSON.
+        let plain = value
+            .as_str()
+            .filter(|s| !s.contains(|c: char| c == '"' || c == '\\' || c.is_control()));
+        let json = if plain.is_some() {
+            serde_json::Value::Null
+        } else {
+            to_json(value)
+        };
+        let equal = |text: &String| match &plain {
+            Some(s) => {
+                text.len() == s.len() + 2
+                    && text.starts_with('"')
+                    && text.ends_with('"')
+                    && text[1..text.len() - 1] == **s
+            }
+            None => {
+                serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| json_equal(&v, &json))
+            }
         };
         if !node.enum_values.is_empty() && !node.enum_values.iter().any(equal) {
             out.push(self.problem(What::NotInEnum {
@@ -337,7 +374,7 @@ impl<'s, 'v> Walk<'s, 'v> {
         let mut results: Vec<Vec<Problem>> = Vec::with_capacity(branches.len());
         for branch in branches {
             let mut inner = Vec::new();
-            self.check(*branch, value, &mut inner);
+            self.check_shared(*branch, value, &mut inner);
             let matched = inner.is_empty();
             results.push(inner);
             if matched && !exactly {
@@ -548,5 +585,69 @@ impl Instance for serde_json::Value {
     }
     fn field(&self, key: &str) -> Option<&Self> {
         self.get(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::import::import;
+    use crate::yaml::Yaml;
+    use indexmap::IndexMap;
+
+    fn set() -> (SchemaSet, NodeId) {
+        let schema = r#"{
+            "x-kubernetes-group-version-kind": [{"group": "", "version": "v1", "kind": "T"}],
+            "type": "object",
+            "properties": {
+                "n": {"type": "integer", "maximum": 3},
+                "f": {"type": "number"},
+                "s": {"type": "string", "enum": ["a", "b\"c"]},
+                "l": {"type": "array", "items": {"type": "boolean"}}
+            }
+        }"#;
+        let set = import("t", "1", "t", &[("t.json".into(), schema.into())]).unwrap();
+        let root = set.root("v1", "T").unwrap();
+        (set, root)
+    }
+
+    fn map(fields: &[(&str, Yaml)]) -> Yaml {
+        Yaml::Map(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<IndexMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn yaml_values_are_checked_where_they_are() {
+        let (set, root) = set();
+        let good = map(&[
+            ("n", Yaml::Int(3)),
+            ("f", Yaml::Float("1.5".into())),
+            ("s", Yaml::Str("b\"c".into())),
+            ("l", Yaml::Seq(vec![Yaml::Bool(true)])),
+        ]);
+        assert_eq!(validate(&set, root, &good), vec![]);
+        // `2.0` is a whole number: an integer to JSON Schema.
+        let whole = map(&[("n", Yaml::Float("2.0".into()))]);
+        assert_eq!(validate(&set, root, &whole), vec![]);
+        let bad = map(&[
+            ("n", Yaml::Int(4)),
+            ("s", Yaml::Str("c".into())),
+            ("l", Yaml::Seq(vec![Yaml::Str("x".into())])),
+            ("z", Yaml::Null),
+        ]);
+        let problems = validate(&set, root, &bad);
+        let paths: Vec<String> = problems.iter().map(|p| format!("{:?}", p.path)).collect();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(matches!(
+            problems[0].what,
+            What::OutOfRange { what: "value", .. }
+        ));
+        assert!(matches!(&problems[1].what, What::NotInEnum { allowed } if allowed.len() == 2));
+        assert_eq!(paths[2], r#"[Key("l"), Index(0)]"#);
+        assert!(matches!(&problems[3].what, What::UnknownField { field, .. } if field == "z"));
     }
 }
