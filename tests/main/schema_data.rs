@@ -161,8 +161,87 @@ fn lab_output_validates_against_the_library() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Every `crds "group/version" { Kinds } schema "set"` statement of the stdlib and the
+/// example lab, as (file, apiVersion, kinds, set).
+fn crds_statements() -> Vec<(String, String, Vec<String>, Option<String>)> {
+    let statement =
+        regex::Regex::new(r#"crds\s+"([^"]+)"\s*\{([^}]*)\}(?:[ \t]*schema\s+"([^"]+)")?"#)
+            .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["stdlib", "lab", "lab/tenants"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("readable folder") {
+            let path = entry.expect("readable entry").path();
+            if path.extension().is_some_and(|e| e == "lab") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable .lab file");
+        let text: String = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for c in statement.captures_iter(&text) {
+            let kinds = c[2]
+                .split(',')
+                .map(|k| k.trim().trim_start_matches("cluster").trim().to_string())
+                .filter(|k| !k.is_empty())
+                .collect();
+            let file = path.strip_prefix(root).unwrap().display().to_string();
+            out.push((
+                file,
+                c[1].to_string(),
+                kinds,
+                c.get(3).map(|s| s.as_str().to_string()),
+            ));
+        }
+    }
+    out
+}
+
+fn every_crds_kind_has_a_schema() {
+    let sets: Vec<SchemaSet> = shipped()
+        .iter()
+        .map(|(_, text)| SchemaSet::from_compact(text).expect("loads"))
+        .collect();
+    let statements = crds_statements();
+    assert!(
+        statements.len() >= 15,
+        "{} crds statements",
+        statements.len()
+    );
+    let mut missing = Vec::new();
+    for (file, api_version, kinds, schema) in &statements {
+        // With a `schema` clause, every version of that set has each kind; without one,
+        // some shipped set has it.
+        let candidates: Vec<&SchemaSet> = match schema {
+            Some(name) => sets.iter().filter(|s| &s.name == name).collect(),
+            None => sets.iter().collect(),
+        };
+        assert!(!candidates.is_empty(), "{file}: no shipped set {schema:?}");
+        for kind in kinds {
+            let has = |s: &&SchemaSet| s.root(api_version, kind).is_some();
+            let ok = if schema.is_some() {
+                candidates.iter().all(has)
+            } else {
+                candidates.iter().any(has)
+            };
+            if !ok {
+                missing.push(format!("{file}: {api_version} {kind}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no schema for:\n{}", missing.join("\n"));
+}
+
 tests!(
     shipped_files_are_canonical_and_named_by_their_path,
     sources_table_names_the_shipped_files,
     lab_output_validates_against_the_library,
+    every_crds_kind_has_a_schema,
 );
