@@ -22,7 +22,9 @@ pub fn check_schemas<'db>(db: &'db dyn Db, key: CompKey<'db>) {
     let Some(ir) = eval_component(db, key).as_ref() else {
         return;
     };
-    if !ir.ok {
+    // A file with syntax errors lost part of what it says: what is missing from its
+    // objects is not a mistake of its own (one mistake, one error).
+    if !ir.ok || !index::parse_checked(db, *key.file(db)).1.is_empty() {
         return;
     }
     let lab = *key.lab(db);
@@ -141,7 +143,15 @@ fn written_at(items: &[RecordItem], path: &[Seg], key: bool) -> Option<Span> {
                         .iter()
                         .zip(path)
                         .all(|(k, s)| matches!(s, Seg::Key(t) if *t == k.text));
-                if !prefix {
+                let covers = kp.len() > path.len()
+                    && kp
+                        .iter()
+                        .zip(path)
+                        .all(|(k, s)| matches!(s, Seg::Key(t) if *t == k.text));
+                if covers {
+                    // `spec.replicas = 1` writes the object `spec`: its key names it.
+                    path.len().checked_sub(1).map(|i| kp[i].span)
+                } else if !prefix {
                     None
                 } else if kp.len() == path.len() && key {
                     kp.last().map(|k| k.span)
@@ -259,7 +269,12 @@ fn words(r: &Resource, p: &Problem) -> (&'static str, String, String, Option<Str
             )
         }
         What::WrongType { expected, found } => {
-            let names: Vec<&str> = expected.iter().map(|t| t.name()).collect();
+            // A nullable field's `null` is no help to one who wrote another type.
+            let names: Vec<&str> = expected
+                .iter()
+                .filter(|t| expected.len() == 1 || **t != crate::schema::Type::Null)
+                .map(|t| t.name())
+                .collect();
             (
                 codes::E0510,
                 format!(
@@ -571,7 +586,11 @@ fn warn_nearest_versions(db: &dyn Db, lab: Lab, ir: &ComponentIr) {
         if exact {
             continue;
         }
-        let (file, span) = ir.out.chart_span.unwrap_or((ir.file, ir.name_span));
+        let (file, span) = ir
+            .out
+            .version_span
+            .or(ir.out.chart_span)
+            .unwrap_or((ir.file, ir.name_span));
         Diag::warning(
             codes::E0608,
             file,

@@ -90,6 +90,8 @@ pub struct ComponentOut {
     pub args: IndexMap<String, Value>,
     pub chart: Option<Chart>,
     pub chart_span: Option<(SourceFile, Span)>,
+    /// Where a component's `version` override is written, when it has one.
+    pub version_span: Option<(SourceFile, Span)>,
     pub values: Option<Value>,
     /// Value paths the definition writes straight from a typed setting (path ->
     /// setting), which a `values` override may not write (E0211).

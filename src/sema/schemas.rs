@@ -149,7 +149,9 @@ pub fn schema_for(
         };
     }
     let served = set.set.served_versions(group, &kind);
-    if served.is_empty() {
+    // An apiVersion neither core nor declared is E0403's (no CRD installs it).
+    let explained = declared.is_empty() && !super::kube::core_kind(&api_version, &kind);
+    if served.is_empty() || explained {
         Lookup::Unknown
     } else {
         Lookup::NotServed { served }
