@@ -1,4 +1,5 @@
-//! Embeds every `stdlib/*.lab` file into the binary. Listing them here, not in `src/`,
+//! Embeds every `stdlib/*.lab` file, and the schema library `stdlib/schemas/<name>/<version>.json`,
+//! into the binary. Listing them here, not in `src/`,
 //! keeps operator (vendor) names out of the Rust core.
 
 use std::fmt::Write as _;
@@ -35,14 +36,56 @@ fn main() {
         digest.write(&std::fs::read(dir.join(n)).expect("stdlib file is readable"));
         digest.write(&[0]);
     }
+    let schemas = schema_files(&dir.join("schemas"));
+    let mut listing = String::from("&[\n");
+    for (rel, path) in &schemas {
+        println!("cargo:rerun-if-changed={}", path.display());
+        digest.write(rel.as_bytes());
+        digest.write(&[0]);
+        digest.write(&std::fs::read(path).expect("schema file is readable"));
+        digest.write(&[0]);
+        writeln!(
+            listing,
+            "    ({rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    listing.push_str("]\n");
     println!(
         "cargo:rustc-env=LABC_STDLIB_VERSION={}+{:012x}, {} modules",
         std::env::var("CARGO_PKG_VERSION").expect("set by cargo"),
         digest.0 >> 16,
         names.len()
     );
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("stdlib_files.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    std::fs::write(Path::new(&out_dir).join("stdlib_files.rs"), out).unwrap();
+    std::fs::write(Path::new(&out_dir).join("schema_files.rs"), listing).unwrap();
+}
+
+/// The schema library: `schemas/<name>/<version>.json` under the stdlib, as (that
+/// relative path, its path on disk), sorted; none when there is no `schemas/` folder.
+fn schema_files(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut out = Vec::new();
+    let Ok(names) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for set in names.filter_map(|e| e.ok()) {
+        let name = set.file_name().to_string_lossy().into_owned();
+        println!("cargo:rerun-if-changed={}", set.path().display());
+        let Ok(versions) = std::fs::read_dir(set.path()) else {
+            continue;
+        };
+        for v in versions.filter_map(|e| e.ok()) {
+            let file = v.file_name().to_string_lossy().into_owned();
+            if file.ends_with(".json") {
+                out.push((format!("schemas/{name}/{file}"), v.path()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// FNV-1a, 64 bits: a stable digest without a build dependency (not for security).

@@ -15,13 +15,16 @@ pub struct SourceFile {
 
 /// The whole program: every lab file plus the embedded stdlib, in a stable order, and
 /// the other files of the lab directory (YAML manifests that `manifest` statements
-/// include), sorted by path.
+/// include), sorted by path; and the stdlib's schema library
+/// (`std/schemas/<name>/<version>.json`, sorted by path).
 #[salsa::input(debug)]
 pub struct Lab {
     #[returns(ref)]
     pub files: Vec<SourceFile>,
     #[returns(ref)]
     pub assets: Vec<SourceFile>,
+    #[returns(ref)]
+    pub schemas: Vec<SourceFile>,
 }
 
 #[salsa::db]
@@ -57,6 +60,7 @@ impl LabDb {
 
     /// Like [`LabDb::load`], with the stdlib given as (file name, text) instead of the
     /// embedded one: `labc --stdlib DIR` uses it to try stdlib edits without a rebuild.
+    /// Names `schemas/<name>/<version>.json` are the schema library, the others modules.
     pub fn load_with_stdlib(
         &self,
         stdlib: Vec<(String, String)>,
@@ -76,25 +80,28 @@ impl LabDb {
         let mut stdlib = stdlib.unwrap_or_else(|| {
             crate::stdlib::FILES
                 .iter()
+                .chain(crate::stdlib::SCHEMAS)
                 .map(|(path, text)| (path.to_string(), text.to_string()))
                 .collect()
         });
         stdlib.sort_by(|a, b| a.0.cmp(&b.0));
-        let stdlib: Vec<SourceFile> = stdlib
+        let (stdlib, schemas): (Vec<SourceFile>, Vec<SourceFile>) = stdlib
             .into_iter()
             .map(|(path, text)| {
                 SourceFile::builder(format!("std/{path}"), text)
                     .durability(Durability::HIGH)
                     .new(self)
             })
-            .collect();
+            .partition(|f| f.path(self).ends_with(".lab"));
         let mut sources = IndexMap::new();
         for (path, text) in sorted(lab_files) {
             let file = SourceFile::new(self, path.clone(), text);
             sources.insert(path, file);
         }
         let (files, assets) = split(&stdlib, &sources);
-        let lab = Lab::new(self, files, assets);
+        let lab = Lab::builder(files, assets, schemas)
+            .schemas_durability(Durability::HIGH)
+            .new(self);
         LiveLab {
             lab,
             stdlib,

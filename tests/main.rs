@@ -81,6 +81,8 @@ mod pin;
 mod props;
 #[path = "main/schema.rs"]
 mod schema;
+#[path = "main/schema_data.rs"]
+mod schema_data;
 #[path = "main/secrets.rs"]
 mod secrets;
 #[path = "main/sublime.rs"]
@@ -127,6 +129,7 @@ fn main() {
     trials.extend(paths::trials());
     trials.extend(props::trials());
     trials.extend(schema::trials());
+    trials.extend(schema_data::trials());
     trials.extend(secrets::trials());
     trials.extend(sublime::trials());
     trials.extend(syntax_errors::trials());

@@ -30,7 +30,7 @@ const PREC = {
 // name fields (`cluster.id`, `type = "rw"`).
 const STATEMENT_WORDS = [
   'settings', 'crds', 'provides', 'capacity', 'consumes', 'require', 'resource',
-  'manifest', 'include', 'patch', 'once',
+  'manifest', 'include', 'patch', 'once', 'schema',
 ];
 
 const IDENT = /[a-zA-Z_][a-zA-Z0-9_]*(-[a-zA-Z0-9_]+)*/;
@@ -57,7 +57,9 @@ module.exports = grammar({
 
   supertypes: $ => [$._declaration, $._statement, $._expression, $._type],
 
-  conflicts: $ => [],
+  // `crds ... { } schema "x"` or `crds ... { }` then a key `schema = ...`: decided by
+  // what follows `schema`, as the PEG grammar backtracks.
+  conflicts: $ => [[$.crds_statement]],
 
   rules: {
     source_file: $ => repeat(choice($.use_declaration, $._declaration)),
@@ -191,6 +193,7 @@ module.exports = grammar({
     crds_statement: $ => seq(
       'crds', field('group', $.string),
       '{', repeat(seq($.crd_kind, optional(','))), '}',
+      optional(seq('schema', field('schema', $.string))),
     ),
 
     crd_kind: $ => seq(optional(alias('cluster', $.cluster_scope)), field('kind', $._kind_name)),

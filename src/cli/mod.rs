@@ -325,7 +325,36 @@ fn read_stdlib(dir: &Path) -> Result<Vec<(String, String)>, String> {
     if sources.is_empty() {
         return Err(format!("`{}` holds no .lab files", dir.display()));
     }
+    let mut sources = sources;
+    sources.extend(read_schema_library(&dir.join("schemas"))?);
     Ok(sources)
+}
+
+/// The schema library of a stdlib folder: `schemas/<name>/<version>.json`, as
+/// (that relative path, text); none without a `schemas/` folder. Read apart from the lab's
+/// data files, whose 1 MiB limit a set of core kinds exceeds.
+fn read_schema_library(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let Ok(sets) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for set in sets.filter_map(|e| e.ok()) {
+        let name = set.file_name().to_string_lossy().into_owned();
+        let Ok(versions) = std::fs::read_dir(set.path()) else {
+            continue;
+        };
+        for v in versions.filter_map(|e| e.ok()) {
+            let file = v.file_name().to_string_lossy().into_owned();
+            if !file.ends_with(".json") || !v.path().is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(v.path())
+                .map_err(|e| format!("cannot read `{}`: {e}", v.path().display()))?;
+            out.push((format!("schemas/{name}/{file}"), text));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Compile the lab in `dir`, print diagnostics, return the output files and error count.

@@ -159,6 +159,30 @@ pub const E0506: &str = "E0506";
 pub const E0507: &str = "E0507";
 /// reserved component name.
 pub const E0508: &str = "E0508";
+/// unknown field in an object.
+pub const E0509: &str = "E0509";
+/// field of the wrong type.
+pub const E0510: &str = "E0510";
+/// value not in the schema's list.
+pub const E0511: &str = "E0511";
+/// value of the wrong format.
+pub const E0512: &str = "E0512";
+/// value not matching the schema's pattern.
+pub const E0513: &str = "E0513";
+/// required field missing.
+pub const E0514: &str = "E0514";
+/// fields that exclude each other.
+pub const E0515: &str = "E0515";
+/// value matching none of the alternatives.
+pub const E0516: &str = "E0516";
+/// value out of range.
+pub const E0517: &str = "E0517";
+/// duplicate list item.
+pub const E0518: &str = "E0518";
+/// apiVersion not served.
+pub const E0519: &str = "E0519";
+/// schema source not found or not readable.
+pub const E0520: &str = "E0520";
 /// unused import.
 pub const E0601: &str = "E0601";
 /// unused definition.
@@ -173,6 +197,10 @@ pub const E0605: &str = "E0605";
 pub const E0606: &str = "E0606";
 /// pin of a definition the lab does not use.
 pub const E0607: &str = "E0607";
+/// schema checked against the nearest version.
+pub const E0608: &str = "E0608";
+/// unknown Kubernetes version.
+pub const E0609: &str = "E0609";
 
 /// The registry: every code with its title and page.
 pub const CODES: &[Code] = &[
@@ -527,6 +555,66 @@ pub const CODES: &[Code] = &[
         page: include_str!("pages/E0508.md"),
     },
     Code {
+        code: E0509,
+        title: "unknown field in an object",
+        page: include_str!("pages/E0509.md"),
+    },
+    Code {
+        code: E0510,
+        title: "field of the wrong type",
+        page: include_str!("pages/E0510.md"),
+    },
+    Code {
+        code: E0511,
+        title: "value not in the schema's list",
+        page: include_str!("pages/E0511.md"),
+    },
+    Code {
+        code: E0512,
+        title: "value of the wrong format",
+        page: include_str!("pages/E0512.md"),
+    },
+    Code {
+        code: E0513,
+        title: "value not matching the schema's pattern",
+        page: include_str!("pages/E0513.md"),
+    },
+    Code {
+        code: E0514,
+        title: "required field missing",
+        page: include_str!("pages/E0514.md"),
+    },
+    Code {
+        code: E0515,
+        title: "fields that exclude each other",
+        page: include_str!("pages/E0515.md"),
+    },
+    Code {
+        code: E0516,
+        title: "value matching none of the alternatives",
+        page: include_str!("pages/E0516.md"),
+    },
+    Code {
+        code: E0517,
+        title: "value out of range",
+        page: include_str!("pages/E0517.md"),
+    },
+    Code {
+        code: E0518,
+        title: "duplicate list item",
+        page: include_str!("pages/E0518.md"),
+    },
+    Code {
+        code: E0519,
+        title: "apiVersion not served",
+        page: include_str!("pages/E0519.md"),
+    },
+    Code {
+        code: E0520,
+        title: "schema source not found or not readable",
+        page: include_str!("pages/E0520.md"),
+    },
+    Code {
         code: E0601,
         title: "unused import",
         page: include_str!("pages/E0601.md"),
@@ -560,6 +648,16 @@ pub const CODES: &[Code] = &[
         code: E0607,
         title: "pin of a definition the lab does not use",
         page: include_str!("pages/E0607.md"),
+    },
+    Code {
+        code: E0608,
+        title: "schema checked against the nearest version",
+        page: include_str!("pages/E0608.md"),
+    },
+    Code {
+        code: E0609,
+        title: "unknown Kubernetes version",
+        page: include_str!("pages/E0609.md"),
     },
 ];
 

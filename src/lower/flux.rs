@@ -112,7 +112,7 @@ fn main_files(
         }
         files.insert(
             "helmrelease.yaml".into(),
-            vec![helm_release(c, chart, interval, lab_flux)],
+            vec![helm_release(c, chart, interval, lab_flux, true)],
         );
         health.push(HealthCheck {
             api_version: "helm.toolkit.fluxcd.io/v2".into(),
@@ -243,12 +243,14 @@ fn chart_ref_kind(chart: &component_ir::Chart) -> &'static str {
 }
 
 /// The component's HelmRelease: its chart, CRD policy and retries, the Flux settings of
-/// the lab and the component over them (`release_spec`), and its values.
-fn helm_release(
+/// the lab and the component over them (`release_spec`), and its values (left out when
+/// not `with_values`: the schema check has no use for them, and they can be large).
+pub(super) fn helm_release(
     c: &ComponentIr,
     chart: &component_ir::Chart,
     interval: &str,
     lab_flux: &FluxSettings,
+    with_values: bool,
 ) -> Yaml {
     let spec_ref = map(vec![
         ("kind", s(chart_ref_kind(chart))),
@@ -279,7 +281,7 @@ fn helm_release(
     ));
     let base = spec.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let mut spec = release_spec(base, lab_flux, c);
-    if let Some(v) = &c.out.values {
+    if let Some(v) = c.out.values.as_ref().filter(|_| with_values) {
         let y = v.to_yaml();
         if !matches!(&y, Yaml::Map(m) if m.is_empty()) {
             spec.insert("values".into(), y);

@@ -15,6 +15,7 @@ mod namespace_refs;
 mod namespaces;
 mod placement;
 mod resource_checks;
+mod schema_checks;
 mod secret_refs;
 mod selectors;
 
@@ -54,6 +55,12 @@ pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     placement::check_crd_installers(db, lab, &cluster, crds);
     placement::check_unreconciled(db, lab, &cluster, &components, crds);
     secret_refs::check_secret_uses(db, &cluster, &components);
+    // A query per component: an edit of one tenant re-checks that tenant only.
+    for item in crate::sema::index::component_items_on(db, lab, cluster.clone()) {
+        let key =
+            crate::sema::component::CompKey::new(db, lab, item.file, item.index, cluster.clone());
+        schema_checks::check_schemas(db, key);
+    }
     let planned: Vec<_> = plans.plans.iter().map(|p| p.c).collect();
     check_kustomization_names(db, &planned, &plans.has_config);
     check_namespace_kustomization_names(db, &planned, &ns_plans);

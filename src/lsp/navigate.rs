@@ -100,7 +100,16 @@ impl Names<'_> {
                     self.expr(value);
                 }
                 Stmt::Settings { fields, .. } => self.fields(fields),
-                Stmt::Crds { api_version, .. } => self.expr(api_version),
+                Stmt::Crds {
+                    api_version,
+                    schema,
+                    ..
+                } => {
+                    self.expr(api_version);
+                    if let Some(schema) = schema {
+                        self.expr(schema);
+                    }
+                }
                 Stmt::Provides { value, .. } => self.expr(value),
                 Stmt::Capacity { amount, .. } => self.expr(amount),
                 Stmt::Consumes {

@@ -158,6 +158,7 @@ fn set_version(ev: &mut Evaluator, value: &Expr, out: &mut ComponentOut) {
         None => {
             if let (Some(chart), Value::Str(s)) = (out.chart.as_mut(), v) {
                 chart.version = s;
+                out.version_span = Some((ev.file, value.span));
             }
         }
         Some(found) => {

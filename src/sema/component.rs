@@ -323,8 +323,9 @@ fn exec(ev: &mut Evaluator, stmts: &[Stmt], out: &mut ComponentOut, pass: Pass) 
             Stmt::Crds {
                 api_version,
                 kinds,
+                schema,
                 span,
-            } => declare_crds(ev, api_version, kinds, *span, out, pass),
+            } => declare_crds(ev, (api_version, schema.as_ref()), kinds, *span, out, pass),
             Stmt::Provides {
                 capability,
                 value,
@@ -629,7 +630,7 @@ fn check_once_allowed(ev: &mut Evaluator, span: Span, ctx: DeclKind) {
 /// else, an included template too).
 fn declare_crds(
     ev: &mut Evaluator,
-    api_version: &Expr,
+    (api_version, schema): (&Expr, Option<&Expr>),
     kinds: &[CrdKind],
     span: Span,
     out: &mut ComponentOut,
@@ -645,12 +646,14 @@ fn declare_crds(
         .help = Some("CRDs are installed by operators (or by a cluster's bootstrap)".into());
         return;
     }
+    let schema = schema.and_then(|e| super::schema_sources::check_source(ev, e));
     if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
         for k in kinds {
             out.crds.push(Crd {
                 api_version: av.clone(),
                 kind: k.kind.text.clone(),
                 cluster_scoped: k.cluster_scoped,
+                schema: schema.clone(),
             });
         }
     }

@@ -37,6 +37,9 @@ pub struct Resource {
     pub body: Value,
     pub file: SourceFile,
     pub span: Span,
+    /// For a document of a manifest file: that file and the document's number in it
+    /// (empty documents counted; `file` and `span` are then the `manifest` statement's).
+    pub manifest: Option<(SourceFile, u32)>,
 }
 
 /// A countable resource a component offers: `capacity connections = 200`.
@@ -64,6 +67,17 @@ pub struct Crd {
     pub api_version: String,
     pub kind: String,
     pub cluster_scoped: bool,
+    /// Where its schema comes from (`crds ... schema "X"`), when the statement says.
+    pub schema: Option<CrdSchema>,
+}
+
+/// The `schema "X"` of a `crds` statement: a lab file (`.json`, `.yaml`, `.yml`, relative
+/// to `file`) or a name of the embedded schema library, and where it is written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CrdSchema {
+    pub source: String,
+    pub file: SourceFile,
+    pub span: Span,
 }
 
 /// The evaluated component on one cluster: the input of lowering.
@@ -76,6 +90,8 @@ pub struct ComponentOut {
     pub args: IndexMap<String, Value>,
     pub chart: Option<Chart>,
     pub chart_span: Option<(SourceFile, Span)>,
+    /// Where a component's `version` override is written, when it has one.
+    pub version_span: Option<(SourceFile, Span)>,
     pub values: Option<Value>,
     /// Value paths the definition writes straight from a typed setting (path ->
     /// setting), which a `values` override may not write (E0211).

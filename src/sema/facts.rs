@@ -23,6 +23,8 @@ const LAB_SCHEMA: Schema = &[
     ("vars", "any", false),
     ("bootstrap", "Bootstrap", false),
     ("flux", "any", false),
+    // The Kubernetes minor version whose core kinds' schemas objects are checked against.
+    ("kubernetes", "string", false),
 ];
 
 const CLUSTER_SCHEMA: Schema = &[
@@ -149,8 +151,8 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
     Some(Value::Record(out))
 }
 
-/// A CRD a cluster's bootstrap installs: (apiVersion, kind, cluster-scoped).
-pub type BootstrapCrd = (String, String, bool);
+/// A CRD a cluster's bootstrap installs.
+pub type BootstrapCrd = Crd;
 
 /// Evaluate the assignments of a core declaration against its schema.
 pub(super) fn eval_schema_body(
@@ -167,11 +169,22 @@ pub(super) fn eval_schema_body(
                 assign_schema_field(ev, decl, schema, path, value, *span, &mut fields)
             }
             Stmt::Crds {
-                api_version, kinds, ..
+                api_version,
+                kinds,
+                schema,
+                ..
             } if allow_crds => {
+                let schema = schema
+                    .as_ref()
+                    .and_then(|e| super::schema_sources::check_source(ev, e));
                 if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
                     for k in kinds {
-                        crds.push((av.clone(), k.kind.text.clone(), k.cluster_scoped));
+                        crds.push(Crd {
+                            api_version: av.clone(),
+                            kind: k.kind.text.clone(),
+                            cluster_scoped: k.cluster_scoped,
+                            schema: schema.clone(),
+                        });
                     }
                 }
             }
@@ -312,7 +325,13 @@ pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>)
             fields.insert("flux".into(), v);
         }
     }
+    let minor = check_kubernetes_version(&mut ev, decl, fields.get("kubernetes"));
     let ok = ev.diags.is_empty();
+    // A warning leaves the facts valid: it is added after `ok` (and not after E0302).
+    let version = fields.get("kubernetes").filter(|_| minor);
+    ev.diags.extend(kubernetes_version_warning(
+        db, lab, item.file, decl, version,
+    ));
     fields.insert("name".into(), Value::Str(item.name.clone()));
     fields
         .entry("branch".into())
@@ -361,6 +380,89 @@ fn check_repo_path(ev: &mut Evaluator, decl: &Decl, path: Option<&Value>) {
         )
         .lbl("not a plain folder path");
     d.help = Some("name the folder from the repository root, e.g. `path = \"kubernetes\"`".into());
+}
+
+/// The span of the value of the `lab` field `name`, else of the lab's name.
+fn field_value_span(decl: &Decl, name: &str) -> Span {
+    decl.body
+        .iter()
+        .find_map(|stmt| match stmt {
+            Stmt::Assign { path, value, .. } if path[0].text == name => Some(value.span),
+            _ => None,
+        })
+        .unwrap_or(decl.name.span)
+}
+
+/// `kubernetes = "1.34"`: a Kubernetes minor version, `MAJOR.MINOR` (E0302 otherwise);
+/// `false` after reporting one that is not.
+fn check_kubernetes_version(ev: &mut Evaluator, decl: &Decl, version: Option<&Value>) -> bool {
+    let Some(Value::Str(text)) = version else {
+        return true;
+    };
+    let minor = text.split_once('.').is_some_and(|(a, b)| {
+        [a, b]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+    });
+    if minor {
+        return true;
+    }
+    let d = ev
+        .error(
+            codes::E0302,
+            field_value_span(decl, "kubernetes"),
+            format!(
+                "`{}` is not a Kubernetes minor version",
+                crate::diag::shown(text)
+            ),
+        )
+        .lbl("not MAJOR.MINOR");
+    d.help = Some("write the minor version the clusters run, e.g. `kubernetes = \"1.34\"`".into());
+    false
+}
+
+/// E0609: a Kubernetes minor version labc has no core schemas of; objects of core kinds
+/// are checked against the nearest one shipped.
+fn kubernetes_version_warning(
+    db: &dyn Db,
+    lab: Lab,
+    file: crate::db::SourceFile,
+    decl: &Decl,
+    version: Option<&Value>,
+) -> Option<Diag> {
+    let Some(Value::Str(text)) = version else {
+        return None;
+    };
+    let library = super::schema_sources::schema_library(db, lab);
+    let versions = library
+        .get(super::schema_sources::KUBERNETES)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let picked = super::schema_sources::pick_version(versions, Some(text));
+    if picked.is_some_and(|(_, _, exact)| exact) {
+        return None;
+    }
+    let shipped: Vec<&str> = versions.iter().map(|(v, _)| v.as_str()).collect();
+    let (message, help) = match picked {
+        Some((near, _, _)) => (
+            format!("labc has no schemas of Kubernetes {text}; core kinds are checked against {near}, the nearest it has"),
+            crate::diag::listing("labc has the core kinds of Kubernetes", &shipped),
+        ),
+        None => (
+            format!("labc has no schemas of Kubernetes {text}; core kinds are not checked"),
+            Some("this labc ships no schemas of core kinds".to_string()),
+        ),
+    };
+    Some(
+        Diag::warning(
+            codes::E0609,
+            file,
+            field_value_span(decl, "kubernetes"),
+            message,
+        )
+        .label("no schemas of this version")
+        .help_opt(help),
+    )
 }
 
 /// The `lab` record (`lab.domain`, ...), or `None` if there is no valid lab declaration.
@@ -511,15 +613,8 @@ pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Opti
         .iter()
         .flat_map(|f| f.bootstrap_crds.iter());
     // CRDs of the bootstrap: the lab's (every cluster) and this cluster's own.
-    for (api_version, kind, cluster_scoped) in lab_crds.chain(cluster_crds) {
-        out.push((
-            Crd {
-                api_version: api_version.clone(),
-                kind: kind.clone(),
-                cluster_scoped: *cluster_scoped,
-            },
-            None,
-        ));
+    for crd in lab_crds.chain(cluster_crds) {
+        out.push((crd.clone(), None));
     }
     // Only operators install CRDs; reading just their `crds` keeps tenants' edits from
     // re-running this query, and reading the components of this cluster only (not the
@@ -538,18 +633,29 @@ pub fn crds_on_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Vec<(Crd, Opti
         };
         for stmt in &crate::sema::index::decl(db, def).body {
             if let crate::syntax::ast::Stmt::Crds {
-                api_version, kinds, ..
+                api_version,
+                kinds,
+                schema,
+                ..
             } = stmt
             {
                 let Some(av) = api_version.as_plain_str() else {
                     continue;
                 };
+                let schema = schema.as_ref().and_then(|e| {
+                    Some(super::component_ir::CrdSchema {
+                        source: e.as_plain_str()?,
+                        file: def.file,
+                        span: e.span,
+                    })
+                });
                 for k in kinds {
                     out.push((
                         Crd {
                             api_version: av.clone(),
                             kind: k.kind.text.clone(),
                             cluster_scoped: k.cluster_scoped,
+                            schema: schema.clone(),
                         },
                         Some(item.name.clone()),
                     ));

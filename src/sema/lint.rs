@@ -360,7 +360,16 @@ impl Names {
             match s {
                 Stmt::Assign { value, .. } => self.expr(value),
                 Stmt::Settings { fields, .. } => self.fields(fields),
-                Stmt::Crds { api_version, .. } => self.expr(api_version),
+                Stmt::Crds {
+                    api_version,
+                    schema,
+                    ..
+                } => {
+                    self.expr(api_version);
+                    if let Some(schema) = schema {
+                        self.expr(schema);
+                    }
+                }
                 Stmt::Provides { value, .. } | Stmt::Capacity { amount: value, .. } => {
                     self.expr(value)
                 }

@@ -12,10 +12,11 @@ use crate::diag::codes;
 use crate::syntax::ast::*;
 
 /// The documents of a hand-written manifest (an asset of the lab directory), as values,
-/// each with the byte offset it starts at; or where and why it does not parse.
+/// each with the byte offset it starts at and its number in the file (empty documents
+/// counted); or where and why it does not parse.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ManifestDocs {
-    pub docs: Vec<(crate::sema::eval::Value, u32)>,
+    pub docs: Vec<(crate::sema::eval::Value, u32, u32)>,
     pub error: Option<(Span, String)>,
 }
 
@@ -37,7 +38,8 @@ pub fn manifest_docs(db: &dyn Db, file: SourceFile) -> ManifestDocs {
             Ok(serde_yaml::Value::Null) => {}
             Ok(v) => {
                 let at = starts.get(n).copied();
-                out.docs.push((yaml_to_value(&v), at.unwrap_or(0)));
+                out.docs
+                    .push((yaml_to_value(&v), at.unwrap_or(0), n as u32));
             }
             Err(e) => {
                 let at = e.location().map_or(0, |l| l.index()).min(text.len());
@@ -109,8 +111,9 @@ pub fn include_manifest(
         );
         return;
     }
-    for (doc, at) in &parsed.docs {
-        if let Some(r) = manifest_resource(ev, doc, *at, &wanted, asset, span) {
+    for (doc, at, n) in &parsed.docs {
+        if let Some(mut r) = manifest_resource(ev, doc, *at, &wanted, asset, span) {
+            r.manifest = Some((asset, *n));
             out.resources.push(r);
         }
     }
@@ -172,6 +175,7 @@ fn manifest_resource(
         body: Value::Record(body),
         file: ev.file,
         span,
+        manifest: None,
     })
 }
 

@@ -89,7 +89,16 @@ impl Resolver<'_, '_> {
             match s {
                 Stmt::Assign { value, .. } => self.expr(value),
                 Stmt::Settings { .. } | Stmt::Once { .. } => {}
-                Stmt::Crds { api_version, .. } => self.expr(api_version),
+                Stmt::Crds {
+                    api_version,
+                    schema,
+                    ..
+                } => {
+                    self.expr(api_version);
+                    if let Some(schema) = schema {
+                        self.expr(schema);
+                    }
+                }
                 Stmt::Provides { value, .. } => self.expr(value),
                 Stmt::Capacity { amount, .. } => self.expr(amount),
                 Stmt::Manifest { path, .. } => self.expr(path),

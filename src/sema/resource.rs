@@ -126,5 +126,6 @@ pub fn eval_resource(ev: &mut Evaluator, r: &ResourceStmt) -> Option<Resource> {
         file: ev.file,
         // Kind and name: what a diagnostic about the object should underline.
         span: r.kind.span.to(r.name.span),
+        manifest: None,
     })
 }

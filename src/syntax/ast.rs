@@ -170,10 +170,13 @@ pub enum Stmt {
     },
     /// `settings { replicas: int = 2 }`
     Settings { fields: Vec<FieldDecl>, span: Span },
-    /// `crds "group/version" { Kind, cluster Kind }`
+    /// `crds "group/version" { Kind, cluster Kind } schema "crds/x.yaml"`
     Crds {
         api_version: Expr,
         kinds: Vec<CrdKind>,
+        /// Where the kinds' schemas come from: a lab file (`.json`, `.yaml`, `.yml`) or a
+        /// name of the embedded schema library.
+        schema: Option<Expr>,
         span: Span,
     },
     /// `provides storage_class "local-nvme"`

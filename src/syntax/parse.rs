@@ -475,6 +475,7 @@ fn rule_name(rule: &Rule) -> &'static str {
         Rule::name_list => "a cluster name",
         Rule::crd_kind => "a kind",
         Rule::cluster_scope => "`cluster`",
+        Rule::crd_schema | Rule::kw_schema => "`schema`",
         Rule::in_ns => "`in`",
         Rule::arg => "an argument",
         Rule::not_op | Rule::neg_op => "`!` or `-`",
@@ -922,12 +923,17 @@ impl Builder {
             .collect()
     }
 
-    /// `crds "group/version" { Kind, cluster Kind }`
+    /// `crds "group/version" { Kind, cluster Kind } schema "x"`
     fn crds_stmt(&self, p: Pair<Rule>, span: Span) -> Stmt {
         let mut inner = p.into_inner();
         let api_version = self.string(inner.next().unwrap());
+        let mut schema = None;
         let kinds = inner
-            .map(|k| {
+            .filter_map(|k| {
+                if k.as_rule() == Rule::crd_schema {
+                    schema = k.into_inner().next().map(|s| self.string(s));
+                    return None;
+                }
                 let mut cluster_scoped = false;
                 let mut kind = None;
                 for part in k.into_inner() {
@@ -936,15 +942,16 @@ impl Builder {
                         _ => kind = Some(self.ident(part)),
                     }
                 }
-                CrdKind {
+                Some(CrdKind {
                     kind: kind.expect("crd kind"),
                     cluster_scoped,
-                }
+                })
             })
             .collect();
         Stmt::Crds {
             api_version,
             kinds,
+            schema,
             span,
         }
     }

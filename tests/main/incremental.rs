@@ -182,6 +182,12 @@ fn editing_a_tenant_of_the_example_lab_reruns_only_that_tenant() {
         1,
         "only infra's tree is re-emitted"
     );
+    // The schema check is a query per component and cluster: harbor's only.
+    assert_eq!(
+        second.iter().filter(|(n, _)| n == "check_schemas").count(),
+        1,
+        "only harbor's objects are re-checked: {second:?}"
+    );
 }
 
 /// `labc watch`'s path: a new snapshot of the directory applied with `LabDb::update`.

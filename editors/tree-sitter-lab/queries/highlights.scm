@@ -28,6 +28,7 @@
 [
   "settings"
   "crds"
+  "schema"
   "provides"
   "capacity"
   "consumes"

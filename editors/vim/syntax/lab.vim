@@ -82,6 +82,8 @@ syn match labKeyword /\%(list\|map\)\ze\s*</
 " Statement keywords, at the start of a statement and not used as a key or a name
 " (`type = "rw"` is a key; `require cond, "message"` a statement).
 syn match labStatement /\%#=1\<\%(\%(^\|[{,]\)\s*\)\@<=\%(settings\|crds\|provides\|capacity\|consumes\|require\|resource\|manifest\|include\|patch\)\>\%(\s*\%([=.,:)}\]]\|$\)\)\@!/
+" `crds "..." { ... } schema "crds/x.yaml"`: where the kinds' schemas come from.
+syn match labStatement /\%#=1\%(}\s*\)\@<=schema\ze\s*"/
 " `once` is a whole statement, so it may end the line.
 syn match labStatement /\%#=1\<\%(\%(^\|[{,]\)\s*\)\@<=once\>\%(\s*[={.,:)\]]\)\@!/
 

@@ -9,12 +9,14 @@ use crate::diag::codes;
 use crate::diag::{listing, unknown_name_help};
 use crate::syntax::ast::Span;
 
-/// What a path names: a manifest (only `.yaml`/`.yml` assets are manifests) or a data
-/// file read as text (any asset).
+/// What a path names: a manifest (only `.yaml`/`.yml` assets are manifests), a data
+/// file read as text (any asset), or a schema file of a `crds` statement (`.json`,
+/// `.yaml`, `.yml`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LabFile {
     Manifest,
     Data,
+    Schema,
 }
 
 impl LabFile {
@@ -22,8 +24,17 @@ impl LabFile {
         match self {
             LabFile::Manifest => path.ends_with(".yaml") || path.ends_with(".yml"),
             LabFile::Data => true,
+            LabFile::Schema => is_schema_path(path),
         }
     }
+}
+
+/// Whether a `crds` statement's `schema "X"` names a lab file (else a name of the
+/// schema library).
+pub fn is_schema_path(source: &str) -> bool {
+    [".json", ".yaml", ".yml"]
+        .iter()
+        .any(|ext| source.ends_with(ext))
 }
 
 /// The most files of a folder E0217's help lists.
@@ -64,6 +75,10 @@ impl Evaluator<'_> {
             LabFile::Data => (
                 format!("there is no file `{wanted}` in the lab"),
                 "`file` reads a file of the lab directory (outside hidden folders, at most 1 MiB), named relative to the file that calls it",
+            ),
+            LabFile::Schema => (
+                format!("there is no schema file `{wanted}` in the lab"),
+                "schema files are .json, .yaml or .yml files in the lab directory, named relative to the file of the `crds` statement",
             ),
         };
         let help = unknown_name_help(&wanted, paths, |_| Some(rule.into()));

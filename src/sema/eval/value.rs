@@ -157,6 +157,83 @@ impl Value {
     }
 }
 
+/// The validator's view of a value, as [`Value::to_yaml`] writes it: `null` for `null` and
+/// secret paths, numbers for ints and bare decimals, lists and maps as they are, and every
+/// other scalar (quantities, durations, addresses, versions, URLs) as its text, a string.
+impl crate::schema::Instance for Value {
+    fn ty(&self) -> crate::schema::Type {
+        use crate::schema::Type;
+        match self {
+            Value::Null | Value::Secret(_) => Type::Null,
+            Value::Bool(_) => Type::Boolean,
+            Value::Int(_) => Type::Integer,
+            Value::Decimal(_) => Type::Number,
+            Value::List(_) => Type::Array,
+            Value::Record(_) => Type::Object,
+            _ => Type::String,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(n) => Some(*n as f64),
+            Value::Decimal(d) => d.parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Value::Null
+            | Value::Secret(_)
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Decimal(_)
+            | Value::List(_)
+            | Value::Record(_) => None,
+            other => Some(std::borrow::Cow::Owned(
+                other.scalar_text().unwrap_or_default(),
+            )),
+        }
+    }
+
+    fn items(&self) -> Vec<&Value> {
+        match self {
+            Value::List(items) => items.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn fields(&self) -> Vec<(&str, &Value)> {
+        match self {
+            Value::Record(fields) => fields.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn field(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Record(fields) => fields.get(key),
+            _ => None,
+        }
+    }
+}
+
 /// "an int", "a quantity".
 pub fn with_article(noun: &str) -> String {
     let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u']);

@@ -29,6 +29,7 @@
 [
   "settings"
   "crds"
+  "schema"
   "provides"
   "capacity"
   "consumes"
