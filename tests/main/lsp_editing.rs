@@ -264,7 +264,9 @@ fn quick_fixes_come_from_the_diagnostics() {
     let found = fixes(&mut c, &file, 23, &version);
     let quoted = APPS.replace("storage = \"fast\"", "version = \"2.0.1\"");
     assert_eq!(fix_named(&found, "Replace with \"2.0.1\""), quoted);
-    let certs = "\ntenant certs on home {\n  resource \"cert-manager.io/v1\" Certificate \"web\" {\n    spec.secretName = \"web-tls\"\n  }\n}\n";
+    // A complete Certificate (its CRD requires `secretName` and `issuerRef`), so that what
+    // is left once cert-manager is installed is only the setting below.
+    let certs = "\ntenant certs on home {\n  resource \"cert-manager.io/v1\" Certificate \"web\" {\n    spec.secretName = \"web-tls\"\n    spec.issuerRef.name = \"ca\"\n  }\n}\n";
     let missing = format!("{APPS}{certs}");
     let found = fixes(&mut c, &file, 24, &missing);
     let installed = fix_named(&found, "Add `install cert-manager on home`");
