@@ -94,23 +94,6 @@ struct Place<'a> {
     component: Option<&'a Decl>,
 }
 
-/// `spec.containers[0].image`.
-fn path_text(path: &[Seg]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
 /// The statement `resource` that wrote `r` (its kind and name span), in its declaration.
 fn resource_stmt<'db>(db: &'db dyn Db, r: &Resource) -> Option<&'db ResourceStmt> {
     let ast = index::parse(db, r.file);
@@ -252,7 +235,7 @@ fn locate(db: &dyn Db, place: &Place, path: &[Seg], key: bool) -> Located {
 
 /// The words of one problem: (code, message, label, help).
 fn words(r: &Resource, p: &Problem) -> (&'static str, String, String, Option<String>) {
-    let at = path_text(&p.path);
+    let at = crate::schema::path_text(&p.path);
     let kind = format!("`{}` `{}`", r.api_version, r.kind);
     match &p.what {
         What::UnknownField { field, known } => {

@@ -12,6 +12,8 @@ use super::eval::{Evaluator, Ty, Value};
 use crate::diag::codes;
 use crate::diag::{did_you_mean, listing, unknown_name_help};
 use crate::literal::{check_k8s_name, NameRule};
+// One step of a path into the settings: a key or a list index.
+use crate::schema::Seg;
 use crate::syntax::ast::*;
 
 /// What a setting holds.
@@ -244,24 +246,14 @@ impl FluxSettings {
     }
 }
 
-/// One step of a path into the settings: a key or a list index.
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
+/// `flux.install.remediation.retries`: a settings path as the lab writes it.
 fn path_text(path: &[Seg]) -> String {
-    let mut out = String::from("flux");
-    for seg in path {
-        match seg {
-            Seg::Key(k) => {
-                out.push('.');
-                out.push_str(k);
-            }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
+    let rest = crate::schema::path_text(path);
+    if rest.is_empty() || rest.starts_with('[') {
+        format!("flux{rest}")
+    } else {
+        format!("flux.{rest}")
     }
-    out
 }
 
 /// `flux = ...` (or `flux.a.b = ...`, `path` being the whole key path) evaluated and

@@ -10,12 +10,8 @@ use super::value::Value;
 use crate::db::SourceFile;
 use crate::syntax::ast::{Expr, ExprKind, RecordItem, Span};
 
-/// One step of a path into a value tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
+/// One step of a path into a value tree (the schema checks' type, so both say paths alike).
+pub use crate::schema::Seg;
 
 /// Why a value is a plaintext secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,19 +88,7 @@ impl Leak {
 
     /// `items[0].stringData.db`, for reports that cannot point at an expression.
     pub fn path_text(&self) -> String {
-        let mut out = String::new();
-        for s in &self.path {
-            match s {
-                Seg::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
-                Seg::Index(i) => out.push_str(&format!("[{i}]")),
-            }
-        }
-        out
+        crate::schema::path_text(&self.path)
     }
 }
 
