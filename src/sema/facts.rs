@@ -155,11 +155,17 @@ fn check_core_record(ev: &mut Evaluator, name: &str, v: Value, e: &Expr) -> Opti
 pub type BootstrapCrd = Crd;
 
 /// Evaluate the assignments of a core declaration against its schema.
+///
+/// A `crds` statement's unreadable `schema` (E0503, E0520) is returned apart, in
+/// `schema_problems`: the statement still declares its kinds (their objects are only left
+/// unchecked), so the record stays valid and its components see the CRDs, one mistake
+/// giving one error.
 pub(super) fn eval_schema_body(
     ev: &mut Evaluator,
     decl: &Decl,
     schema: Schema,
     allow_crds: bool,
+    schema_problems: &mut Vec<Diag>,
 ) -> (IndexMap<String, Value>, Vec<BootstrapCrd>) {
     let mut fields = Fields::default();
     let mut crds = Vec::new();
@@ -174,9 +180,11 @@ pub(super) fn eval_schema_body(
                 schema,
                 ..
             } if allow_crds => {
+                let before = ev.diags.len();
                 let schema = schema
                     .as_ref()
                     .and_then(|e| super::schema_sources::check_source(ev, e));
+                schema_problems.extend(ev.diags.drain(before..));
                 if let Some(Value::Str(av)) = ev.eval(api_version, &Ty::Str) {
                     for k in kinds {
                         crds.push(Crd {
@@ -317,7 +325,9 @@ pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>)
     let decl = index::decl(db, item);
     let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Lab;
-    let (mut fields, crds) = eval_schema_body(&mut ev, decl, LAB_SCHEMA, true);
+    let mut schema_problems = Vec::new();
+    let (mut fields, crds) =
+        eval_schema_body(&mut ev, decl, LAB_SCHEMA, true, &mut schema_problems);
     check_repo_path(&mut ev, decl, fields.get("path"));
     // Lab-wide Flux settings: the defaults of every component, checked as a component's.
     if let Some(flux) = fields.shift_remove("flux") {
@@ -327,6 +337,7 @@ pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>)
     }
     let minor = check_kubernetes_version(&mut ev, decl, fields.get("kubernetes"));
     let ok = ev.diags.is_empty();
+    ev.diags.extend(schema_problems);
     // A warning leaves the facts valid: it is added after `ok` (and not after E0302).
     let version = fields.get("kubernetes").filter(|_| minor);
     ev.diags.extend(kubernetes_version_warning(
@@ -486,7 +497,7 @@ pub fn pool_value_checked(db: &dyn Db, lab: Lab, name: String) -> (Option<Value>
     let decl = index::decl(db, item);
     let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Core;
-    let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false);
+    let (mut fields, _) = eval_schema_body(&mut ev, decl, POOL_SCHEMA, false, &mut Vec::new());
     let cluster = decl.on.first().map(|c| c.text.clone()).unwrap_or_default();
     if !index.clusters.contains_key(&cluster) {
         if let Some(on) = decl.on.first() {
@@ -528,10 +539,13 @@ pub fn cluster_facts_checked(
     let decl = index::decl(db, item);
     let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
     ev.context = crate::sema::eval::Context::Core;
-    let (fields, crds) = eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true);
+    let mut schema_problems = Vec::new();
+    let (fields, crds) =
+        eval_schema_body(&mut ev, decl, CLUSTER_SCHEMA, true, &mut schema_problems);
     let own_bootstrap = fields.get("bootstrap");
     super::bootstrap::check_cluster_mode(&mut ev, decl, lab_value(db, lab), own_bootstrap);
     let ok = ev.diags.is_empty();
+    ev.diags.extend(schema_problems);
     let mut rec = IndexMap::new();
     rec.insert("name".to_string(), Value::Str(name.clone()));
     rec.extend(fields);

@@ -59,7 +59,7 @@ pub fn namespace_decls_checked(db: &dyn Db, lab: Lab) -> (Vec<NamespaceDecl>, Ve
         let decl = index::decl(db, item);
         let mut ev = Evaluator::new(db, &DeclarationEnv, lab, item.file, None);
         ev.context = Context::Core;
-        let (fields, _) = eval_schema_body(&mut ev, decl, NAMESPACE_SCHEMA, false);
+        let (fields, _) = eval_schema_body(&mut ev, decl, NAMESPACE_SCHEMA, false, &mut Vec::new());
         check_name(&mut ev, &item.name, item.name_span);
         for on in &decl.on {
             if !index.clusters.contains_key(&on.text) {
