@@ -183,10 +183,13 @@ const repository = {
     patterns: [
       { match: `${STMT_START}(settings)(?=\\s*\\{)`, captures: caps(S.stmt) },
       {
-        comment: 'crds "group/version" { cluster Kind, Kind }',
+        comment: 'crds "group/version" { cluster Kind, Kind } schema "crds/x.yaml"',
         begin: `${STMT_START}(crds)(?=\\s*")`,
         beginCaptures: caps(S.stmt),
-        end: '(?<=\\})|(?=\\})',
+        // After the closing brace, an optional `schema "..."` (its string is matched by
+        // the enclosing patterns).
+        end: '(?<=\\})(?:\\s*(schema)(?=\\s*"))?|(?=\\})',
+        endCaptures: caps(S.stmt),
         patterns: [
           ...inc('comments', 'strings'),
           {
