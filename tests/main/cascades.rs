@@ -194,8 +194,8 @@ const MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "unclosed-brace",
         file: "data.lab",
-        from: "no capabilities).\n}\n",
-        to: "no capabilities).\n\n",
+        from: "monitoring.podMonitorEnabled = false\n  }\n}\n",
+        to: "monitoring.podMonitorEnabled = false\n  }\n\n",
         times: 1,
         replace: None,
         expected: &["E0101"],
