@@ -1,0 +1,434 @@
+//! `labc import FLUX-DIR`: the fixture repository (tests/import/flux-repo: two clusters,
+//! settings ConfigMaps with `${VAR}` substitution, a shared kustomize component, a
+//! HelmRelease from an OCIRepository and one from a HelmRepository, a plain Deployment
+//! and Service, an ExternalSecret, dependsOn) round-trips: importing it and building the
+//! lab with labc's own pipeline gives back its objects, compared as data by `objdiff`.
+//! And a malformed repository is reported, never a panic.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use labc::flux_import::{import, render, NoteKind, Repo};
+use serde_yaml::Value;
+
+fn fixture() -> Repo {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/flux-repo");
+    let mut repo = Repo::new();
+    for e in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            repo.insert(rel, std::fs::read_to_string(e.path()).unwrap());
+        }
+    }
+    repo.sort_keys();
+    repo
+}
+
+fn s<'v>(v: &'v Value, path: &[&str]) -> &'v str {
+    let mut at = v;
+    for p in path {
+        match at.get(*p) {
+            Some(n) => at = n,
+            None => return "",
+        }
+    }
+    at.as_str().unwrap_or_default()
+}
+
+/// A chart source's identity, as the HelmRelease that names it sees it.
+fn resolved_chart(release: &Value, objects: &[Value]) -> Value {
+    let ns = s(release, &["metadata", "namespace"]);
+    let find = |kind: &str, name: &str| {
+        objects
+            .iter()
+            .find(|o| {
+                s(o, &["kind"]) == kind
+                    && s(o, &["metadata", "name"]) == name
+                    && s(o, &["metadata", "namespace"]) == ns
+            })
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let spec = &release["spec"];
+    let mut out = serde_yaml::Mapping::new();
+    let (source, chart, version) = if spec.get("chartRef").is_some() {
+        let kind = s(spec, &["chartRef", "kind"]);
+        let src = find(kind, s(spec, &["chartRef", "name"]));
+        if kind == "HelmChart" {
+            let repo = find("HelmRepository", s(&src, &["spec", "sourceRef", "name"]));
+            (
+                repo,
+                s(&src, &["spec", "chart"]).to_string(),
+                s(&src, &["spec", "version"]).to_string(),
+            )
+        } else {
+            let tag = s(&src, &["spec", "ref", "tag"]).to_string();
+            (src, String::new(), tag)
+        }
+    } else {
+        let c = &spec["chart"]["spec"];
+        let repo = find(s(c, &["sourceRef", "kind"]), s(c, &["sourceRef", "name"]));
+        (
+            repo,
+            s(c, &["chart"]).to_string(),
+            s(c, &["version"]).to_string(),
+        )
+    };
+    out.insert("url".into(), s(&source, &["spec", "url"]).into());
+    out.insert("chart".into(), chart.into());
+    out.insert("version".into(), version.into());
+    Value::Mapping(out)
+}
+
+/// What labc writes on top by design, taken out of both sides (each named):
+/// - its own Flux Kustomizations (`ks.yaml`, `namespace-<ns>`, flux-system) and GitRepository:
+///   the repository's are its structure, not objects of the lab;
+/// - chart sources: labc writes one per chart, named after its component; a HelmRelease's
+///   `chart`/`chartRef` is compared as the URL, chart and version it resolves to;
+/// - the Namespace prune marker labc adds to the namespaces it writes;
+/// - the settings ConfigMaps, which became `cluster.vars`.
+///
+/// Everything else must be equal. (labc's other defaults, the install and upgrade
+/// remediation and `crds: CreateReplace` for a chart that ships CRDs, are what the
+/// fixture states, so they compare equal instead of being taken out.) Namespaces are
+/// grouped in one folder (labc gives each a Kustomization of its own); every other object
+/// stays in its component's folder.
+fn tree(per_component: &[(String, String, Vec<Value>)]) -> IndexMap<String, String> {
+    let mut files: IndexMap<String, String> = IndexMap::new();
+    let mut clusters: Vec<&String> = per_component.iter().map(|(c, _, _)| c).collect();
+    clusters.dedup();
+    for cluster in clusters {
+        let all: Vec<Value> = per_component
+            .iter()
+            .filter(|(c, _, _)| c == cluster)
+            .flat_map(|(_, _, o)| o.clone())
+            .collect();
+        for (c, component, objects) in per_component.iter().filter(|(c, _, _)| c == cluster) {
+            for o in objects {
+                let kind = s(o, &["kind"]);
+                let api = s(o, &["apiVersion"]);
+                let flux_own = (kind == "Kustomization"
+                    && api.starts_with("kustomize.toolkit.fluxcd.io/"))
+                    || (kind == "GitRepository" && s(o, &["metadata", "name"]) == "flux-system");
+                let source = matches!(kind, "OCIRepository" | "HelmRepository" | "HelmChart");
+                let settings =
+                    kind == "ConfigMap" && s(o, &["metadata", "name"]) == "cluster-settings";
+                if flux_own || source || settings || api.starts_with("kustomize.config.k8s.io/") {
+                    continue;
+                }
+                let mut o = o.clone();
+                if kind == "HelmRelease" {
+                    let chart = resolved_chart(&o, &all);
+                    let spec = o["spec"].as_mapping_mut().unwrap();
+                    spec.remove("chart");
+                    spec.remove("chartRef");
+                    spec.insert("chart".into(), chart);
+                }
+                let folder = if kind == "Namespace" {
+                    if let Some(a) = o["metadata"]
+                        .get_mut("annotations")
+                        .and_then(Value::as_mapping_mut)
+                    {
+                        a.remove("kustomize.toolkit.fluxcd.io/prune");
+                        if a.is_empty() {
+                            o["metadata"]
+                                .as_mapping_mut()
+                                .unwrap()
+                                .remove("annotations");
+                        }
+                    }
+                    "namespaces"
+                } else {
+                    component.as_str()
+                };
+                let file = files
+                    .entry(format!("clusters/{c}/{folder}/objects.yaml"))
+                    .or_default();
+                file.push_str("---\n");
+                file.push_str(&serde_yaml::to_string(&o).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// The labc output's objects per (cluster, component folder).
+fn built_objects(files: &IndexMap<String, String>) -> Vec<(String, String, Vec<Value>)> {
+    let mut out: Vec<(String, String, Vec<Value>)> = Vec::new();
+    for (path, text) in files {
+        let parts: Vec<&str> = path.split('/').collect();
+        if parts.len() < 3 || parts[0] != "clusters" || !path.ends_with(".yaml") {
+            continue;
+        }
+        let (cluster, component) = (
+            parts[1].to_string(),
+            if parts.len() == 3 { "" } else { parts[2] }.to_string(),
+        );
+        let docs: Vec<Value> = serde_yaml::Deserializer::from_str(text)
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .filter(|v: &Value| !v.is_null())
+            .collect();
+        match out
+            .iter_mut()
+            .find(|(c, k, _)| *c == cluster && *k == component)
+        {
+            Some((_, _, o)) => o.extend(docs),
+            None => out.push((cluster, component, docs)),
+        }
+    }
+    out
+}
+
+fn the_fixture_round_trips() {
+    let repo = fixture();
+    let imported = import(&repo);
+    assert!(!imported.has_errors(), "{}", imported.report_text());
+    let db = labc::db::LabDb::default();
+    let lab = db.load(imported.files.clone().into_iter().collect());
+    let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    let shown = labc::diag::render_plain(&db, &diags);
+    assert!(
+        diags.is_empty(),
+        "the imported lab does not build:\n{shown}\n{:#?}",
+        imported.files
+    );
+
+    let rendered = render(&repo);
+    let expected: Vec<(String, String, Vec<Value>)> = rendered
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.kustomizations.iter().map(|k| {
+                (
+                    c.name.clone(),
+                    k.name.clone(),
+                    k.objects.iter().map(|d| d.value.clone()).collect(),
+                )
+            })
+        })
+        .collect();
+    let want = tree(&expected);
+    let got = tree(&built_objects(&out.files));
+    let diff = labc::objdiff::diff(&want, &got);
+    assert!(
+        diff.is_empty(),
+        "objects differ:\n{}",
+        labc::objdiff::render_text(&diff)
+    );
+    // Not vacuous: both clusters, every kind of the fixture.
+    let text: String = want.values().cloned().collect();
+    for needle in [
+        "kind: HelmRelease",
+        "kind: ExternalSecret",
+        "kind: Deployment",
+        "kind: Service",
+        "kind: Namespace",
+        "replicas: 2",
+        "replicas: 1",
+        "podinfo.lab.example.com",
+    ] {
+        assert!(
+            text.contains(needle),
+            "the fixture's objects lack `{needle}`"
+        );
+    }
+    assert!(
+        want.keys().any(|k| k.starts_with("clusters/lab/"))
+            && want.keys().any(|k| k.starts_with("clusters/home/"))
+    );
+}
+
+/// The lab says what it should: one body with settings references for both clusters, a
+/// literal where a substituted value changed type, `depends_on` only where labc derives nothing.
+fn the_lab_keeps_references_and_explicit_order() {
+    let imported = import(&fixture());
+    let podinfo = &imported.files["components/podinfo.lab"];
+    assert!(
+        podinfo.contains("instance podinfo = podinfo on home, lab"),
+        "{podinfo}"
+    );
+    assert!(
+        podinfo.contains("${cluster.vars.CLUSTER_NAME}.${cluster.vars.SECRET_DOMAIN}"),
+        "{podinfo}"
+    );
+    assert!(
+        !podinfo.contains("depends_on"),
+        "derived from the CRD: {podinfo}"
+    );
+    let web = &imported.files["components/web.lab"];
+    assert!(
+        web.contains("depends_on") && web.contains("[podinfo]"),
+        "{web}"
+    );
+    assert!(
+        web.contains("replicas = 2") && web.contains("replicas = 1"),
+        "{web}"
+    );
+    let lab = &imported.files["lab.lab"];
+    assert!(
+        lab.contains("pods     = 10.52.0.0/16") || lab.contains("pods = 10.52.0.0/16"),
+        "{lab}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&imported.report_json()).unwrap();
+    assert!(json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["kind"] == "mapped"));
+}
+
+fn notes_of(repo: &Repo) -> Vec<(NoteKind, String, String)> {
+    import(repo)
+        .notes
+        .into_iter()
+        .map(|n| (n.kind, n.subject, n.detail))
+        .collect()
+}
+
+fn has_error(notes: &[(NoteKind, String, String)], words: &str) -> bool {
+    notes
+        .iter()
+        .any(|(k, _, d)| *k == NoteKind::Error && d.contains(words))
+}
+
+fn a_malformed_repository_is_reported() {
+    let mut repo = fixture();
+    repo.insert(
+        "apps/base/web/app/service.yaml".into(),
+        "kind: [Service\n  : : -".into(),
+    );
+    assert!(has_error(&notes_of(&repo), "does not parse"));
+
+    let mut repo = fixture();
+    let ks = repo["apps/base/web/ks.yaml"].replace("./apps/base/web/app", "./apps/base/nowhere");
+    repo.insert("apps/base/web/ks.yaml".into(), ks);
+    assert!(has_error(&notes_of(&repo), "names no directory"));
+
+    let mut repo = fixture();
+    let ks = repo["apps/base/web/ks.yaml"].replace("./apps/base/web/app", "../../outside");
+    repo.insert("apps/base/web/ks.yaml".into(), ks);
+    assert!(has_error(&notes_of(&repo), "outside the repository"));
+
+    let mut repo = fixture();
+    let k = "resources:\n  - ../../../../clusters\n";
+    repo.insert("apps/base/web/app/kustomization.yaml".into(), k.into());
+    let notes = notes_of(&repo);
+    assert!(
+        notes
+            .iter()
+            .any(|(_, _, d)| d.contains("cycle") || d.contains("twice")),
+        "{notes:#?}"
+    );
+
+    let mut repo = fixture();
+    let secret =
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  token: hunter2\n";
+    repo.insert("apps/base/web/app/secret.yaml".into(), secret.into());
+    let k = repo["apps/base/web/app/kustomization.yaml"]
+        .replace("  - service.yaml", "  - service.yaml\n  - secret.yaml");
+    repo.insert("apps/base/web/app/kustomization.yaml".into(), k);
+    let imported = import(&repo);
+    assert!(imported.has_errors());
+    assert!(
+        imported.files.values().all(|t| !t.contains("hunter2")),
+        "a plaintext secret was imported"
+    );
+}
+
+/// Two Kustomizations whose paths declare each other: a cycle, built once each.
+fn a_kustomization_cycle_is_reported() {
+    let mut repo = fixture();
+    let ks = |name: &str, path: &str| {
+        format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: {path}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n")
+    };
+    repo.insert("loop/a/ks.yaml".into(), ks("loop-b", "./loop/b"));
+    repo.insert("loop/b/ks.yaml".into(), ks("loop-a", "./loop/a"));
+    repo.insert("clusters/home/loop.yaml".into(), ks("loop-a", "./loop/a"));
+    let notes = notes_of(&repo);
+    assert!(has_error(&notes, "Flux Kustomization cycle"), "{notes:#?}");
+}
+
+/// Every fixture file cut short at a few places: never a panic, whatever the import says.
+fn truncated_files_never_panic() {
+    let repo = fixture();
+    for (path, text) in &repo {
+        for cut in [
+            1,
+            text.len() / 3,
+            text.len() / 2,
+            text.len().saturating_sub(2),
+        ] {
+            let mut cut = cut.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut broken = repo.clone();
+            broken.insert(path.clone(), text[..cut].to_string());
+            let _ = import(&broken);
+        }
+    }
+    let _ = import(&Repo::new());
+}
+
+fn labc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_labc"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The CLI writes the lab, refuses an existing LAB-DIR without `--force`, and
+/// `labc import crd` is still a subcommand.
+fn the_cli_writes_a_lab_and_keeps_import_crd() {
+    let tmp = std::env::temp_dir().join(format!("labc-import-flux-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/flux-repo");
+    let out = tmp.join("lab");
+    let (r, o) = (repo.to_str().unwrap(), out.to_str().unwrap());
+    let first = labc(&["import", r, "--out", o]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("mapped"));
+    assert!(out.join("lab.lab").is_file() && out.join("components/web.lab").is_file());
+    std::fs::write(out.join("mine.lab"), "# the user's\n").unwrap();
+    let again = labc(&["import", r, "--out", o]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        out.join("mine.lab").is_file(),
+        "overwrote the user's lab without --force"
+    );
+    let forced = labc(&["import", r, "--out", o, "--force", "--json"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(!out.join("mine.lab").exists());
+    serde_json::from_slice::<serde_json::Value>(&forced.stdout).expect("--json prints JSON");
+    let crd = labc(&["import", "crd", "--help"]);
+    assert_eq!(crd.status.code(), Some(0));
+    let built = labc(&["build", o, "--out", tmp.join("out").to_str().unwrap()]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+tests!(
+    the_fixture_round_trips,
+    the_lab_keeps_references_and_explicit_order,
+    a_malformed_repository_is_reported,
+    a_kustomization_cycle_is_reported,
+    truncated_files_never_panic,
+    the_cli_writes_a_lab_and_keeps_import_crd,
+);
