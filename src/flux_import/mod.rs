@@ -13,6 +13,7 @@ mod component;
 mod kustomize;
 mod lab_text;
 mod report;
+mod stdlib_crds;
 mod substitute;
 mod write;
 

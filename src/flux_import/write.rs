@@ -67,6 +67,7 @@ fn assign_crds(
     plans: &mut [Plan],
     notes: &mut Vec<Note>,
 ) -> (Vec<Vec<CrdKind>>, IndexMap<String, Vec<CrdKind>>) {
+    let stdlib = super::stdlib_crds::group_charts();
     let mut shipped: Vec<Vec<CrdKind>> = vec![Vec::new(); plans.len()];
     let mut bootstrap: IndexMap<String, Vec<CrdKind>> = IndexMap::new();
     for i in 0..plans.len() {
@@ -88,21 +89,24 @@ fn assign_crds(
                 .next()
                 .unwrap_or_default();
             let cluster = plans[i].cluster.clone();
-            let shipper = plans.iter().position(|p| {
-                p.cluster == cluster
-                    && p.chart.is_some()
-                    && p.chart_names
-                        .iter()
-                        .any(|n| !group_head.is_empty() && n.starts_with(group_head))
-            });
+            let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or_default();
+            let ships = |p: &Plan| {
+                p.chart_names.iter().any(|n| {
+                    (!group_head.is_empty() && n.starts_with(group_head))
+                        || stdlib.iter().any(|(g, c)| g == group && c == n)
+                })
+            };
+            let shipper = plans
+                .iter()
+                .position(|p| p.cluster == cluster && p.chart.is_some() && ships(p));
             let list = match shipper {
                 Some(s) => &mut shipped[s],
                 None => bootstrap.entry(cluster.clone()).or_default(),
             };
             if !list.iter().any(|(a, k, _)| *a == api && *k == kind) {
                 let who = match shipper {
-                    Some(s) => format!("the `crds` of `{}`, whose chart is named after the group", plans[s].name),
-                    None => "the cluster's bootstrap `crds` (no component's chart is named after its group; move it to the operator that ships it)".into(),
+                    Some(s) => format!("the `crds` of `{}`, whose chart ships that group (by its name, or the stdlib's operator of that chart)", plans[s].name),
+                    None => "the cluster's bootstrap `crds` (no component's chart is known to ship it; move it to the operator that does)".into(),
                 };
                 notes.push(Note::untyped(
                     &format!("{cluster}/{kind}"),
