@@ -370,10 +370,10 @@ fn flux_ks(
         }
     };
     let mut build = Build::new(repo, &subst);
-    let mut objects = build.dir(&dir, &mut Vec::new());
+    let mut objects = build.flux(&dir, &spec, file);
     notes.append(&mut build.notes);
     let identity = |t: &str| t.to_string();
-    let mut raw = Build::new(repo, &identity).dir(&dir, &mut Vec::new());
+    let mut raw = Build::new(repo, &identity).flux(&dir, &spec, file);
     if let Some(target) = str_at(&spec, &["targetNamespace"]) {
         for d in objects.iter_mut().chain(raw.iter_mut()) {
             set_namespace(&mut d.value, target);

@@ -150,6 +150,24 @@ impl<'a> Build<'a> {
         docs
     }
 
+    /// What a Flux Kustomization applies: `dir` built, then its own `spec.components`
+    /// (relative to `dir`) and `spec.patches`, which Flux adds to the build.
+    pub fn flux(&mut self, dir: &str, spec: &Value, file: &str) -> Vec<Doc> {
+        let mut docs = self.dir(dir, &mut Vec::new());
+        for entry in list_of_str(spec.get("components")) {
+            match join(dir, &entry) {
+                Some(sub) => docs.extend(self.dir(&sub, &mut vec![dir.to_string()])),
+                None => self.escape(file, &entry),
+            }
+        }
+        if let Some(patches) = spec.get("patches") {
+            let mut k = Mapping::new();
+            k.insert("patches".into(), patches.clone());
+            self.patches(dir, file, &k, &mut docs);
+        }
+        docs
+    }
+
     /// Flux's generated kustomization: YAML files directly in `dir` and in subdirectories
     /// without a kustomization file; a subdirectory with one is built as a whole.
     fn generated(&mut self, dir: &str, chain: &mut Vec<String>) -> Vec<Doc> {

@@ -354,6 +354,28 @@ fn a_kustomization_cycle_is_reported() {
     assert!(has_error(&notes, "Flux Kustomization cycle"), "{notes:#?}");
 }
 
+/// A Flux Kustomization's own `spec.components` and `spec.patches` are part of its build:
+/// moved there from the app's kustomization, the lab is the same.
+fn flux_components_and_patches_are_built() {
+    let repo = fixture();
+    let mut moved = repo.clone();
+    let app = "apps/base/web/app/kustomization.yaml";
+    let k = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n  - service.yaml\n";
+    moved.insert(app.into(), k.into());
+    let extra = "  components:\n    - ../../../../components/common\n  patches:\n    - target:\n        kind: Deployment\n        name: web\n      patch: |\n        - op: add\n          path: /spec/template/metadata/labels/tier\n          value: frontend\n";
+    let ks = repo["apps/base/web/ks.yaml"]
+        .replace("  prune: true\n", &format!("  prune: true\n{extra}"));
+    moved.insert("apps/base/web/ks.yaml".into(), ks);
+    let (a, b) = (import(&repo), import(&moved));
+    assert_eq!(
+        a.files["components/web.lab"],
+        b.files["components/web.lab"],
+        "{}",
+        b.report_text()
+    );
+    assert_eq!(a.files["lab.lab"], b.files["lab.lab"]);
+}
+
 /// Every fixture file cut short at a few places: never a panic, whatever the import says.
 fn truncated_files_never_panic() {
     let repo = fixture();
@@ -429,6 +451,7 @@ tests!(
     the_lab_keeps_references_and_explicit_order,
     a_malformed_repository_is_reported,
     a_kustomization_cycle_is_reported,
+    flux_components_and_patches_are_built,
     truncated_files_never_panic,
     the_cli_writes_a_lab_and_keeps_import_crd,
 );
