@@ -56,6 +56,8 @@ pub struct Plan {
     pub resources: Vec<(Doc, Doc)>,
     pub namespaces: Vec<Value>,
     pub depends: Vec<String>,
+    /// The HelmRelease's own `dependsOn`: (name, namespace) of other releases.
+    pub release_depends: Vec<(String, String)>,
     pub subject: String,
 }
 
@@ -169,7 +171,7 @@ fn release_settings(spec: &Mapping, notes: &mut Vec<Note>, subject: &str) -> Vec
     let mut out = Vec::new();
     for (k, v) in spec {
         let Some(k) = k.as_str() else { continue };
-        if matches!(k, "chart" | "chartRef" | "values") {
+        if matches!(k, "chart" | "chartRef" | "values" | "dependsOn") {
             continue;
         }
         let Some((_, subs)) = RELEASE_KEYS.iter().find(|(name, _)| *name == k) else {
@@ -183,7 +185,9 @@ fn release_settings(spec: &Mapping, notes: &mut Vec<Note>, subject: &str) -> Vec
             (Some(subs), Some(m)) => {
                 for (sk, sv) in m {
                     let Some(sk) = sk.as_str() else { continue };
-                    if subs.contains(&sk) {
+                    if k == "install" && sk == "createNamespace" {
+                        notes.push(Note::mapped(subject, "HelmRelease `spec.install.createNamespace`: labc writes the namespace itself"));
+                    } else if subs.contains(&sk) {
                         out.push((format!("flux.release.{k}.{sk}"), flux_value(sk, sv)));
                     } else {
                         notes.push(Note::skipped(
@@ -277,6 +281,7 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<
         resources: Vec::new(),
         namespaces: Vec::new(),
         depends: Vec::new(),
+        release_depends: Vec::new(),
         subject: subject.clone(),
     };
     let mut consumed: Vec<String> = Vec::new();
@@ -307,6 +312,17 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<
                 .cloned()
                 .unwrap_or_default();
             p.flux.extend(release_settings(&spec, notes, &subject));
+            for d in spec
+                .get("dependsOn")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                let dep_ns = str_at(d, &["namespace"]).unwrap_or(&namespace).to_string();
+                if let Some(n) = str_at(d, &["name"]) {
+                    p.release_depends.push((n.to_string(), dep_ns));
+                }
+            }
             let values = spec.get("values").cloned().unwrap_or(Value::Null);
             let raw = ks.raw[i]
                 .value

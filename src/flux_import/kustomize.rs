@@ -97,10 +97,19 @@ pub fn parse_docs(text: &str, file: &str, notes: &mut Vec<Note>) -> Vec<Doc> {
     out
 }
 
-/// Whether objects of `kind` have no namespace (core kinds only: kustomize, too, treats
-/// unknown kinds as namespaced).
+/// Whether objects of `kind` have no namespace: the core kinds, the custom kinds the stdlib
+/// declares `cluster`, and `Cluster<Name>` kinds (ClusterIssuer, ClusterSecretStore). Flux
+/// drops a namespace kustomize set on one of those when it applies it, so neither
+/// `namespace:` nor `targetNamespace` gives them one here.
 pub fn cluster_scoped(kind: &str) -> bool {
+    let cluster_prefixed = kind
+        .strip_prefix("Cluster")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
     CORE_CLUSTER_SCOPED.contains(&kind)
+        || cluster_prefixed
+        || super::stdlib_crds::cluster_kinds()
+            .iter()
+            .any(|k| k == kind)
 }
 
 pub fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {

@@ -37,6 +37,36 @@ pub fn group_charts() -> Vec<(String, String)> {
     out
 }
 
+/// Custom resource kinds that are cluster-scoped: the stdlib's `crds ... { cluster Kind }`,
+/// and the Gateway API's GatewayClass (installed by a bootstrap, so in no operator).
+pub fn cluster_kinds() -> &'static [String] {
+    static KINDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let mut out = vec!["GatewayClass".to_string()];
+        for (_, text) in crate::stdlib::FILES {
+            let mut in_crds = false;
+            for line in text.lines() {
+                let t = line.trim_start();
+                in_crds |= t.starts_with("crds \"");
+                if in_crds {
+                    let words: Vec<&str> = t
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .collect();
+                    for w in words.windows(2) {
+                        if w[0] == "cluster" && !w[1].is_empty() && !out.iter().any(|k| k == w[1]) {
+                            out.push(w[1].to_string());
+                        }
+                    }
+                }
+                if t.contains('}') {
+                    in_crds = false;
+                }
+            }
+        }
+        out
+    })
+}
+
 /// The chart's name in `chart = oci("oci://host/path/name", ...)` or
 /// `chart = helm("url", "name", ...)`.
 fn chart_name(line: &str) -> Option<String> {
@@ -64,5 +94,12 @@ mod tests {
             "{pairs:?}"
         );
         assert!(has("external-secrets.io", "external-secrets"), "{pairs:?}");
+        let kinds = super::cluster_kinds();
+        assert!(
+            kinds.iter().any(|k| k == "CiliumLoadBalancerIPPool"),
+            "{kinds:?}"
+        );
+        assert!(kinds.iter().any(|k| k == "ClusterSecretStore"), "{kinds:?}");
+        assert!(!kinds.iter().any(|k| k == "ExternalSecret"), "{kinds:?}");
     }
 }

@@ -135,26 +135,38 @@ fn resolve_depends(
         let Some(ks) = rc.kustomizations.iter().find(|k| k.name == p.ks_name) else {
             continue;
         };
-        let deps = ks
-            .spec
-            .get("dependsOn")
-            .and_then(Value::as_sequence)
-            .cloned()
-            .unwrap_or_default();
-        for dep in deps {
-            let Some(dep_name) = str_at(&dep, &["name"]) else {
+        let ks_deps = ks.spec.get("dependsOn").and_then(Value::as_sequence);
+        // (what the repository says, the component it names on this cluster)
+        let mut deps: Vec<(String, Option<(usize, &Plan)>)> = Vec::new();
+        for dep in ks_deps.into_iter().flatten() {
+            let Some(dep_name) = str_at(dep, &["name"]) else {
                 continue;
             };
             let target = snapshot
                 .iter()
                 .enumerate()
                 .find(|(_, t)| t.cluster == p.cluster && t.ks_name == dep_name);
+            deps.push((format!("dependsOn `{dep_name}`"), target));
+        }
+        for (name, ns) in &p.release_depends {
+            let target = snapshot.iter().enumerate().find(|(_, t)| {
+                t.cluster == p.cluster && t.namespace == *ns && t.chart_names.first() == Some(name)
+            });
+            deps.push((format!("HelmRelease dependsOn `{ns}/{name}`"), target));
+        }
+        for (dep_name, target) in deps {
             let Some((ti, t)) = target else {
-                notes.push(Note::error(&p.subject, format!("dependsOn `{dep_name}`: no such Kustomization on cluster `{}` (a defect of the repository); dropped", p.cluster)));
+                notes.push(Note::error(&p.subject, format!("{dep_name}: nothing of that name on cluster `{}` (a defect of the repository); dropped", p.cluster)));
                 continue;
             };
+            if t.name == p.name {
+                continue;
+            }
             if t.name.is_empty() {
-                notes.push(Note::mapped(&p.subject, format!("dependsOn `{dep_name}` (namespaces only) left to labc's namespace derivation")));
+                notes.push(Note::mapped(
+                    &p.subject,
+                    format!("{dep_name} (namespaces only) left to labc's namespace derivation"),
+                ));
                 continue;
             }
             let uses_crds = p.resources.iter().any(|(d, _)| {
@@ -164,11 +176,14 @@ fn resolve_depends(
                 })
             });
             if uses_crds {
-                notes.push(Note::mapped(&p.subject, format!("dependsOn `{dep_name}` left to derivation: it ships CRDs this component uses")));
+                notes.push(Note::mapped(
+                    &p.subject,
+                    format!("{dep_name} left to derivation: it ships CRDs this component uses"),
+                ));
             } else if !p.depends.contains(&t.name) {
                 notes.push(Note::mapped(
                     &p.subject,
-                    format!("dependsOn `{dep_name}` -> depends_on = [{}]", t.name),
+                    format!("{dep_name} -> depends_on = [{}]", t.name),
                 ));
                 p.depends.push(t.name.clone());
             }
