@@ -22,6 +22,11 @@ const KNOWN_KEYS: &[&str] = &[
     "bases",
 ];
 
+/// How many directory builds and documents one build may make: a directory included
+/// twice on each of thirty levels would otherwise be built 2^30 times.
+const DIR_BUDGET: usize = 20_000;
+const DOC_BUDGET: usize = 200_000;
+
 /// A document of a file, and the file it came from.
 #[derive(Clone, Debug)]
 pub struct Doc {
@@ -35,6 +40,8 @@ pub struct Build<'a> {
     /// Applied to every file's text before it is parsed (Flux's postBuild substitution).
     subst: &'a dyn Fn(&str) -> String,
     pub notes: Vec<Note>,
+    /// Directory builds and documents made so far (see `DIR_BUDGET`).
+    spent: (usize, usize),
 }
 
 /// `a/./b/../c` -> `a/c`; `None` when the path climbs above the repository root.
@@ -126,12 +133,35 @@ impl<'a> Build<'a> {
             repo,
             subst,
             notes: Vec::new(),
+            spent: (0, 0),
         }
     }
 
     fn file_docs(&mut self, path: &str) -> Vec<Doc> {
+        if self.spent.1 > DOC_BUDGET {
+            return Vec::new();
+        }
         let text = (self.subst)(&self.repo[path]);
-        parse_docs(&text, path, &mut self.notes)
+        let docs = parse_docs(&text, path, &mut self.notes);
+        self.spent.1 += docs.len();
+        docs
+    }
+
+    /// Whether the build may go on; the first refusal is a note, and every later one stops too.
+    fn within_budget(&mut self, dir: &str) -> bool {
+        if self.spent.0 > DIR_BUDGET {
+            return false;
+        }
+        self.spent.0 += 1;
+        if self.spent.0 > DIR_BUDGET || self.spent.1 > DOC_BUDGET {
+            self.spent.0 = DIR_BUDGET + 1;
+            self.notes.push(Note::error(
+                dir,
+                "the build grows without end (directories included over and over); stopped",
+            ));
+            return false;
+        }
+        true
     }
 
     /// The objects `kustomize build dir` gives (as Flux does: without a
@@ -141,6 +171,9 @@ impl<'a> Build<'a> {
             let cycle = format!("{} -> {dir}", chain.join(" -> "));
             self.notes
                 .push(Note::error(dir, format!("kustomize cycle: {cycle}")));
+            return Vec::new();
+        }
+        if !self.within_budget(dir) {
             return Vec::new();
         }
         if !is_dir(self.repo, dir) {

@@ -376,6 +376,34 @@ fn flux_components_and_patches_are_built() {
     assert_eq!(a.files["lab.lab"], b.files["lab.lab"]);
 }
 
+/// Directories that each include the next one twice, thirty deep: 2^30 builds without a
+/// budget. The import stops with a note instead of hanging.
+fn a_build_that_doubles_at_each_level_is_stopped() {
+    let mut repo = fixture();
+    for level in 0..30 {
+        let k = format!(
+            "resources:\n  - ../l{next}\n  - ../l{next}/\n",
+            next = level + 1
+        );
+        repo.insert(format!("bomb/l{level}/kustomization.yaml"), k);
+    }
+    repo.insert(
+        "bomb/l30/cm.yaml".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n".into(),
+    );
+    let ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: bomb\n  namespace: flux-system\nspec:\n  path: ./bomb/l0\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+    repo.insert("clusters/home/bomb.yaml".into(), ks.into());
+    let notes = notes_of(&repo);
+    assert!(
+        has_error(&notes, "grows without end"),
+        "{:#?}",
+        notes
+            .iter()
+            .filter(|n| n.0 == NoteKind::Error)
+            .collect::<Vec<_>>()
+    );
+}
+
 /// Every fixture file cut short at a few places: never a panic, whatever the import says.
 fn truncated_files_never_panic() {
     let repo = fixture();
@@ -452,6 +480,7 @@ tests!(
     a_malformed_repository_is_reported,
     a_kustomization_cycle_is_reported,
     flux_components_and_patches_are_built,
+    a_build_that_doubles_at_each_level_is_stopped,
     truncated_files_never_panic,
     the_cli_writes_a_lab_and_keeps_import_crd,
 );
