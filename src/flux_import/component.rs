@@ -257,6 +257,82 @@ fn main_namespace(ks: &FluxKs, release: Option<&Value>) -> String {
 }
 
 /// The plan of one Kustomization; `None` when nothing of it is left for a component.
+/// The Kustomization's objects other than its chart: namespaces, refused secrets,
+/// settings maps, and the rest as resources.
+fn objects(
+    rc: &RenderedCluster,
+    ks: &FluxKs,
+    p: &mut Plan,
+    release: Option<usize>,
+    consumed: &[String],
+    notes: &mut Vec<Note>,
+) {
+    let subject = p.subject.clone();
+    for (j, (d, raw)) in ks.objects.iter().zip(&ks.raw).enumerate() {
+        let kind = str_at(&d.value, &["kind"]).unwrap_or_default();
+        let obj_name = str_at(&d.value, &["metadata", "name"]).unwrap_or_default();
+        let what = format!("{kind} `{obj_name}` ({})", d.file);
+        if Some(j) == release && p.chart.is_some() {
+            continue;
+        }
+        if p.chart.is_some()
+            && matches!(kind, "OCIRepository" | "HelmRepository")
+            && consumed.contains(&d.file)
+        {
+            continue;
+        }
+        let ns = str_at(&d.value, &["metadata", "namespace"])
+            .unwrap_or_default()
+            .to_string();
+        if kind == "ConfigMap"
+            && rc
+                .settings_maps
+                .contains(&(ns.clone(), obj_name.to_string()))
+        {
+            notes.push(Note::mapped(
+                &subject,
+                format!("settings {what} -> `cluster.vars` of `{}`", rc.name),
+            ));
+            continue;
+        }
+        if d.value.get("sops").is_some() {
+            notes.push(Note::skipped(&subject, format!("SOPS-encrypted {what} kept as a reference: not imported; serve it from a secret store")));
+            continue;
+        }
+        if is_secret(&d.value) {
+            notes.push(Note::error(&subject, format!("plaintext {what}: not imported; move its data to a secret store and read it with secret(...)")));
+            continue;
+        }
+        if kind == "Namespace" && str_at(&d.value, &["apiVersion"]) == Some("v1") {
+            p.namespaces.push(d.value.clone());
+            continue;
+        }
+        if kind == "ExternalSecret" {
+            notes.push(Note::mapped(
+                &subject,
+                format!("{what} kept as a reference (resource)"),
+            ));
+        }
+        if !cluster_scoped(kind)
+            && ns.is_empty()
+            && crate::sema::kube::core_kind(
+                str_at(&d.value, &["apiVersion"]).unwrap_or_default(),
+                kind,
+            )
+        {
+            notes.push(Note::untyped(
+                &subject,
+                format!("{what} has no namespace; written in `default`, where Flux applies it"),
+            ));
+            let mut d = d.clone();
+            super::kustomize::set_namespace(&mut d.value, "default");
+            p.resources.push((d, raw.clone()));
+            continue;
+        }
+        p.resources.push((d.clone(), raw.clone()));
+    }
+}
+
 pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<Plan> {
     let subject = format!("{}/{}", rc.name, ks.name);
     let sources: Vec<&Doc> = rc.kustomizations.iter().flat_map(|k| &k.objects).collect();
@@ -336,69 +412,7 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<
             consumed.push(src_file);
         }
     }
-    for (j, (d, raw)) in ks.objects.iter().zip(&ks.raw).enumerate() {
-        let kind = str_at(&d.value, &["kind"]).unwrap_or_default();
-        let obj_name = str_at(&d.value, &["metadata", "name"]).unwrap_or_default();
-        let what = format!("{kind} `{obj_name}` ({})", d.file);
-        if Some(j) == release && p.chart.is_some() {
-            continue;
-        }
-        if p.chart.is_some()
-            && matches!(kind, "OCIRepository" | "HelmRepository")
-            && consumed.contains(&d.file)
-        {
-            continue;
-        }
-        let ns = str_at(&d.value, &["metadata", "namespace"])
-            .unwrap_or_default()
-            .to_string();
-        if kind == "ConfigMap"
-            && rc
-                .settings_maps
-                .contains(&(ns.clone(), obj_name.to_string()))
-        {
-            notes.push(Note::mapped(
-                &subject,
-                format!("settings {what} -> `cluster.vars` of `{}`", rc.name),
-            ));
-            continue;
-        }
-        if d.value.get("sops").is_some() {
-            notes.push(Note::skipped(&subject, format!("SOPS-encrypted {what} kept as a reference: not imported; serve it from a secret store")));
-            continue;
-        }
-        if is_secret(&d.value) {
-            notes.push(Note::error(&subject, format!("plaintext {what}: not imported; move its data to a secret store and read it with secret(...)")));
-            continue;
-        }
-        if kind == "Namespace" && str_at(&d.value, &["apiVersion"]) == Some("v1") {
-            p.namespaces.push(d.value.clone());
-            continue;
-        }
-        if kind == "ExternalSecret" {
-            notes.push(Note::mapped(
-                &subject,
-                format!("{what} kept as a reference (resource)"),
-            ));
-        }
-        if !cluster_scoped(kind)
-            && ns.is_empty()
-            && crate::sema::kube::core_kind(
-                str_at(&d.value, &["apiVersion"]).unwrap_or_default(),
-                kind,
-            )
-        {
-            notes.push(Note::untyped(
-                &subject,
-                format!("{what} has no namespace; written in `default`, where Flux applies it"),
-            ));
-            let mut d = d.clone();
-            super::kustomize::set_namespace(&mut d.value, "default");
-            p.resources.push((d, raw.clone()));
-            continue;
-        }
-        p.resources.push((d.clone(), raw.clone()));
-    }
+    objects(rc, ks, &mut p, release, &consumed, notes);
     if p.chart.is_none() && p.resources.is_empty() {
         return Some(p).filter(|p| !p.namespaces.is_empty()).map(|mut p| {
             p.name = String::new();
