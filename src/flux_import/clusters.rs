@@ -8,7 +8,9 @@ use std::collections::VecDeque;
 use indexmap::IndexMap;
 use serde_yaml::Value;
 
-use super::kustomize::{self, is_dir, normalize, parse_docs, set_namespace, str_at, Build, Doc};
+use super::kustomize::{
+    self, is_dir, normalize, parse_docs, scalar_text, set_namespace, str_at, Build, Doc,
+};
 use super::substitute::substitute;
 use super::{Note, Repo};
 
@@ -318,13 +320,7 @@ fn vars_of(
         .and_then(|p| p.get("substitute"))
         .and_then(Value::as_mapping);
     for (k, v) in inline.into_iter().flatten() {
-        let v = match v {
-            Value::String(s) => s.clone(),
-            other => serde_yaml::to_string(other)
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-        };
+        let v = scalar_text(v);
         if let Some(k) = k.as_str() {
             vars.insert(k.to_string(), (v, VarSource::Inline));
         }

@@ -119,6 +119,18 @@ pub fn cluster_scoped(kind: &str) -> bool {
             .any(|k| k == kind)
 }
 
+/// A scalar as the text it reads as: a string itself, anything else as YAML writes it
+/// (`2`, `true`).
+pub fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
 pub fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
     let mut at = v;
     for p in path {

@@ -4,6 +4,7 @@
 
 use serde_yaml::Value;
 
+use super::kustomize::scalar_text;
 use super::substitute::{segments, Seg};
 
 /// The words a name may not be (grammar/lab.pest, `keyword`).
@@ -98,13 +99,7 @@ impl Writer<'_> {
                 let raws = raw.and_then(Value::as_mapping);
                 let mut out = String::from("{\n");
                 for (k, item) in m {
-                    let k = match k {
-                        Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_string(),
-                    };
+                    let k = scalar_text(k);
                     let r = raws.and_then(|r| r.get(k.as_str()));
                     let text = self.value(item, r, indent + 1);
                     out.push_str(&format!("{}{} = {}\n", pad(indent + 1), key(&k), text));
