@@ -66,9 +66,11 @@ pub fn key(k: &str) -> String {
     }
 }
 
-/// How a variable reads in the lab, and its value: `Some(("cluster.vars.X", value))` for
-/// a settings variable, `None` for one written as its value.
-pub type VarRef<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+/// How a variable reads in the lab, and its value: `(Some("cluster.vars.X"), value)` for
+/// a settings variable, `(None, value)` for one written as its value (a Kustomization's
+/// own `substitute`), `None` for one without a value (the whole string is then written as
+/// Flux applied it).
+pub type VarRef<'a> = &'a dyn Fn(&str) -> Option<(Option<String>, String)>;
 
 /// Writes values; `lost` collects what could not be written exactly.
 pub struct Writer<'a> {
@@ -161,11 +163,15 @@ impl Writer<'_> {
                     out.push_str(&q[1..q.len() - 1]);
                 }
                 Seg::Var { name, .. } => match (self.var_ref)(&name) {
-                    Some((expr, value)) => {
+                    Some((Some(expr), value)) => {
                         applied.push_str(&value);
                         out.push_str(&format!("${{{expr}}}"));
                     }
-                    // An inline or unset variable: the value Flux applied.
+                    Some((None, value)) => {
+                        applied.push_str(&value);
+                        let q = quote(&value);
+                        out.push_str(&q[1..q.len() - 1]);
+                    }
                     None => return quote(s),
                 },
             }

@@ -400,8 +400,11 @@ fn body(r: &Rendered, p: &Plan, notes: &mut Vec<Note>) -> String {
     let ks = rc.and_then(|rc| rc.kustomizations.iter().find(|k| k.name == p.ks_name));
     let var_ref = |name: &str| {
         let (value, source) = ks?.vars.get(name)?;
-        (*source == VarSource::Settings && is_ident(name))
-            .then(|| (format!("cluster.vars.{name}"), value.clone()))
+        let settings = *source == VarSource::Settings && is_ident(name);
+        Some((
+            settings.then(|| format!("cluster.vars.{name}")),
+            value.clone(),
+        ))
     };
     let mut w = Writer {
         var_ref: &var_ref,

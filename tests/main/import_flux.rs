@@ -185,9 +185,9 @@ fn built_objects(files: &IndexMap<String, String>) -> Vec<(String, String, Vec<V
     out
 }
 
-fn the_fixture_round_trips() {
-    let repo = fixture();
-    let imported = import(&repo);
+/// Import, build with labc (no diagnostic allowed), compare the objects; the compared tree.
+fn assert_round_trip(repo: &Repo) -> IndexMap<String, String> {
+    let imported = import(repo);
     assert!(!imported.has_errors(), "{}", imported.report_text());
     let db = labc::db::LabDb::default();
     let lab = db.load(imported.files.clone().into_iter().collect());
@@ -198,8 +198,7 @@ fn the_fixture_round_trips() {
         "the imported lab does not build:\n{shown}\n{:#?}",
         imported.files
     );
-
-    let rendered = render(&repo);
+    let rendered = render(repo);
     let expected: Vec<(String, String, Vec<Value>)> = rendered
         .clusters
         .iter()
@@ -221,6 +220,11 @@ fn the_fixture_round_trips() {
         "objects differ:\n{}",
         labc::objdiff::render_text(&diff)
     );
+    want
+}
+
+fn the_fixture_round_trips() {
+    let want = assert_round_trip(&fixture());
     // Not vacuous: both clusters, every kind of the fixture.
     let text: String = want.values().cloned().collect();
     for needle in [
@@ -242,6 +246,35 @@ fn the_fixture_round_trips() {
         want.keys().any(|k| k.starts_with("clusters/lab/"))
             && want.keys().any(|k| k.starts_with("clusters/home/"))
     );
+}
+
+/// The home-ops shape: `kubernetes/flux/cluster/ks.yaml` as the entry, whose patch gives
+/// every child Kustomization its `substituteFrom`, and `kubernetes/apps/<ns>/<app>/`.
+fn a_home_ops_layout_round_trips() {
+    let mut repo = Repo::new();
+    let files = [
+        ("kubernetes/flux/cluster/ks.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: cluster-apps\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  patches:\n    - patch: |-\n        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata:\n          name: not-used\n        spec:\n          postBuild:\n            substituteFrom:\n              - kind: ConfigMap\n                name: cluster-settings\n      target:\n        group: kustomize.toolkit.fluxcd.io\n        kind: Kustomization\n"),
+        ("kubernetes/flux/cluster/cluster-settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\ndata:\n  SECRET_DOMAIN: home.example.org\n"),
+        ("kubernetes/apps/media/kustomization.yaml", "resources:\n  - ./namespace.yaml\n  - ./echo/ks.yaml\n"),
+        ("kubernetes/apps/media/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n"),
+        ("kubernetes/apps/media/echo/ks.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: echo\n  namespace: flux-system\nspec:\n  targetNamespace: media\n  path: ./kubernetes/apps/media/echo/app\n  postBuild:\n    substitute:\n      APP: echo\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"),
+        ("kubernetes/apps/media/echo/app/kustomization.yaml", "resources:\n  - configmap.yaml\n"),
+        ("kubernetes/apps/media/echo/app/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\ndata:\n  host: ${APP}.${SECRET_DOMAIN}\n"),
+    ];
+    for (path, text) in files {
+        repo.insert(path.into(), text.into());
+    }
+    let want = assert_round_trip(&repo);
+    let text: String = want.values().cloned().collect();
+    assert!(text.contains("host: echo.home.example.org"), "{text}");
+    let imported = import(&repo);
+    let echo = &imported.files["components/echo.lab"];
+    assert!(echo.contains("tenant echo on main"), "{echo}");
+    assert!(
+        echo.contains("\"echo.${cluster.vars.SECRET_DOMAIN}\""),
+        "{echo}"
+    );
+    assert!(imported.files["lab.lab"].contains("namespace media on main"));
 }
 
 /// The lab says what it should: one body with settings references for both clusters, a
@@ -476,6 +509,7 @@ fn the_cli_writes_a_lab_and_keeps_import_crd() {
 
 tests!(
     the_fixture_round_trips,
+    a_home_ops_layout_round_trips,
     the_lab_keeps_references_and_explicit_order,
     a_malformed_repository_is_reported,
     a_kustomization_cycle_is_reported,
