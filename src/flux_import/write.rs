@@ -24,7 +24,21 @@ pub fn lab(r: &Rendered) -> Imported {
     let mut plans: Vec<Plan> = Vec::new();
     for rc in &r.clusters {
         for ks in &rc.kustomizations {
-            if let Some(p) = plan(rc, ks, &mut notes) {
+            if let Some(mut p) = plan(rc, ks, &mut notes) {
+                let taken = |n: &str| plans.iter().any(|q| q.cluster == p.cluster && q.name == n);
+                if !p.name.is_empty() && taken(&p.name) {
+                    // Two Kustomizations of one name in two namespaces: one component name
+                    // per cluster.
+                    let renamed = format!("{}-{}", p.name, p.namespace);
+                    notes.push(Note::mapped(
+                        &p.subject,
+                        format!(
+                            "named `{renamed}`: `{}` is taken on cluster `{}`",
+                            p.name, p.cluster
+                        ),
+                    ));
+                    p.name = renamed;
+                }
                 plans.push(p);
             }
         }
@@ -352,11 +366,18 @@ fn lab_file(
 /// The repository's Namespace objects as `namespace` declarations, one per name and shape.
 fn namespaces_text(plans: &[Plan], notes: &mut Vec<Note>) -> String {
     let mut groups: IndexMap<(String, String), Vec<String>> = IndexMap::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
     for p in plans {
         for ns in &p.namespaces {
             let name = str_at(ns, &["metadata", "name"])
                 .unwrap_or_default()
                 .to_string();
+            // The same Namespace from several Kustomizations (a shared component per app):
+            // one declaration per cluster, the first one's labels.
+            if seen.contains(&(name.clone(), p.cluster.clone())) {
+                continue;
+            }
+            seen.push((name.clone(), p.cluster.clone()));
             let mut body = String::new();
             let mut w = Writer {
                 var_ref: &|_| None,

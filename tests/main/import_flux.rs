@@ -147,11 +147,14 @@ fn tree(per_component: &[(String, String, Vec<Value>)]) -> IndexMap<String, Stri
                 } else {
                     component.as_str()
                 };
+                let doc = format!("---\n{}", serde_yaml::to_string(&o).unwrap());
                 let file = files
                     .entry(format!("clusters/{c}/{folder}/objects.yaml"))
                     .or_default();
-                file.push_str("---\n");
-                file.push_str(&serde_yaml::to_string(&o).unwrap());
+                // Two Kustomizations applying one object alike: one object on the cluster.
+                if !file.contains(&doc) {
+                    file.push_str(&doc);
+                }
             }
         }
     }
@@ -267,6 +270,53 @@ fn a_home_ops_layout_round_trips() {
     let want = assert_round_trip(&repo);
     let text: String = want.values().cloned().collect();
     assert!(text.contains("host: echo.home.example.org"), "{text}");
+    // A second app in the namespace, declaring the Namespace too, and a Kustomization
+    // named like the first in another namespace: one declaration, two component names.
+    let mut two = repo.clone();
+    let k = "resources:\n  - ./namespace.yaml\n  - ./settings.yaml\n  - ./echo/ks.yaml\n  - ./echo2/ks.yaml\n";
+    two.insert("kubernetes/apps/media/kustomization.yaml".into(), k.into());
+    // Its substituteFrom is read in its own namespace, as Flux does.
+    let settings = repo["kubernetes/flux/cluster/cluster-settings.yaml"]
+        .replace("namespace: flux-system", "namespace: media");
+    two.insert("kubernetes/apps/media/settings.yaml".into(), settings);
+    let ks2 = repo["kubernetes/apps/media/echo/ks.yaml"]
+        .replace("namespace: flux-system", "namespace: media")
+        .replace("echo/app", "echo2/app");
+    two.insert(
+        "kubernetes/apps/media/echo2/ks.yaml".into(),
+        ks2.replace("name: echo\n", "name: echo2\n"),
+    );
+    two.insert(
+        "kubernetes/apps/media/echo2/app/kustomization.yaml".into(),
+        "resources:\n  - ../../namespace.yaml\n  - cm.yaml\n".into(),
+    );
+    two.insert(
+        "kubernetes/apps/media/echo2/app/cm.yaml".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo2\n".into(),
+    );
+    assert_round_trip(&two);
+    assert_eq!(
+        import(&two).files["lab.lab"]
+            .matches("namespace media on main")
+            .count(),
+        1
+    );
+    // Named like the first app: a component name of its own, and the lab still builds.
+    two.insert("kubernetes/apps/media/echo2/ks.yaml".into(), ks2);
+    let imported = import(&two);
+    assert!(
+        imported.files.contains_key("components/echo-media.lab"),
+        "{:?}",
+        imported.files.keys()
+    );
+    let db = labc::db::LabDb::default();
+    let lab = db.load(imported.files.clone().into_iter().collect());
+    let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
+    assert!(
+        diags.is_empty(),
+        "{}",
+        labc::diag::render_plain(&db, &diags)
+    );
     let imported = import(&repo);
     let echo = &imported.files["components/echo.lab"];
     assert!(echo.contains("tenant echo on main"), "{echo}");
