@@ -422,6 +422,19 @@ fn a_malformed_repository_is_reported() {
         imported.files.values().all(|t| !t.contains("hunter2")),
         "a plaintext secret was imported"
     );
+
+    // A SOPS-encrypted Secret is a reference the report names: skipped, not an error.
+    let sops = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  token: ENC[AES256_GCM,data:abc=]\nsops:\n  version: 3.9.0\n";
+    repo.insert("apps/base/web/app/secret.yaml".into(), sops.into());
+    let imported = import(&repo);
+    assert!(!imported.has_errors(), "{}", imported.report_text());
+    assert!(imported
+        .report_text()
+        .contains("SOPS-encrypted Secret `token`"));
+    assert!(
+        imported.files.values().all(|t| !t.contains("ENC[")),
+        "a SOPS secret was imported"
+    );
 }
 
 /// Two Kustomizations whose paths declare each other: a cycle, built once each.
