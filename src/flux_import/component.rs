@@ -256,7 +256,6 @@ fn main_namespace(ks: &FluxKs, release: Option<&Value>) -> String {
         .unwrap_or_else(|| dns_label(&ks.name))
 }
 
-/// The plan of one Kustomization; `None` when nothing of it is left for a component.
 /// The Kustomization's objects other than its chart: namespaces, refused secrets,
 /// settings maps, and the rest as resources.
 fn objects(
@@ -333,7 +332,9 @@ fn objects(
     }
 }
 
-pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<Plan> {
+/// The plan of one Kustomization; without a name when nothing of it is left for a
+/// component (its Namespaces are still declared, and a `dependsOn` on it is answered).
+pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Plan {
     let subject = format!("{}/{}", rc.name, ks.name);
     let sources: Vec<&Doc> = rc.kustomizations.iter().flat_map(|k| &k.objects).collect();
     let is_release = |d: &Doc| {
@@ -414,10 +415,14 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<
     }
     objects(rc, ks, &mut p, release, &consumed, notes);
     if p.chart.is_none() && p.resources.is_empty() {
-        return Some(p).filter(|p| !p.namespaces.is_empty()).map(|mut p| {
-            p.name = String::new();
-            p
-        });
+        // Only Namespaces, settings or other Kustomizations: no component of its own (a
+        // plan without a name keeps the Namespaces and answers `dependsOn` on it).
+        notes.push(Note::mapped(
+            &subject,
+            "no objects of its own left: no component (labc writes its own Kustomization tree)",
+        ));
+        p.name = String::new();
+        return p;
     }
     if !p.resources.is_empty() {
         notes.push(Note::untyped(
@@ -425,5 +430,5 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Option<
             format!("{} object(s) as `resource` statements", p.resources.len()),
         ));
     }
-    Some(p)
+    p
 }

@@ -24,23 +24,22 @@ pub fn lab(r: &Rendered) -> Imported {
     let mut plans: Vec<Plan> = Vec::new();
     for rc in &r.clusters {
         for ks in &rc.kustomizations {
-            if let Some(mut p) = plan(rc, ks, &mut notes) {
-                let taken = |n: &str| plans.iter().any(|q| q.cluster == p.cluster && q.name == n);
-                if !p.name.is_empty() && taken(&p.name) {
-                    // Two Kustomizations of one name in two namespaces: one component name
-                    // per cluster.
-                    let renamed = format!("{}-{}", p.name, p.namespace);
-                    notes.push(Note::mapped(
-                        &p.subject,
-                        format!(
-                            "named `{renamed}`: `{}` is taken on cluster `{}`",
-                            p.name, p.cluster
-                        ),
-                    ));
-                    p.name = renamed;
-                }
-                plans.push(p);
+            let mut p = plan(rc, ks, &mut notes);
+            let taken = |n: &str| plans.iter().any(|q| q.cluster == p.cluster && q.name == n);
+            if !p.name.is_empty() && taken(&p.name) {
+                // Two Kustomizations of one name in two namespaces: one component name
+                // per cluster.
+                let renamed = format!("{}-{}", p.name, p.namespace);
+                notes.push(Note::mapped(
+                    &p.subject,
+                    format!(
+                        "named `{renamed}`: `{}` is taken on cluster `{}`",
+                        p.name, p.cluster
+                    ),
+                ));
+                p.name = renamed;
             }
+            plans.push(p);
         }
     }
     let crds = assign_crds(&mut plans, &mut notes);
@@ -179,7 +178,7 @@ fn resolve_depends(
             if t.name.is_empty() {
                 notes.push(Note::mapped(
                     &p.subject,
-                    format!("{dep_name} (namespaces only) left to labc's namespace derivation"),
+                    format!("{dep_name} left out: it has no component (only namespaces, settings or other Kustomizations); labc derives the namespace order"),
                 ));
                 continue;
             }

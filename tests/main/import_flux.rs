@@ -364,6 +364,21 @@ fn the_lab_keeps_references_and_explicit_order() {
         .unwrap()
         .iter()
         .any(|n| n["kind"] == "mapped"));
+    // A dependsOn on a Kustomization that only declares others (`apps`) is left out, not
+    // an error.
+    let mut repo = fixture();
+    let ks = repo["apps/base/web/ks.yaml"].replace(
+        "    - name: podinfo\n",
+        "    - name: podinfo\n    - name: apps\n",
+    );
+    repo.insert("apps/base/web/ks.yaml".into(), ks);
+    let imported = import(&repo);
+    assert!(!imported.has_errors(), "{}", imported.report_text());
+    assert!(
+        imported.report_text().contains("dependsOn `apps` left out"),
+        "{}",
+        imported.report_text()
+    );
 }
 
 fn notes_of(repo: &Repo) -> Vec<(NoteKind, String, String)> {
