@@ -11,6 +11,7 @@ pub mod compile;
 pub mod db;
 pub mod diag;
 pub mod emit;
+pub mod flux_import;
 pub mod graph;
 pub mod literal;
 pub mod lower;

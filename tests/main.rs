@@ -57,6 +57,8 @@ mod formats;
 mod graph;
 #[path = "main/help_files.rs"]
 mod help_files;
+#[path = "main/import_flux.rs"]
+mod import_flux;
 #[path = "main/incremental.rs"]
 mod incremental;
 #[path = "main/lab.rs"]
@@ -138,6 +140,7 @@ fn main() {
     trials.extend(user_sites::trials());
     trials.extend(versions::trials());
     trials.extend(pin::trials());
+    trials.extend(import_flux::trials());
     #[cfg(unix)]
     trials.extend(watch::trials());
     libtest_mimic::run(&args, trials).exit();

@@ -10,6 +10,7 @@ mod fmt;
 mod graph;
 mod help_files;
 mod import;
+mod import_flux;
 mod out_dir;
 mod pin;
 mod rel_path;
@@ -143,10 +144,28 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Import Kubernetes schemas into labc's compact form (`docs/schemas.md`).
+    /// Import a Flux repository as a lab (`labc import FLUX-DIR --out LAB-DIR`, see
+    /// docs/from-home-ops.md), or Kubernetes schemas into labc's compact form
+    /// (`labc import crd`, docs/schemas.md).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Import {
         #[command(subcommand)]
-        what: ImportCommand,
+        what: Option<ImportCommand>,
+        /// The Flux repository to read (offline; nothing in it is changed).
+        #[arg(value_name = "FLUX-DIR", required = true)]
+        repo: Option<PathBuf>,
+        /// The lab directory to write (whole, or not at all).
+        #[arg(long, value_name = "LAB-DIR", required = true)]
+        out: Option<PathBuf>,
+        /// Replace LAB-DIR if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The report as JSON (`{ "notes": [{ kind, subject, detail }] }`).
+        #[arg(long)]
+        json: bool,
     },
     /// Explain a diagnostic code (`labc explain E0402`), or list them all.
     Explain {
@@ -263,15 +282,30 @@ pub fn run(cli: Cli) -> i32 {
         } => graph::graph(&dir, cluster.as_deref(), format, stdlib, color),
         Command::Pin { dir, check } => pin::pin(&dir, check, stdlib, color),
         Command::Import {
+            what: None,
+            repo,
+            out,
+            force,
+            report,
+            json,
+        } => import_flux::flux(import_flux::FluxImport {
+            repo: repo.as_deref().unwrap_or(Path::new(".")),
+            out: out.as_deref().unwrap_or(Path::new("lab")),
+            force,
+            report: report.as_deref(),
+            json,
+        }),
+        Command::Import {
             what:
-                ImportCommand::Crd {
+                Some(ImportCommand::Crd {
                     files,
                     out,
                     name,
                     version,
                     source,
                     kinds,
-                },
+                }),
+            ..
         } => import::crd(import::CrdImport {
             files: &files,
             out: &out,

@@ -3,7 +3,7 @@
 //! each other in a circle. The floors, bottom first:
 //!
 //! `literal`, `yaml`, `stdlib`, `schema` < `db` < `diag` < `syntax` < `sema` < `lower` < `emit` <
-//! `compile` < `cli`, `lsp` (`graph`, the renderer of `labc graph`, is on the floor of `emit`).
+//! `compile` < `cli`, `lsp`, `flux_import` (`graph`, the renderer of `labc graph`, is on the floor of `emit`).
 //!
 //! Inside a folder, a child file may import its folder's `mod.rs` (`super::Evaluator`),
 //! and `mod.rs` names its children in `mod` lines and re-exports; neither counts as an
@@ -24,7 +24,7 @@ fn floor(top: &str) -> Option<usize> {
         &["lower"],
         &["emit", "graph"],
         &["compile"],
-        &["cli", "lsp"],
+        &["cli", "lsp", "flux_import"],
     ];
     FLOORS.iter().position(|f| f.contains(&top))
 }
