@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::Path;
 
-use indexmap::IndexMap;
+use crate::compile::Files;
 
 use super::report::{report, Format};
 use super::{io_error, out_dir, rel_path, walk, MANIFEST};
@@ -79,10 +79,7 @@ pub(super) fn read_ours(out: &Path, rel: &str) -> Result<Option<Vec<u8>>, String
 /// not labc's there), `~` changed, `-` removed (labc wrote it, the lab no longer does).
 /// The manifest is one of labc's files, so a reordering of the same files shows as
 /// `~ .labc-manifest`. A missing OUT has every file added.
-pub fn stale_files(
-    out: &Path,
-    files: &IndexMap<String, String>,
-) -> Result<Vec<(String, char)>, String> {
+pub fn stale_files(out: &Path, files: &Files) -> Result<Vec<(String, char)>, String> {
     let exists = std::fs::symlink_metadata(out).is_ok();
     if exists && !out.is_dir() {
         return Err(format!(
