@@ -412,6 +412,8 @@ fn adding_or_removing_a_tenant_file_reruns_only_that_tenant_and_its_cluster() {
     // The warnings of the new file only, and every cluster's namespaces are not
     // computed again (the other clusters' compare equal).
     assert_eq!(ids_of(&added, "file_lint").len(), 1, "{added:?}");
+    // The definitions are not checked again: what they read compares equal.
+    assert!(ids_of(&added, "check_definition").is_empty(), "{added:?}");
     assert!(ids_of(&added, "namespaces_of").len() <= 1, "{added:?}");
     // Besides `module_uses`, one cheap lookup per tenant module that every tenant's
     // evaluation checks (and finds equal), little runs.
