@@ -114,8 +114,10 @@ pub fn stale_files(out: &Path, files: &Files) -> Result<Vec<(String, char)>, Str
             Some(_) => {}
         }
     }
+    // One set of the paths: `Files::contains_key` looks in every cluster's map.
+    let written: std::collections::HashSet<&str> = files.keys().map(String::as_str).collect();
     for rel in &ours {
-        if !files.contains_key(rel) && read_ours(out, rel)?.is_some() {
+        if !written.contains(rel.as_str()) && read_ours(out, rel)?.is_some() {
             lines.push((rel.clone(), '-'));
         }
     }
