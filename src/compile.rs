@@ -1,6 +1,8 @@
 //! The driver: runs the whole pipeline for a lab (parse, index, resolve, evaluate, check,
 //! lower, emit every cluster) and collects the output files and the diagnostics.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab, SourceFile};
@@ -12,7 +14,90 @@ use crate::sema::index::{self, item_index};
 /// The result of compiling a lab: every output file, relative to the output root.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Output {
-    pub files: IndexMap<String, String>,
+    pub files: Files,
+}
+
+/// Output files (relative path -> YAML text), in cluster order: each cluster's map as
+/// `emit_cluster` made it, shared, not copied. So an edit that re-emits one cluster
+/// neither copies nor compares the other clusters' files, and cloning the output (as
+/// `labc check` and `build` do) clones one pointer per cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Files {
+    clusters: Vec<Arc<IndexMap<String, String>>>,
+}
+
+impl Files {
+    /// The number of files.
+    pub fn len(&self) -> usize {
+        self.clusters.iter().map(|c| c.len()).sum()
+    }
+
+    /// Whether there is no file.
+    pub fn is_empty(&self) -> bool {
+        self.clusters.iter().all(|c| c.is_empty())
+    }
+
+    /// The text of the file at `path`.
+    pub fn get(&self, path: &str) -> Option<&String> {
+        self.clusters.iter().find_map(|c| c.get(path))
+    }
+
+    /// Whether there is a file at `path`.
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// Every (path, text), in output order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.clusters.iter().flat_map(|c| c.iter())
+    }
+
+    /// Every path, in output order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Every text, in output order.
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// The files as one map (a copy of every path and text).
+    pub fn to_map(&self) -> IndexMap<String, String> {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+impl From<IndexMap<String, String>> for Files {
+    /// Files given as one map (a tree written by hand, as in tests).
+    fn from(files: IndexMap<String, String>) -> Files {
+        Files {
+            clusters: vec![Arc::new(files)],
+        }
+    }
+}
+
+impl std::ops::Index<&str> for Files {
+    type Output = String;
+    fn index(&self, path: &str) -> &String {
+        self.get(path)
+            .unwrap_or_else(|| panic!("no output file {path}"))
+    }
+}
+
+impl std::ops::Index<&String> for Files {
+    type Output = String;
+    fn index(&self, path: &String) -> &String {
+        &self[path.as_str()]
+    }
+}
+
+impl<'a> IntoIterator for &'a Files {
+    type Item = (&'a String, &'a String);
+    type IntoIter = Box<dyn Iterator<Item = (&'a String, &'a String)> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
 }
 
 /// Report the diagnostics of the queries that a cycle of component headers can reach,
@@ -21,7 +106,7 @@ fn report_declaration_facts(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     let mut diags: Vec<&crate::diag::Diag> = index.diags.iter().collect();
     for &f in lab.files(db) {
-        diags.extend(&index::parse_checked(db, f).1);
+        diags.extend(index::syntax_errors(db, f));
     }
     if !index.labs.is_empty() {
         diags.extend(&facts::lab_facts_checked(db, lab).1);
@@ -47,15 +132,8 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     let index = item_index(db, lab);
     report_declaration_facts(db, lab);
     for &f in lab.files(db) {
-        let ast = index::parse(db, f);
-        for (i, d) in ast.decls.iter().enumerate() {
-            if d.kind.is_definition() {
-                crate::sema::resolve::check_definition(
-                    db,
-                    lab,
-                    index::DeclKey::new(db, f, i as u32),
-                );
-            }
+        for &i in index::definition_positions(db, f) {
+            crate::sema::resolve::check_definition(db, lab, index::DeclKey::new(db, f, i));
         }
     }
     for d in crate::sema::lint::warnings(db, lab) {
@@ -64,15 +142,12 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     facts::lab_value(db, lab);
     crate::lower::lab_checks::lab_checks(db, lab);
     crate::lower::lab_checks::capacity_checks(db, lab);
-    let mut files = IndexMap::new();
-    for name in index.clusters.keys() {
-        files.extend(
-            emit_cluster(db, lab, name.clone())
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+    let clusters = (index.clusters.keys())
+        .map(|name| emit_cluster(db, lab, name.clone()).clone())
+        .collect();
+    Output {
+        files: Files { clusters },
     }
-    Output { files }
 }
 
 /// Compile and return the output with the sorted, de-duplicated diagnostics.

@@ -13,6 +13,8 @@
 //! clusters/<cluster>/<component>/config/...       custom resources that need CRDs first
 //! ```
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
@@ -56,9 +58,14 @@ fn with_settings(spec: Vec<(&str, Yaml)>, settings: &IndexMap<String, Yaml>) -> 
     Yaml::Map(spec)
 }
 
-/// Files of one cluster: relative path -> YAML text.
+/// Files of one cluster: relative path -> YAML text, shared with `compile::Output`.
 #[salsa::tracked(returns(ref))]
-pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, String> {
+pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Arc<IndexMap<String, String>> {
+    Arc::new(cluster_files(db, lab, cluster))
+}
+
+/// The files of one cluster (see `emit_cluster`).
+fn cluster_files(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, String> {
     let mut files = IndexMap::new();
     let Some(ir) = cluster_ir(db, lab, cluster.clone()) else {
         return files;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::Path;
 
-use indexmap::IndexMap;
+use crate::compile::Files;
 
 use super::report::{report, Format};
 use super::{io_error, out_dir, rel_path, walk, MANIFEST};
@@ -79,10 +79,7 @@ pub(super) fn read_ours(out: &Path, rel: &str) -> Result<Option<Vec<u8>>, String
 /// not labc's there), `~` changed, `-` removed (labc wrote it, the lab no longer does).
 /// The manifest is one of labc's files, so a reordering of the same files shows as
 /// `~ .labc-manifest`. A missing OUT has every file added.
-pub fn stale_files(
-    out: &Path,
-    files: &IndexMap<String, String>,
-) -> Result<Vec<(String, char)>, String> {
+pub fn stale_files(out: &Path, files: &Files) -> Result<Vec<(String, char)>, String> {
     let exists = std::fs::symlink_metadata(out).is_ok();
     if exists && !out.is_dir() {
         return Err(format!(
@@ -117,8 +114,10 @@ pub fn stale_files(
             Some(_) => {}
         }
     }
+    // One set of the paths: `Files::contains_key` looks in every cluster's map.
+    let written: std::collections::HashSet<&str> = files.keys().map(String::as_str).collect();
     for rel in &ours {
-        if !files.contains_key(rel) && read_ours(out, rel)?.is_some() {
+        if !written.contains(rel.as_str()) && read_ours(out, rel)?.is_some() {
             lines.push((rel.clone(), '-'));
         }
     }

@@ -43,7 +43,7 @@ pub fn run(dir: &Path, against: &str, format: Format, stdlib: Option<&Path>, col
         Ok(files) => files,
         Err(e) => return io_error(e),
     };
-    let d = objdiff::diff(&before, &after);
+    let d = objdiff::diff(&before, &after.to_map());
     let text = match format {
         Format::Text => objdiff::render_text(&d),
         Format::Markdown => objdiff::render_markdown(&d),
@@ -138,7 +138,7 @@ fn tree_at_revision(
             "the lab at `{rev}` has {errors} error(s), so there is no output to compare with; check out `{rev}` and run `labc check` to see them"
         ));
     }
-    Ok(out.files.clone())
+    Ok(out.files.to_map())
 }
 
 /// The lab's files (`.lab`, `.yaml`, `.yml` and data files, as `read_lab` takes them) under `dir` at

@@ -319,7 +319,7 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 /// Write a checked lab's `files` to OUT unless OUT overlaps the lab in `dir`; the exit code.
-fn write_out(dir: &Path, out: &Path, files: &indexmap::IndexMap<String, String>) -> i32 {
+fn write_out(dir: &Path, out: &Path, files: &crate::compile::Files) -> i32 {
     match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, files)) {
         Ok(()) => {
             eprintln!("labc: wrote {} files to {}", files.len(), out.display());
@@ -396,6 +396,6 @@ fn check(
     dir: &Path,
     stdlib: Option<&Path>,
     color: bool,
-) -> Result<(indexmap::IndexMap<String, String>, usize), String> {
+) -> Result<(crate::compile::Files, usize), String> {
     report::report(dir, stdlib, report::Format::Human, color).map(|o| (o.files, o.errors))
 }

@@ -28,7 +28,7 @@ pub enum Format {
 
 /// What compiling and reporting a lab found: its output files and diagnostic counts.
 pub(super) struct Outcome {
-    pub files: indexmap::IndexMap<String, String>,
+    pub files: crate::compile::Files,
     pub errors: usize,
     pub warnings: usize,
 }

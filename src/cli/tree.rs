@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
+use crate::compile::Files;
 
 use super::out_dir::{self, sync_dir, OutDir};
 use super::walk::{self, warn, Kind};
@@ -17,7 +17,7 @@ use super::{rel_path, MANIFEST};
 /// `.<out>.labc-new-<pid>` with the user's entries of the old tree (those not in its
 /// `.labc-manifest`) carried over, files and directories synced, and then exchanged with
 /// OUT. A link OUT is written through: its target is replaced, the link stays.
-pub fn write_tree(out: &Path, files: &IndexMap<String, String>) -> Result<(), String> {
+pub fn write_tree(out: &Path, files: &Files) -> Result<(), String> {
     for rel in files.keys() {
         rel_path::check(rel)?;
     }
@@ -60,7 +60,7 @@ fn remove_previous(
 /// Build the complete new tree in `tmp`: labc's files, the manifest, the user's entries of
 /// the current OUT; then sync every file and directory, so the swap publishes only data
 /// that is on disk.
-fn build(tmp: &Path, dir: &OutDir, files: &IndexMap<String, String>) -> Result<(), String> {
+fn build(tmp: &Path, dir: &OutDir, files: &Files) -> Result<(), String> {
     std::fs::create_dir(tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     for (rel, text) in files {
         write_new(&tmp.join(rel), text.as_bytes())?;
@@ -138,11 +138,7 @@ fn previous_manifest(out: &Path) -> Result<BTreeSet<String>, String> {
 /// descended into), the user's directories are created even when empty, and directories
 /// keep their modes. Refuses to overwrite a user's file with one of labc's, and refuses
 /// entries that cannot be carried (a FIFO, socket or device), so none is ever lost.
-fn carry_user_entries(
-    out: &Path,
-    tmp: &Path,
-    files: &IndexMap<String, String>,
-) -> Result<(), String> {
+fn carry_user_entries(out: &Path, tmp: &Path, files: &Files) -> Result<(), String> {
     let ours = previous_manifest(out)?;
     // labc's directories: those that held the files it wrote. Any other directory is the
     // user's and is carried even when empty.

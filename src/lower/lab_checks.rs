@@ -30,13 +30,18 @@ pub fn lab_checks(db: &dyn Db, lab: Lab) {
 /// `E0502`: the lab has no `lab` declaration (unless one is written with a syntax
 /// error, which is already reported).
 fn check_lab_declared(db: &dyn Db, lab: Lab, index: &ItemIndex) {
+    // The texts are read only when no `lab` parsed: otherwise every edit of any file
+    // would re-run the whole-lab checks.
+    if !index.labs.is_empty() {
+        return;
+    }
     let written = lab.files(db).iter().any(|f| {
         !f.path(db).starts_with("std/")
             && f.text(db)
                 .lines()
                 .any(|l| l.starts_with("lab ") || l == "lab")
     });
-    if index.labs.is_empty() && !written {
+    if !written {
         if let Some(&file) = lab
             .files(db)
             .iter()

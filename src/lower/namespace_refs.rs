@@ -10,7 +10,7 @@ use crate::diag::{codes, did_you_mean, Diag};
 use crate::sema::component::components_on;
 use crate::sema::component_ir::{ComponentIr, Resource};
 use crate::sema::eval::Value;
-use crate::sema::index::item_index;
+use crate::sema::index::{self, decl_index};
 use crate::sema::kube::SYSTEM_NAMESPACES;
 
 /// Label keys whose value is a namespace name, in a selector's `matchLabels` or as the
@@ -175,11 +175,7 @@ pub struct ClusterNamespaces {
 /// stays equal unless a namespace comes or goes.
 #[salsa::tracked(returns(ref))]
 pub fn namespaces_of(db: &dyn Db, lab: Lab, cluster: String) -> ClusterNamespaces {
-    let index = item_index(db, lab);
-    let misplaced = index
-        .components
-        .iter()
-        .any(|c| c.on.iter().any(|o| !index.clusters.contains_key(o)));
+    let misplaced = index::components_misplaced(db, lab);
     let components = components_on(db, lab, &cluster);
     let mut names = cluster_namespaces(&components);
     // A declared namespace exists on its clusters even when nothing is placed in it.
@@ -198,7 +194,7 @@ pub fn namespaces_of(db: &dyn Db, lab: Lab, cluster: String) -> ClusterNamespace
 
 /// `E0411` and `E0412` over every cluster.
 pub fn namespace_checks(db: &dyn Db, lab: Lab) {
-    for cluster in item_index(db, lab).clusters.keys() {
+    for cluster in decl_index(db, lab).clusters.keys() {
         namespace_checks_on(db, lab, cluster.clone());
     }
 }
@@ -210,7 +206,7 @@ pub fn namespace_checks(db: &dyn Db, lab: Lab) {
 fn namespace_checks_on(db: &dyn Db, lab: Lab, cluster: String) {
     let mut namespaces: LabNamespaces = IndexMap::new();
     let mut incomplete: IndexSet<String> = IndexSet::new();
-    for other in item_index(db, lab).clusters.keys() {
+    for other in decl_index(db, lab).clusters.keys() {
         let known = namespaces_of(db, lab, other.clone());
         if !known.complete {
             incomplete.insert(other.clone());

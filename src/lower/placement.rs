@@ -9,7 +9,9 @@ use indexmap::IndexMap;
 use crate::db::{Db, Lab, SourceFile};
 use crate::diag::{codes, Diag};
 use crate::sema::component_ir::{ComponentIr, Crd, Resource};
-use crate::sema::index::{self, item_index, ItemIndex, ItemRef};
+use crate::sema::index::{
+    self, component_items_on, decl_index, item_index, module_uses, DeclIndex, ItemIndex, ItemRef,
+};
 use crate::sema::kube::core_kind;
 use crate::syntax::ast::{DeclKind, Span, Stmt};
 
@@ -21,7 +23,8 @@ fn group(api_version: &str) -> &str {
 
 /// The definition a component instantiates (`install X`, `instance n = X`).
 fn definition_of<'a>(db: &'a dyn Db, index: &'a ItemIndex, c: &ItemRef) -> Option<&'a ItemRef> {
-    let name = index::decl(db, c).definition.as_ref()?;
+    let key = index::DeclKey::new(db, c.file, c.index);
+    let name = index::decl_head(db, key).definition.as_ref()?;
     index.definition(&c.module, &name.text)
 }
 
@@ -83,7 +86,8 @@ pub(super) fn check_once_placements(db: &dyn Db, index: &ItemIndex) {
         let entry = placements
             .entry((def.file, def.index))
             .or_insert_with(|| (def, Vec::new()));
-        for on in &index::decl(db, c).on {
+        let key = index::DeclKey::new(db, c.file, c.index);
+        for on in &index::decl_head(db, key).on {
             // A placement on an unknown cluster is E0201 already.
             if index.clusters.contains_key(&on.text) {
                 entry.1.push(Placement {
@@ -258,7 +262,7 @@ fn bootstrap_crd_span(
 /// `api_version`, read syntactically as `crds_on_cluster` does.
 fn shipping_operators<'a>(
     db: &dyn Db,
-    index: &'a ItemIndex,
+    index: &'a DeclIndex,
     api_version: &str,
     kind: &str,
 ) -> Vec<&'a ItemRef> {
@@ -315,19 +319,22 @@ pub(super) fn check_unreconciled(
             if !from_bootstrap || by_component {
                 continue;
             }
-            // Only here, where there is an error to report, is the whole index read: the
-            // lowering of a clean cluster does not depend on every file.
-            let index = item_index(db, lab);
+            // The definitions, not the whole index: a tenant file added or removed
+            // leaves `decl_index` equal, so the other clusters are not lowered again.
+            let index = decl_index(db, lab);
             let operators = shipping_operators(db, index, &r.api_version, &r.kind);
             if !operators.is_empty() {
                 // The install line needs the operator's module unless the component's
                 // module sees it already.
-                let module = index
-                    .components_on(cluster)
+                let module = component_items_on(db, lab, cluster.to_string())
+                    .iter()
                     .find(|i| i.name == c.name)
-                    .map(|i| i.module.as_str())
+                    .map(|i| i.module.clone())
                     .unwrap_or_default();
-                let visible = index.definition(module, &operators[0].name).is_some();
+                let uses = module_uses(db, lab, module.clone());
+                let visible = index
+                    .definition_with(&module, uses, &operators[0].name)
+                    .is_some();
                 let use_line = (!visible).then(|| operators[0].module.as_str());
                 report_unreconciled(db, cluster, c, r, &operators, use_line);
             }

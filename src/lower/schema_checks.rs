@@ -24,7 +24,7 @@ pub fn check_schemas<'db>(db: &'db dyn Db, key: CompKey<'db>) {
     };
     // A file with syntax errors lost part of what it says: what is missing from its
     // objects is not a mistake of its own (one mistake, one error).
-    if !ir.ok || !index::parse_checked(db, *key.file(db)).1.is_empty() {
+    if !ir.ok || index::has_syntax_errors(db, *key.file(db)) {
         return;
     }
     let lab = *key.lab(db);
@@ -96,8 +96,8 @@ struct Place<'a> {
 
 /// The statement `resource` that wrote `r` (its kind and name span), in its declaration.
 fn resource_stmt<'db>(db: &'db dyn Db, r: &Resource) -> Option<&'db ResourceStmt> {
-    let ast = index::parse(db, r.file);
-    let decl = ast.decls.get((r.span.anchor as usize).checked_sub(1)?)?;
+    let at = (r.span.anchor as usize).checked_sub(1)?;
+    let decl = index::decl_of(db, index::DeclKey::new(db, r.file, at as u32)).as_ref()?;
     find_resource(&decl.body, r.span)
 }
 

@@ -8,7 +8,7 @@ use indexmap::{IndexMap, IndexSet};
 use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::diag::codes;
 use crate::diag::{did_you_mean, Diag};
-use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt};
+use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt, Use};
 
 /// The parse of one file, with its syntax errors as data.
 ///
@@ -36,6 +36,31 @@ pub fn parse_checked(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
         })
         .collect();
     (ast, diags)
+}
+
+/// Whether `file` has syntax errors. A query of its own, so that what only asks this
+/// (a check skipped while its file does not parse) is not run again for every edit of
+/// the file: the answer stays the same, and salsa backdates it.
+#[salsa::tracked(returns(copy))]
+pub fn has_syntax_errors(db: &dyn Db, file: SourceFile) -> bool {
+    !parse_checked(db, file).1.is_empty()
+}
+
+/// The syntax errors of `file` (E01xx), a query of its own for the same reason as
+/// `has_syntax_errors`: with the spans of a clean file unchanged, an edit leaves it equal.
+#[salsa::tracked(returns(ref))]
+pub fn syntax_errors(db: &dyn Db, file: SourceFile) -> Vec<Diag> {
+    parse_checked(db, file).1.clone()
+}
+
+/// The positions of the definitions (operators, templates, types) among the declarations
+/// of `file`: what `compile` checks of every file, without reading its whole syntax tree.
+#[salsa::tracked(returns(ref))]
+pub fn definition_positions(db: &dyn Db, file: SourceFile) -> Vec<u32> {
+    (parse(db, file).decls.iter().enumerate())
+        .filter(|(_, d)| d.kind.is_definition())
+        .map(|(i, _)| i as u32)
+        .collect()
 }
 
 /// The syntax tree of one file (its errors are in `parse_checked`).
@@ -152,7 +177,43 @@ fn collect_capabilities(stmts: &[Stmt], out: &mut IndexSet<String>) {
     }
 }
 
-/// Build the index of all declarations and report duplicates and unknown modules.
+/// What one file contributes to the item index: its `use` lines, its declarations (as
+/// `ItemRef`s) and the capability kinds its `provides` name.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FileItems {
+    pub uses: Vec<Use>,
+    pub items: Vec<ItemRef>,
+    pub capability_kinds: IndexSet<String>,
+}
+
+/// The `FileItems` of one file. A query per file: an edit that leaves the file's names,
+/// `on` lists and uses as they were (spans are relative to their declaration) leaves it
+/// equal, so `item_index` is not built again.
+#[salsa::tracked(returns(ref))]
+pub fn file_items(db: &dyn Db, file: SourceFile) -> FileItems {
+    let module = module_name(file.path(db));
+    let ast = parse(db, file);
+    let mut out = FileItems {
+        uses: ast.uses.clone(),
+        ..FileItems::default()
+    };
+    for (i, decl) in ast.decls.iter().enumerate() {
+        out.items.push(ItemRef {
+            file,
+            index: i as u32,
+            kind: decl.kind,
+            name: decl.name.text.clone(),
+            name_span: decl.name.span,
+            module: module.clone(),
+            on: decl.on.iter().map(|o| o.text.clone()).collect(),
+        });
+        collect_capabilities(&decl.body, &mut out.capability_kinds);
+    }
+    out
+}
+
+/// Build the index of all declarations from every file's `file_items`, and report
+/// duplicates and unknown modules.
 #[salsa::tracked(returns(ref))]
 pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
     let mut index = ItemIndex::default();
@@ -164,20 +225,13 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
     }
     for &file in lab.files(db) {
         let module = module_name(file.path(db));
-        let ast = parse(db, file);
-        add_uses(&mut index, file, &module, ast);
-        for (i, decl) in ast.decls.iter().enumerate() {
-            let item = ItemRef {
-                file,
-                index: i as u32,
-                kind: decl.kind,
-                name: decl.name.text.clone(),
-                name_span: decl.name.span,
-                module: module.clone(),
-                on: decl.on.iter().map(|o| o.text.clone()).collect(),
-            };
-            collect_capabilities(&decl.body, &mut index.capability_kinds);
-            add_item(&mut index, item, &mut duplicates);
+        let items = file_items(db, file);
+        add_uses(&mut index, file, &module, &items.uses);
+        index
+            .capability_kinds
+            .extend(items.capability_kinds.iter().cloned());
+        for item in &items.items {
+            add_item(&mut index, item.clone(), &mut duplicates);
         }
     }
     for (first, second) in duplicates {
@@ -188,8 +242,8 @@ pub fn item_index(db: &dyn Db, lab: Lab) -> ItemIndex {
 
 /// The modules `file` (of `module`) uses, into `index.uses`; E0203 for one that is not
 /// a module of the lab.
-fn add_uses(index: &mut ItemIndex, file: SourceFile, module: &str, ast: &FileAst) {
-    for u in &ast.uses {
+fn add_uses(index: &mut ItemIndex, file: SourceFile, module: &str, uses: &[Use]) {
+    for u in uses {
         if index.uses.contains_key(&u.path.text) {
             index
                 .uses
@@ -331,6 +385,27 @@ pub fn decl_of<'db>(db: &'db dyn Db, key: DeclKey<'db>) -> Option<Decl> {
         .cloned()
 }
 
+/// The head of a declaration: the definition it names (`install x`, `instance y = x`) and
+/// the clusters after `on`, as written (with their spans).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DeclHead {
+    pub definition: Option<crate::syntax::ast::Ident>,
+    pub on: Vec<crate::syntax::ast::Ident>,
+}
+
+/// The `DeclHead` of one declaration. A query of its own, so that the whole-lab checks
+/// that read only this (E0414) are not run again for an edit of the declaration's body.
+#[salsa::tracked(returns(ref))]
+pub fn decl_head<'db>(db: &'db dyn Db, key: DeclKey<'db>) -> DeclHead {
+    decl_of(db, key)
+        .as_ref()
+        .map(|d| DeclHead {
+            definition: d.definition.clone(),
+            on: d.on.clone(),
+        })
+        .unwrap_or_default()
+}
+
 /// `span` of `file` as an absolute byte range: spans inside a declaration are relative
 /// to its start (see `diag::span`), and only this needs the file's declaration offsets.
 pub fn absolute(db: &dyn Db, file: SourceFile, span: Span) -> Span {
@@ -437,6 +512,12 @@ pub fn module_uses(db: &dyn Db, lab: Lab, module: String) -> IndexSet<String> {
         .unwrap_or_default()
 }
 
+/// Whether `module` is a module of the lab (a file's), with or without definitions.
+#[salsa::tracked(returns(copy))]
+pub fn is_module(db: &dyn Db, lab: Lab, module: String) -> bool {
+    item_index(db, lab).uses.contains_key(&module)
+}
+
 /// The component declarations named `name`, in file order. A query per name, so that a
 /// new component changes only the lookups of its own name.
 #[salsa::tracked(returns(ref))]
@@ -455,6 +536,18 @@ pub fn component_items_on(db: &dyn Db, lab: Lab, cluster: String) -> Vec<ItemRef
         .components_on(&cluster)
         .cloned()
         .collect()
+}
+
+/// Whether some component is placed on a cluster the lab does not declare (E0201). A
+/// query of its own: what reads it (every cluster's namespaces) stays equal when a
+/// tenant file on a known cluster is added or removed.
+#[salsa::tracked(returns(copy))]
+pub fn components_misplaced(db: &dyn Db, lab: Lab) -> bool {
+    let index = item_index(db, lab);
+    index
+        .components
+        .iter()
+        .any(|c| c.on.iter().any(|o| !index.clusters.contains_key(o)))
 }
 
 /// The edit that adds `use module` to `file`: after its last `use` line, else as a line of

@@ -23,55 +23,34 @@ pub fn is_stdlib(db: &dyn Db, file: SourceFile) -> bool {
     file.path(db).starts_with("std/")
 }
 
-/// The warnings of the lab, in file order (they are sorted later).
+/// The warnings of the lab, in file order (they are sorted later): each file's own
+/// (`file_lint`), then E0602 for the lab's definitions no file names.
 #[salsa::tracked(returns(ref))]
 pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
-    let index = item_index(db, lab);
-    let mut used_anywhere: IndexSet<String> = IndexSet::new();
     let mut out = Vec::new();
-    // A file with syntax errors lost some of its names: nothing it seems not to use is
-    // reported, and no definition at all (it may have been the one naming it). A `use`
-    // of an unknown module (E0203) was meant to reach definitions, likely the ones that
-    // look unused: none is reported until it is fixed either.
+    // A file with syntax errors lost some of its names: no definition at all is
+    // reported (it may have been the one naming it). A `use` of an unknown module
+    // (E0203) was meant to reach definitions, likely the ones that look unused: none is
+    // reported until it is fixed either.
     let mut all_parsed = true;
+    let mut lab_files = Vec::new();
     for &file in lab.files(db) {
-        let mut names = Names::default();
-        names.file(index::parse(db, file));
-        let parsed = index::parse_checked(db, file).1.is_empty();
-        all_parsed &= parsed;
-        if parsed && !is_stdlib(db, file) {
-            out.extend(unused_uses(db, lab, file, &names.names));
-            out.extend(
-                names
-                    .ints
-                    .iter()
-                    .filter_map(|&s| octal_looking(db, file, s)),
-            );
-            for call in &names.calls {
-                out.extend(restated_defaults(db, lab, file, call));
-                let given: Vec<&str> = call.args.iter().map(|(n, _, _)| n.text.as_str()).collect();
-                out.extend(super::unused_defaults::unused_capability_defaults(
-                    db,
-                    lab,
-                    file,
-                    (&call.target, call.kinds),
-                    &given,
-                    names_in,
-                ));
-            }
-        }
+        let lint = file_lint(db, lab, file);
+        all_parsed &= lint.parsed;
+        out.extend(lint.warnings.iter().cloned());
         // The stdlib cannot name a lab file's definitions (it uses no lab module), so
         // its names would only hide warnings.
         if !is_stdlib(db, file) {
-            used_anywhere.extend(names.names);
+            lab_files.push(lint);
         }
     }
-    if !all_parsed || index.diags.iter().any(|d| d.code == codes::E0203) {
+    if !all_parsed || unknown_module_used(db, lab) {
         return out;
     }
+    let index = index::decl_index(db, lab);
     for defs in index.definitions.values() {
         for d in defs.values() {
-            if is_stdlib(db, d.file) || used_anywhere.contains(&d.name) {
+            if is_stdlib(db, d.file) || lab_files.iter().any(|f| f.names.contains(&d.name)) {
                 continue;
             }
             let what = d.kind.keyword();
@@ -91,6 +70,61 @@ pub fn warnings(db: &dyn Db, lab: Lab) -> Vec<Diag> {
         }
     }
     out
+}
+
+/// Whether some file uses a module the lab does not have (E0203).
+#[salsa::tracked(returns(copy))]
+fn unknown_module_used(db: &dyn Db, lab: Lab) -> bool {
+    item_index(db, lab)
+        .diags
+        .iter()
+        .any(|d| d.code == codes::E0203)
+}
+
+/// What the warnings of the lab need of one file: its own warnings (E0601, E0603, E0604,
+/// E0606), whether it parsed, and the names it uses (for E0602). A query per file, so
+/// that an edit re-reads only the edited file; it reads the definitions through
+/// `decl_index`, which a tenant file added or removed leaves equal.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FileLint {
+    pub warnings: Vec<Diag>,
+    pub parsed: bool,
+    pub names: IndexSet<String>,
+}
+
+/// The `FileLint` of `file`.
+#[salsa::tracked(returns(ref))]
+pub fn file_lint(db: &dyn Db, lab: Lab, file: SourceFile) -> FileLint {
+    let mut names = Names::default();
+    names.file(index::parse(db, file));
+    let parsed = !index::has_syntax_errors(db, file);
+    let mut out = Vec::new();
+    if parsed && !is_stdlib(db, file) {
+        out.extend(unused_uses(db, lab, file, &names.names));
+        out.extend(
+            names
+                .ints
+                .iter()
+                .filter_map(|&s| octal_looking(db, file, s)),
+        );
+        for call in &names.calls {
+            out.extend(restated_defaults(db, lab, file, call));
+            let given: Vec<&str> = call.args.iter().map(|(n, _, _)| n.text.as_str()).collect();
+            out.extend(super::unused_defaults::unused_capability_defaults(
+                db,
+                lab,
+                file,
+                (&call.target, call.kinds),
+                &given,
+                names_in,
+            ));
+        }
+    }
+    FileLint {
+        warnings: out,
+        parsed,
+        names: names.names,
+    }
 }
 
 /// `diags` without the E0602 of a definition that has errors of its own: while it does
@@ -145,15 +179,18 @@ fn usage_hint(kind: DeclKind, name: &str) -> String {
 
 /// E0601 for each `use` of `file` that no name of the file takes a definition from.
 fn unused_uses(db: &dyn Db, lab: Lab, file: SourceFile, names: &IndexSet<String>) -> Vec<Diag> {
-    let index = item_index(db, lab);
+    let index = index::decl_index(db, lab);
     let own = module_name(file.path(db));
     let mut out = Vec::new();
     for u in &index::parse(db, file).uses {
         // An unknown module is E0203's; a module using itself imports nothing either way.
-        let Some(defs) = index.definitions.get(&u.path.text) else {
-            continue;
+        // A module without definitions (`decl_index` leaves it out) gives nothing to use.
+        let used = match index.definitions.get(&u.path.text) {
+            Some(defs) => names.iter().any(|n| defs.contains_key(n)),
+            None if index::is_module(db, lab, u.path.text.clone()) => false,
+            None => continue,
         };
-        if u.path.text == own || names.iter().any(|n| defs.contains_key(n)) {
+        if u.path.text == own || used {
             continue;
         }
         out.push(
@@ -172,8 +209,9 @@ fn unused_uses(db: &dyn Db, lab: Lab, file: SourceFile, names: &IndexSet<String>
 
 /// E0603 when the integer literal at `span` of `file` is written with a leading zero.
 fn octal_looking(db: &dyn Db, file: SourceFile, span: Span) -> Option<Diag> {
-    let span = index::absolute(db, file, span);
-    let text = file.text(db).get(span.range())?;
+    // The text is read at the absolute place; the warning keeps the relative span, so
+    // that it stays equal when an edit before the declaration moves it.
+    let text = file.text(db).get(index::absolute(db, file, span).range())?;
     let digits = text.trim_start_matches('0');
     if text.len() < 2 || !text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -132,17 +132,17 @@ fn written(db: &dyn Db, lab: Lab) -> Vec<Written<'_>> {
     out
 }
 
-/// The `pins` blocks of the lab's own files (never the stdlib's), in file order.
+/// The `pins` blocks of the lab's own files (never the stdlib's), in file order. Found
+/// through `file_items` and read with `decl_of`, so an edit elsewhere in a file does not
+/// re-run what reads the pins.
 fn pins_blocks(db: &dyn Db, lab: Lab) -> impl Iterator<Item = (SourceFile, &Decl)> {
     lab.files(db)
         .iter()
         .filter(move |&&file| !crate::sema::lint::is_stdlib(db, file))
         .flat_map(move |&file| {
-            index::parse(db, file)
-                .decls
-                .iter()
-                .filter(|d| d.kind == DeclKind::Pins)
-                .map(move |d| (file, d))
+            (index::file_items(db, file).items.iter())
+                .filter(|item| item.kind == DeclKind::Pins)
+                .map(move |item| (file, index::decl(db, item)))
         })
 }
 
@@ -276,7 +276,7 @@ pub fn unused_pins(db: &dyn Db, lab: Lab) -> Vec<Diag> {
         || lab
             .files(db)
             .iter()
-            .any(|&f| !index::parse_checked(db, f).1.is_empty())
+            .any(|&f| index::has_syntax_errors(db, f))
     {
         return Vec::new();
     }
@@ -309,33 +309,55 @@ pub fn unused_pins(db: &dyn Db, lab: Lab) -> Vec<Diag> {
 /// The names of the definitions the lab's components reach: their own definitions and,
 /// through `include`, every template those include, in any branch.
 pub fn used_definitions(db: &dyn Db, lab: Lab) -> IndexSet<String> {
-    let index = item_index(db, lab);
-    let mut todo: Vec<(String, &ItemRef)> = Vec::new();
-    let mut seen: IndexSet<String> = IndexSet::new();
-    for c in &index.components {
-        let decl = index::decl(db, c);
-        if let Some(def) = &decl.definition {
-            if let Some(d) = index.definition(&c.module, &def.text) {
-                todo.push((d.name.clone(), d));
-            }
-        }
-        includes(&decl.body, &mut |t| {
-            if let Some(d) = index.definition(&c.module, t) {
-                todo.push((d.name.clone(), d));
-            }
-        });
+    let mut todo: Vec<&ItemRef> = Vec::new();
+    for &file in lab.files(db) {
+        todo.extend(definitions_named_in(db, lab, file));
     }
-    while let Some((name, item)) = todo.pop() {
-        if !seen.insert(name) {
+    let mut seen: IndexSet<String> = IndexSet::new();
+    while let Some(item) = todo.pop() {
+        if !seen.insert(item.name.clone()) {
             continue;
         }
         includes(&index::decl(db, item).body, &mut |t| {
-            if let Some(d) = index.definition(&item.module, t) {
-                todo.push((d.name.clone(), d));
+            if let Some(d) = visible_definition(db, lab, &item.module, t) {
+                todo.push(d);
             }
         });
     }
     seen
+}
+
+/// The definitions the components of `file` name: their own and those they include. A
+/// query per file, so that an edit re-reads only its file, and it reads the definitions
+/// through `decl_index`, which a tenant file added or removed leaves equal.
+#[salsa::tracked(returns(ref))]
+fn definitions_named_in(db: &dyn Db, lab: Lab, file: SourceFile) -> Vec<ItemRef> {
+    let module = crate::db::module_name(file.path(db));
+    let mut out: Vec<ItemRef> = Vec::new();
+    for decl in &index::parse(db, file).decls {
+        if !decl.kind.is_component() {
+            continue;
+        }
+        let mut named: Vec<String> = decl.definition.iter().map(|d| d.text.clone()).collect();
+        includes(&decl.body, &mut |t| named.push(t.to_string()));
+        out.extend(
+            (named.iter())
+                .filter_map(|name| visible_definition(db, lab, &module, name))
+                .cloned(),
+        );
+    }
+    out
+}
+
+/// The definition `name` as `module` sees it: its own, else one of a module it uses.
+fn visible_definition<'db>(
+    db: &'db dyn Db,
+    lab: Lab,
+    module: &str,
+    name: &str,
+) -> Option<&'db ItemRef> {
+    let uses = index::module_uses(db, lab, module.to_string());
+    index::decl_index(db, lab).definition_with(module, uses, name)
 }
 
 /// Call `f` with the template name of every `include` of `body`, in any branch.

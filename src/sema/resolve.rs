@@ -9,7 +9,7 @@ use crate::db::{Db, Lab};
 use crate::diag::codes;
 use crate::diag::{did_you_mean, unknown_name_help};
 use crate::sema::eval::{Evaluator, BUILTIN_FUNCTIONS};
-use crate::sema::index::{self, item_index, DeclKey};
+use crate::sema::index::{self, DeclKey};
 use crate::syntax::ast::*;
 
 /// Check the names used in one definition.
@@ -155,17 +155,20 @@ impl Resolver<'_, '_> {
     /// (one of another kind is reported with context when instantiated, E0207).
     fn include_target(&mut self, template: &Ident) {
         let module = self.ev.module.clone();
-        let index = item_index(self.ev.db, self.ev.lab);
-        match index.definition(&module, &template.text) {
+        // The definitions through `decl_index`, not the whole index: a tenant file added
+        // or removed leaves it equal, so no definition is checked again.
+        let uses = index::module_uses(self.ev.db, self.ev.lab, module.clone());
+        let index = index::decl_index(self.ev.db, self.ev.lab);
+        match index.definition_with(&module, uses, &template.text) {
             Some(d) if d.kind == DeclKind::Template => {}
             Some(_) => {} // reported with context when instantiated (E0207)
             None => {
-                let help =
-                    unknown_name_help(&template.text, index.visible_definitions(&module), |_| {
-                        index
-                            .definition_elsewhere(&template.text)
-                            .map(|d| format!("add `use {}` at the top of this file", d.module))
-                    });
+                let visible = index.visible_definitions_with(&module, uses);
+                let help = unknown_name_help(&template.text, visible, |_| {
+                    index
+                        .definition_elsewhere(&template.text)
+                        .map(|d| format!("add `use {}` at the top of this file", d.module))
+                });
                 let d = self
                     .ev
                     .error(
@@ -184,14 +187,17 @@ impl Resolver<'_, '_> {
     /// type.
     fn record_type(&mut self, t: &Ident) {
         let module = self.ev.module.clone();
-        let index = item_index(self.ev.db, self.ev.lab);
+        let uses = index::module_uses(self.ev.db, self.ev.lab, module.clone());
+        let index = index::decl_index(self.ev.db, self.ev.lab);
         if index
-            .definition(&module, &t.text)
+            .definition_with(&module, uses, &t.text)
             .is_none_or(|d| d.kind != DeclKind::Type)
         {
             let help = did_you_mean(
                 &t.text,
-                index.visible_definitions(&module).collect::<Vec<_>>(),
+                index
+                    .visible_definitions_with(&module, uses)
+                    .collect::<Vec<_>>(),
             );
             let d = self
                 .ev

@@ -12,7 +12,7 @@ use indexmap::IndexSet;
 
 use crate::db::{module_name, Db, Lab, SourceFile};
 use crate::diag::{codes, Diag};
-use crate::sema::index::{self, item_index};
+use crate::sema::index;
 use crate::syntax::ast::*;
 
 /// The capability kind a written type names (through `?`), if it is one.
@@ -34,8 +34,9 @@ pub(super) fn lab_definition_called<'db>(
     kinds: &[DeclKind],
 ) -> Option<(&'db index::ItemRef, &'db Decl, Vec<&'db FieldDecl>)> {
     let module = module_name(file.path(db));
-    let def = item_index(db, lab)
-        .definition(&module, &target.text)
+    let uses = index::module_uses(db, lab, module.clone());
+    let def = index::decl_index(db, lab)
+        .definition_with(&module, uses, &target.text)
         .filter(|d| kinds.contains(&d.kind) && !d.file.path(db).starts_with("std/"))?;
     let decl = index::decl(db, def);
     let params: Vec<&FieldDecl> = if def.kind == DeclKind::Operator {
@@ -57,7 +58,7 @@ pub(super) fn unused_capability_defaults(
     given: &[&str],
     names_in: impl Fn(&Decl) -> IndexSet<String>,
 ) -> Vec<Diag> {
-    let index = item_index(db, lab);
+    let index = index::decl_index(db, lab);
     let Some((def, decl, params)) = lab_definition_called(db, lab, file, target, kinds)
         .filter(|(def, _, _)| def.kind != DeclKind::Type)
     else {

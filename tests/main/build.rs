@@ -17,7 +17,7 @@ fn build(dir: &Path) -> (String, String) {
     let lab = db.load(labc::cli::read_lab(dir).expect("case is readable"));
     let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     (
-        render_tree(&out.files),
+        render_tree(&out.files.to_map()),
         labc::diag::render_plain(&db, &diags),
     )
 }
@@ -64,7 +64,7 @@ fn example_lab_builds_without_diagnostics_and_deterministically() {
     let db = labc::db::LabDb::default();
     let lab = db.load(files);
     let (out, _) = labc::compile::compile_with_diagnostics(&db, lab);
-    assert_eq!(render_tree(&out.files), tree);
+    assert_eq!(render_tree(&out.files.to_map()), tree);
     // Every emitted YAML file parses.
     for (path, text) in &out.files {
         for doc in text.split("\n---\n") {
@@ -82,11 +82,11 @@ fn write_tree_keeps_foreign_files_and_removes_stale_ones() {
     let mut files = indexmap::IndexMap::new();
     files.insert("a/one.yaml".to_string(), "---\na: 1\n".to_string());
     files.insert("b/two.yaml".to_string(), "---\nb: 2\n".to_string());
-    labc::cli::write_tree(&out, &files).unwrap();
+    labc::cli::write_tree(&out, &files.clone().into()).unwrap();
     std::fs::write(out.join("README.md"), "mine").unwrap();
     files.shift_remove("b/two.yaml");
     files.insert("c/three.yaml".to_string(), "---\nc: 3\n".to_string());
-    labc::cli::write_tree(&out, &files).unwrap();
+    labc::cli::write_tree(&out, &files.clone().into()).unwrap();
     assert_eq!(
         std::fs::read_to_string(out.join("README.md")).unwrap(),
         "mine"
@@ -96,7 +96,7 @@ fn write_tree_keeps_foreign_files_and_removes_stale_ones() {
     // A foreign file where labc wants to write is an error, and nothing is lost.
     std::fs::write(out.join("d.yaml"), "foreign").unwrap();
     files.insert("d.yaml".to_string(), "---\nd: 4\n".to_string());
-    assert!(labc::cli::write_tree(&out, &files).is_err());
+    assert!(labc::cli::write_tree(&out, &files.clone().into()).is_err());
     assert_eq!(
         std::fs::read_to_string(out.join("d.yaml")).unwrap(),
         "foreign"

@@ -411,7 +411,7 @@ fn write_tree_refuses_unsafe_paths_and_writes_nothing() {
         let mut files = indexmap::IndexMap::new();
         files.insert("ok.yaml".to_string(), "a: 1\n".to_string());
         files.insert(bad.to_string(), "b: 2\n".to_string());
-        let err = labc::cli::write_tree(&out, &files).expect_err(bad);
+        let err = labc::cli::write_tree(&out, &files.into()).expect_err(bad);
         assert!(err.contains("refuses"), "{err}");
         assert!(!out.exists(), "{bad}: nothing written");
         assert!(!t.path().join("victim.yaml").exists());

@@ -205,7 +205,7 @@ fn a_byte_order_mark_is_accepted() {
         let db = labc::db::LabDb::default();
         let lab = db.load(files);
         let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
-        (out.files.clone(), labc::diag::render_plain(&db, &diags))
+        (out.files.to_map(), labc::diag::render_plain(&db, &diags))
     };
     let (files, rendered) = compile(with_bom);
     assert_eq!(rendered, "", "a BOM is not an error");

@@ -37,7 +37,7 @@ fn compile(files: &[(&str, String)]) -> (IndexMap<String, String>, String) {
         .collect();
     let lab = db.load(files);
     let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
-    (out.files.clone(), labc::diag::render_plain(&db, &diags))
+    (out.files.to_map(), labc::diag::render_plain(&db, &diags))
 }
 
 fn clean(files: &[(&str, String)]) -> IndexMap<String, String> {
@@ -157,7 +157,7 @@ fn read_tree(dir: &Path) -> IndexMap<String, String> {
     let lab = db.load(labc::cli::read_lab(dir).expect("readable"));
     let (out, diags) = labc::compile::compile_with_diagnostics(&db, lab);
     assert!(diags.is_empty(), "{} has diagnostics", dir.display());
-    out.files.clone()
+    out.files.to_map()
 }
 
 /// Over every build case and the example lab, including components that write nothing

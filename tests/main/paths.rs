@@ -12,7 +12,7 @@ fn emitted(sources: Vec<(String, String)>) -> IndexMap<String, String> {
     let db = labc::db::LabDb::default();
     let lab = db.load(sources);
     let (out, _) = labc::compile::compile_with_diagnostics(&db, lab);
-    out.files.clone()
+    out.files.to_map()
 }
 
 fn check_tree(name: &str, files: &IndexMap<String, String>) -> Vec<String> {
