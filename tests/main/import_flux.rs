@@ -162,7 +162,7 @@ fn tree(per_component: &[(String, String, Vec<Value>)]) -> IndexMap<String, Stri
 }
 
 /// The labc output's objects per (cluster, component folder).
-fn built_objects(files: &IndexMap<String, String>) -> Vec<(String, String, Vec<Value>)> {
+fn built_objects(files: &labc::compile::Files) -> Vec<(String, String, Vec<Value>)> {
     let mut out: Vec<(String, String, Vec<Value>)> = Vec::new();
     for (path, text) in files {
         let parts: Vec<&str> = path.split('/').collect();
