@@ -1,37 +1,29 @@
 //! Which chart ships which API groups, as the stdlib's operators say (`chart = ...` and
 //! `crds "group/version"` in one `operator` block): the importer gives a custom resource's
 //! CRDs to the component installing that chart, so labc orders the users after it and
-//! does not take the kinds for ones the bootstrap installs. Read from the stdlib's text
-//! line by line (it is labc-formatted), not evaluated.
+//! does not take the kinds for ones the bootstrap installs. Read from the stdlib's syntax
+//! trees (`syntax::parse`), not evaluated: the chart and the groups are literals there.
+
+use crate::syntax::ast::{Decl, DeclKind, ExprKind, FileAst, Stmt, StrPart};
+use crate::syntax::parse::parse_file;
 
 /// (API group, chart name) for every `crds` statement of a stdlib operator.
 pub fn group_charts() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (_, text) in crate::stdlib::FILES {
-        let mut chart: Option<String> = None;
-        let mut groups: Vec<String> = Vec::new();
-        let mut in_operator = false;
-        for line in text.lines() {
-            if line.starts_with("operator ") {
-                in_operator = true;
-            } else if line.starts_with('}') && in_operator {
-                if let Some(c) = chart.take() {
-                    out.extend(groups.drain(..).map(|g| (g, c.clone())));
-                }
-                groups.clear();
-                in_operator = false;
-            } else if in_operator {
-                let t = line.trim_start();
-                if t.starts_with("chart ") || t.starts_with("chart=") {
-                    chart = chart_name(t);
-                } else if let Some(rest) = t.strip_prefix("crds \"") {
-                    let api = rest.split('"').next().unwrap_or_default();
-                    let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or_default();
-                    if !group.is_empty() {
-                        groups.push(group.to_string());
+    for ast in stdlib_asts() {
+        for decl in ast.decls.iter().filter(|d| d.kind == DeclKind::Operator) {
+            let Some(chart) = chart_of(decl) else {
+                continue;
+            };
+            walk(&decl.body, &mut |stmt| {
+                if let Stmt::Crds { api_version, .. } = stmt {
+                    let group = literal(&api_version.kind)
+                        .and_then(|api| api.rsplit_once('/').map(|(g, _)| g.to_string()));
+                    if let Some(group) = group.filter(|g| !g.is_empty()) {
+                        out.push((group, chart.clone()));
                     }
                 }
-            }
+            });
         }
     }
     out
@@ -43,42 +35,78 @@ pub fn cluster_kinds() -> &'static [String] {
     static KINDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     KINDS.get_or_init(|| {
         let mut out = vec!["GatewayClass".to_string()];
-        for (_, text) in crate::stdlib::FILES {
-            let mut in_crds = false;
-            for line in text.lines() {
-                let t = line.trim_start();
-                in_crds |= t.starts_with("crds \"");
-                if in_crds {
-                    let words: Vec<&str> = t
-                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                        .collect();
-                    for w in words.windows(2) {
-                        if w[0] == "cluster" && !w[1].is_empty() && !out.iter().any(|k| k == w[1]) {
-                            out.push(w[1].to_string());
+        for ast in stdlib_asts() {
+            for decl in &ast.decls {
+                walk(&decl.body, &mut |stmt| {
+                    if let Stmt::Crds { kinds, .. } = stmt {
+                        for k in kinds.iter().filter(|k| k.cluster_scoped) {
+                            if !out.contains(&k.kind.text) {
+                                out.push(k.kind.text.clone());
+                            }
                         }
                     }
-                }
-                if t.contains('}') {
-                    in_crds = false;
-                }
+                });
             }
         }
         out
     })
 }
 
-/// The chart's name in `chart = oci("oci://host/path/name", ...)` or
+/// The syntax tree of every stdlib file (the embedded stdlib parses without errors; a
+/// file that did not would only contribute what parsed).
+fn stdlib_asts() -> impl Iterator<Item = FileAst> {
+    crate::stdlib::FILES
+        .iter()
+        .map(|(_, text)| parse_file(text).0)
+}
+
+/// Every statement of a body, also those inside `if` and `for` blocks.
+fn walk<'a>(body: &'a [Stmt], visit: &mut dyn FnMut(&'a Stmt)) {
+    for stmt in body {
+        visit(stmt);
+        match stmt {
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                walk(then, visit);
+                walk(otherwise, visit);
+            }
+            Stmt::For { body, .. } => walk(body, visit),
+            _ => {}
+        }
+    }
+}
+
+/// The chart's name in the operator's `chart = oci("oci://host/path/name", ...)` or
 /// `chart = helm("url", "name", ...)`.
-fn chart_name(line: &str) -> Option<String> {
-    let args: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
-    if line.contains("oci(") {
-        args.first()
-            .and_then(|u| u.rsplit('/').next())
-            .map(str::to_string)
-    } else if line.contains("helm(") {
-        args.get(1).map(|s| s.to_string())
-    } else {
-        None
+fn chart_of(decl: &Decl) -> Option<String> {
+    decl.body.iter().find_map(|stmt| match stmt {
+        Stmt::Assign { path, value, .. } if path.len() == 1 && path[0].text == "chart" => {
+            let ExprKind::Call { func, args } = &value.kind else {
+                return None;
+            };
+            let arg = |i: usize| args.get(i).and_then(|a| literal(&a.value.kind));
+            match func.text.as_str() {
+                "oci" => arg(0).and_then(|url| url.rsplit('/').next().map(str::to_string)),
+                "helm" => arg(1),
+                _ => None,
+            }
+        }
+        _ => None,
+    })
+}
+
+/// A string literal without interpolation.
+fn literal(expr: &ExprKind) -> Option<String> {
+    match expr {
+        ExprKind::Str(parts) => parts
+            .iter()
+            .map(|p| match p {
+                StrPart::Text(t) => Some(t.as_str()),
+                StrPart::Interp(_) => None,
+            })
+            .collect::<Option<String>>(),
+        _ => None,
     }
 }
 
