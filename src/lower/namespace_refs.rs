@@ -204,6 +204,18 @@ pub fn namespace_checks(db: &dyn Db, lab: Lab) {
 /// where a namespace does exist).
 #[salsa::tracked(returns(copy))]
 fn namespace_checks_on(db: &dyn Db, lab: Lab, cluster: String) {
+    // Most clusters refer only to namespaces they have. Then nothing is reported and no
+    // other cluster's namespaces are read, so a namespace added or removed on another
+    // cluster (a tenant file added) does not check this cluster again.
+    let own = namespaces_of(db, lab, cluster.clone());
+    if own.complete
+        && components_on(db, lab, &cluster)
+            .into_iter()
+            .filter(|c| c.ok)
+            .all(|c| refers_only_to(c, &own.names))
+    {
+        return;
+    }
     let mut namespaces: LabNamespaces = IndexMap::new();
     let mut incomplete: IndexSet<String> = IndexSet::new();
     for other in decl_index(db, lab).clusters.keys() {
@@ -223,6 +235,24 @@ fn namespace_checks_on(db: &dyn Db, lab: Lab, cluster: String) {
             check_health_namespaces(db, &cluster, c, &namespaces);
         }
     }
+}
+
+/// Whether every namespace a component's health checks and selectors name is in `here`
+/// and no selector names another cluster: what `check_selectors` and
+/// `check_health_namespaces` would then find is nothing to report.
+fn refers_only_to(c: &ComponentIr, here: &IndexSet<String>) -> bool {
+    let health_here = c
+        .out
+        .health
+        .iter()
+        .all(|h| h.namespace.as_deref().is_none_or(|ns| here.contains(ns)));
+    health_here
+        && c.out.resources.iter().all(|r| {
+            let mut refs = Vec::new();
+            collect_refs(&r.body, &mut refs);
+            refs.iter()
+                .all(|nr| matches!(nr.scope, Scope::Here) && here.contains(&nr.name))
+        })
 }
 
 /// The clusters other than `cluster` that have namespace `ns`.

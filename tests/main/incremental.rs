@@ -415,6 +415,12 @@ fn adding_or_removing_a_tenant_file_reruns_only_that_tenant_and_its_cluster() {
     // The definitions are not checked again: what they read compares equal.
     assert!(ids_of(&added, "check_definition").is_empty(), "{added:?}");
     assert!(ids_of(&added, "namespaces_of").len() <= 1, "{added:?}");
+    // Only c0's namespace checks run again: the other clusters' objects refer only to
+    // namespaces of their own, so c0's new namespace is nothing they read.
+    assert!(
+        ids_of(&added, "namespace_checks_on").len() <= 1,
+        "{added:?}"
+    );
     // Besides `module_uses`, one cheap lookup per tenant module that every tenant's
     // evaluation checks (and finds equal), little runs.
     let others = added.iter().filter(|(n, _)| n != "module_uses").count();
