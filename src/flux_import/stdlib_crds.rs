@@ -30,11 +30,22 @@ pub fn group_charts() -> Vec<(String, String)> {
 }
 
 /// Custom resource kinds that are cluster-scoped: the stdlib's `crds ... { cluster Kind }`,
-/// and the Gateway API's GatewayClass (installed by a bootstrap, so in no operator).
+/// and every kind whose CRD says `scope: Cluster` in the embedded schema library (which
+/// also covers kinds a bootstrap installs, such as the Gateway API's GatewayClass).
 pub fn cluster_kinds() -> &'static [String] {
     static KINDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     KINDS.get_or_init(|| {
-        let mut out = vec!["GatewayClass".to_string()];
+        let mut out: Vec<String> = Vec::new();
+        for (_, text) in crate::stdlib::SCHEMAS {
+            let Ok(set) = crate::schema::model::SchemaSet::from_compact(text) else {
+                continue;
+            };
+            for k in set.kind_entries() {
+                if k.scope.as_deref() == Some("Cluster") && !out.contains(&k.kind) {
+                    out.push(k.kind.clone());
+                }
+            }
+        }
         for ast in stdlib_asts() {
             for decl in &ast.decls {
                 walk(&decl.body, &mut |stmt| {
@@ -128,6 +139,7 @@ mod tests {
             "{kinds:?}"
         );
         assert!(kinds.iter().any(|k| k == "ClusterSecretStore"), "{kinds:?}");
+        assert!(kinds.iter().any(|k| k == "GatewayClass"), "{kinds:?}");
         assert!(!kinds.iter().any(|k| k == "ExternalSecret"), "{kinds:?}");
     }
 }
