@@ -171,7 +171,8 @@ struct Side {
     texts: BTreeMap<String, (Group, String)>,
 }
 
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+/// The string at a path of keys of `v`, if there is one.
+pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut at = v;
     for k in path {
         at = at.get(k)?;

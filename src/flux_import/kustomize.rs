@@ -131,13 +131,8 @@ pub fn scalar_text(v: &Value) -> String {
     }
 }
 
-pub fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    let mut at = v;
-    for p in path {
-        at = at.get(*p)?;
-    }
-    at.as_str()
-}
+/// The string at a path of keys (the one `labc diff` uses).
+pub use crate::objdiff::str_at;
 
 impl<'a> Build<'a> {
     pub fn new(repo: &'a Repo, subst: &'a dyn Fn(&str) -> String) -> Build<'a> {
