@@ -254,6 +254,7 @@ impl<'a> Build<'a> {
                 None => docs.extend(self.file_docs(&f)),
             }
         }
+        self.drop_doubles(dir, &mut docs);
         docs
     }
 
@@ -290,6 +291,7 @@ impl<'a> Build<'a> {
                 None => self.escape(file, &entry),
             }
         }
+        self.drop_doubles(file, &mut docs);
         if let Some(ns) = k.get("namespace").and_then(Value::as_str) {
             for d in &mut docs {
                 set_namespace(&mut d.value, ns);
@@ -297,6 +299,32 @@ impl<'a> Build<'a> {
         }
         self.patches(dir, file, &k, &mut docs);
         docs
+    }
+
+    /// Kustomize refuses a build that holds one object twice (same group, kind, namespace
+    /// and name), so Flux fails that Kustomization: an error, and the first one kept.
+    fn drop_doubles(&mut self, file: &str, docs: &mut Vec<Doc>) {
+        let mut seen: Vec<(String, String, String, String)> = Vec::new();
+        docs.retain(|d| {
+            let v = &d.value;
+            let (Some(kind), Some(name)) = (str_at(v, &["kind"]), str_at(v, &["metadata", "name"]))
+            else {
+                return true;
+            };
+            let api = str_at(v, &["apiVersion"]).unwrap_or_default();
+            let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or_default();
+            let ns = str_at(v, &["metadata", "namespace"]).unwrap_or_default();
+            let id = (group.into(), kind.into(), ns.into(), name.into());
+            if !seen.contains(&id) {
+                seen.push(id);
+                return true;
+            }
+            self.notes.push(Note::error(
+                file,
+                format!("{kind} `{name}` twice in one build ({}): kustomize refuses it, so Flux fails this Kustomization (a defect of the repository); the first kept", d.file),
+            ));
+            false
+        });
     }
 
     fn escape(&mut self, file: &str, entry: &str) {

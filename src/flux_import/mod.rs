@@ -14,6 +14,8 @@ mod kustomize;
 mod lab_text;
 mod report;
 mod stdlib_crds;
+mod stdlib_defs;
+mod stdlib_match;
 mod substitute;
 mod write;
 
