@@ -415,6 +415,18 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Plan {
                 .cloned()
                 .unwrap_or_default();
             p.flux.extend(release_settings(&spec, notes, &subject));
+            for field in ["labels", "annotations"] {
+                let set = r.get("metadata").and_then(|m| m.get(field));
+                if set
+                    .and_then(Value::as_mapping)
+                    .is_some_and(|m| !m.is_empty())
+                {
+                    notes.push(Note::untyped(
+                        &subject,
+                        format!("HelmRelease `metadata.{field}` not imported: labc writes the release's metadata itself"),
+                    ));
+                }
+            }
             for d in spec
                 .get("dependsOn")
                 .and_then(Value::as_sequence)

@@ -20,6 +20,11 @@ const KNOWN_KEYS: &[&str] = &[
     "patches",
     "patchesStrategicMerge",
     "bases",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "configMapGenerator",
+    "generatorOptions",
 ];
 
 /// How many directory builds and documents one build may make: a directory included
@@ -291,14 +296,39 @@ impl<'a> Build<'a> {
                 None => self.escape(file, &entry),
             }
         }
+        self.generate(dir, file, &k, &mut docs);
         self.drop_doubles(file, &mut docs);
         if let Some(ns) = k.get("namespace").and_then(Value::as_str) {
             for d in &mut docs {
                 set_namespace(&mut d.value, ns);
             }
         }
+        let mut values: Vec<Value> = docs.iter().map(|d| d.value.clone()).collect();
+        super::transform::labels(&k, &mut values);
+        super::transform::annotations(&k, &mut values);
+        for (d, v) in docs.iter_mut().zip(values) {
+            d.value = v;
+        }
         self.patches(dir, file, &k, &mut docs);
         docs
+    }
+
+    /// The ConfigMaps of the kustomization's `configMapGenerator`, its files read (and
+    /// substituted, as Flux substitutes the whole build) from the repository.
+    fn generate(&mut self, dir: &str, file: &str, k: &Mapping, docs: &mut Vec<Doc>) {
+        let (repo, subst) = (self.repo, self.subst);
+        let mut read = |rel: &str| {
+            let path = join(dir, rel)?;
+            repo.get(&path).map(|t| subst(t))
+        };
+        let (maps, lost) = super::transform::config_maps(k, &mut read);
+        for l in lost {
+            self.notes.push(Note::untyped(file, l));
+        }
+        docs.extend(maps.into_iter().map(|value| Doc {
+            file: file.to_string(),
+            value,
+        }));
     }
 
     /// Kustomize refuses a build that holds one object twice (same group, kind, namespace

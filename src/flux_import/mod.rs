@@ -17,6 +17,7 @@ mod stdlib_crds;
 mod stdlib_defs;
 mod stdlib_match;
 mod substitute;
+mod transform;
 mod write;
 
 use indexmap::IndexMap;

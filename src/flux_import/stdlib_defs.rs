@@ -173,7 +173,8 @@ fn literal_value(e: &Expr) -> Option<Value> {
 mod tests {
     #[test]
     fn the_stdlib_operators_bind_their_settings() {
-        let reloader = super::find("oci://ghcr.io/stakater/charts", "reloader", &[]).expect("reloader");
+        let reloader =
+            super::find("oci://ghcr.io/stakater/charts", "reloader", &[]).expect("reloader");
         assert_eq!(reloader.module, "reloader");
         let replicas = reloader
             .bindings

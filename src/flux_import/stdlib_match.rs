@@ -207,7 +207,8 @@ fn build(files: &IndexMap<String, String>) -> (Bad, Built) {
     let mut bad = Bad::new();
     for d in &diags {
         let f = d.primary.file.path(&db).clone();
-        bad.entry(f).or_insert_with(|| format!("{} {}", d.code, d.message));
+        bad.entry(f)
+            .or_insert_with(|| format!("{} {}", d.code, d.message));
     }
     let mut built: Built = IndexMap::new();
     let mut sources: IndexMap<(String, String), Vec<Value>> = IndexMap::new();

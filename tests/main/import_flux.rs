@@ -353,6 +353,27 @@ fn a_renamed_sync_below_kubernetes_round_trips() {
         "{:?}",
         want.keys()
     );
+    // Kustomize's transformers and generator were applied (and the lab gives them back).
+    let text: String = want.values().cloned().collect();
+    for needle in [
+        "team: platform",
+        "owner: ops@example.org",
+        "MODE: readonly",
+        "Board of alpha",
+    ] {
+        assert!(text.contains(needle), "lacks `{needle}`: {text}");
+    }
+    let selector = text
+        .find("selector:")
+        .map(|i| &text[i..])
+        .unwrap_or_default();
+    assert!(
+        selector
+            .lines()
+            .take(3)
+            .any(|l| l.contains("app.kubernetes.io/part-of: board")),
+        "{text}"
+    );
     let imported = import(&repo);
     let notes = imported.report_text();
     assert!(!notes.contains("cycle"), "{notes}");
@@ -529,8 +550,10 @@ fn a_malformed_repository_is_reported() {
     let mut repo = fixture();
     let service = repo["apps/base/web/app/service.yaml"].clone();
     repo.insert("apps/base/web/app/service-again.yaml".into(), service);
-    let k = repo["apps/base/web/app/kustomization.yaml"]
-        .replace("  - service.yaml", "  - service.yaml\n  - service-again.yaml");
+    let k = repo["apps/base/web/app/kustomization.yaml"].replace(
+        "  - service.yaml",
+        "  - service.yaml\n  - service-again.yaml",
+    );
     repo.insert("apps/base/web/app/kustomization.yaml".into(), k);
     let notes = notes_of(&repo);
     assert!(has_error(&notes, "twice in one build"), "{notes:#?}");
