@@ -189,11 +189,36 @@ fn entries(repo: &Repo, notes: &mut Vec<Note>) -> Vec<(String, String)> {
 /// The objects of every cluster of the repository.
 pub fn render(repo: &Repo) -> Rendered {
     let mut notes = Vec::new();
-    let clusters = entries(repo, &mut notes)
+    let clusters: Vec<RenderedCluster> = entries(repo, &mut notes)
         .into_iter()
         .map(|(name, entry)| cluster(repo, name, entry, &mut notes))
         .collect();
+    unreached(repo, &clusters, &mut notes);
     Rendered { clusters, notes }
+}
+
+/// A note for every Flux Kustomization of the repository that no cluster reaches: Flux
+/// never applies it, so the lab has nothing of it (a leftover, or a missing reference).
+fn unreached(repo: &Repo, clusters: &[RenderedCluster], notes: &mut Vec<Note>) {
+    let entries: Vec<&str> = clusters.iter().map(|c| c.entry.as_str()).collect();
+    for (path, text) in repo.iter().filter(|(p, _)| kustomize::is_yaml(p)) {
+        for d in parse_docs(text, path, &mut Vec::new()) {
+            if !is_flux_ks(&d.value) || entries.iter().any(|e| is_bootstrap(&d, e)) {
+                continue;
+            }
+            let name = name_ns(&d.value).0;
+            let reached = clusters
+                .iter()
+                .flat_map(|c| &c.kustomizations)
+                .any(|k| k.file == *path && k.name == name);
+            if !reached {
+                notes.push(Note::skipped(
+                    path,
+                    format!("Flux Kustomization `{name}` is reached from no cluster entry point; not imported"),
+                ));
+            }
+        }
+    }
 }
 
 /// A Flux Kustomization waiting to be built, with the file that declared it.

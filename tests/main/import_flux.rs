@@ -377,6 +377,18 @@ fn a_renamed_sync_below_kubernetes_round_trips() {
     let imported = import(&repo);
     let notes = imported.report_text();
     assert!(!notes.contains("cycle"), "{notes}");
+    assert!(!notes.contains("reached from no cluster"), "{notes}");
+    // A Kustomization no cluster reaches is named in the report.
+    let mut extra = repo.clone();
+    let ks = repo["kubernetes/infrastructure/echo/ks.yaml"].replace("name: echo", "name: orphan");
+    extra.insert("kubernetes/orphan/ks.yaml".into(), ks);
+    assert!(
+        import(&extra)
+            .report_text()
+            .contains("`orphan` is reached from no cluster entry point"),
+        "{}",
+        import(&extra).report_text()
+    );
     let lab = flat(&imported.files["lab.lab"]);
     for needle in [
         "cluster alpha {",
