@@ -1,9 +1,11 @@
 //! A kustomize build of one directory of the repository map, offline: `resources` (files
-//! and directories), `components`, `namespace`, and patches (strategic merge as a keyed
+//! and directories), `components`, `configMapGenerator`, `namespace`, the label and
+//! annotation transformers (`transform.rs`), and patches (strategic merge as a keyed
 //! merge, JSON 6902 `add`/`replace`/`remove`; a component's patches reach its own resources
-//! only). Everything else a `kustomization.yaml` may
-//! say is reported as skipped. Paths stay inside the repository and directories are never
-//! entered twice on one chain (a cycle is reported, not followed).
+//! only). One object twice in a build is an error, as kustomize refuses it. Everything
+//! else a `kustomization.yaml` may say is reported as skipped. Paths stay inside the
+//! repository and directories are never entered twice on one chain (a cycle is reported,
+//! not followed).
 
 use serde_yaml::{Mapping, Value};
 
