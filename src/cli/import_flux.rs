@@ -1,4 +1,4 @@
-//! `labc import FLUX-DIR --out LAB-DIR`: reads a Flux repository (its YAML files, links
+//! `labc import FLUX-DIR --out LAB-DIR`: reads a Flux repository (its text files, links
 //! and hidden folders left out), imports it with `flux_import` (pure), and writes the lab
 //! whole or not at all: into a fresh sibling folder renamed to LAB-DIR, so a failure leaves
 //! no half-written lab, and an existing LAB-DIR is replaced only with `--force`.
@@ -39,8 +39,10 @@ fn read_repo(root: &Path) -> Result<Repo, String> {
         let yaml = e.rel.ends_with(".yaml")
             || e.rel.ends_with(".yml")
             || e.rel.ends_with("/Kustomization");
-        if hidden || e.kind != Kind::File || !yaml {
-            if e.kind == Kind::Link && !hidden {
+        // Every file is read, as a generator's `files` and `envs` may name any; only a
+        // YAML file left out is worth a warning.
+        if hidden || e.kind != Kind::File {
+            if e.kind == Kind::Link && !hidden && yaml {
                 warn(&format!("{}: a link, not followed", e.path.display()));
             }
             continue;
@@ -51,17 +53,22 @@ fn read_repo(root: &Path) -> Result<Repo, String> {
         let mut text = String::new();
         let read = file.take(FILE_LIMIT + 1).read_to_string(&mut text);
         match read {
-            Ok(n) if n as u64 > FILE_LIMIT => warn(&format!(
-                "{}: larger than 4 MiB, left out",
-                e.path.display()
-            )),
+            Ok(n) if n as u64 > FILE_LIMIT => {
+                if yaml {
+                    warn(&format!(
+                        "{}: larger than 4 MiB, left out",
+                        e.path.display()
+                    ));
+                }
+            }
             Ok(_) => {
                 repo.insert(e.rel, text);
             }
-            Err(err) => warn(&format!(
+            Err(err) if yaml => warn(&format!(
                 "{}: not UTF-8 text ({err}), left out",
                 e.path.display()
             )),
+            Err(_) => {}
         }
     }
     Ok(repo)

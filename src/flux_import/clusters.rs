@@ -57,6 +57,27 @@ pub struct Rendered {
     pub notes: Vec<Note>,
 }
 
+impl Rendered {
+    /// The Kustomization `name` of `cluster`.
+    pub fn kustomization(&self, cluster: &str, name: &str) -> Option<&FluxKs> {
+        let rc = self.clusters.iter().find(|c| c.name == cluster)?;
+        rc.kustomizations.iter().find(|k| k.name == name)
+    }
+}
+
+impl FluxKs {
+    /// How the variable `name` reads in the lab (`lab_text::VarRef`): a settings variable
+    /// as `cluster.vars.NAME`, one of its own `substitute` as its value.
+    pub fn var_ref(&self, name: &str) -> Option<(Option<String>, String)> {
+        let (value, source) = self.vars.get(name)?;
+        let settings = *source == VarSource::Settings && super::lab_text::is_ident(name);
+        Some((
+            settings.then(|| format!("cluster.vars.{name}")),
+            value.clone(),
+        ))
+    }
+}
+
 fn is_flux_ks(v: &Value) -> bool {
     str_at(v, &["kind"]) == Some("Kustomization")
         && str_at(v, &["apiVersion"]).is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
@@ -72,12 +93,19 @@ fn name_ns(v: &Value) -> (String, String) {
     (name, ns)
 }
 
-/// Flux's own objects: the bootstrap sync and controllers, which labc writes itself.
-fn is_bootstrap(d: &Doc) -> bool {
+/// Flux's own objects: the bootstrap sync and controllers, which labc writes itself. The
+/// sync Kustomization is the one of the entry's path, whatever its name.
+fn is_bootstrap(d: &Doc, entry: &str) -> bool {
     let (name, _) = name_ns(&d.value);
     let kind = str_at(&d.value, &["kind"]).unwrap_or_default();
+    let syncs_entry = is_flux_ks(&d.value)
+        && str_at(&d.value, &["spec", "path"])
+            .and_then(normalize)
+            .as_deref()
+            == Some(entry);
     d.file.ends_with("gotk-components.yaml")
         || kind == "FluxInstance"
+        || syncs_entry
         || (name == "flux-system"
             && matches!(kind, "Kustomization" | "GitRepository" | "OCIRepository"))
 }
@@ -86,10 +114,23 @@ fn is_bootstrap(d: &Doc) -> bool {
 fn entries(repo: &Repo, notes: &mut Vec<Note>) -> Vec<(String, String)> {
     let mut found: Vec<String> = Vec::new();
     for (path, text) in repo.iter().filter(|(p, _)| kustomize::is_yaml(p)) {
-        for d in parse_docs(text, path, &mut Vec::new()) {
+        let docs = parse_docs(text, path, &mut Vec::new());
+        // `flux bootstrap` writes the sync Kustomization beside the `flux-system` source
+        // (gotk-sync.yaml); a repository may rename the Kustomization, not the source.
+        let beside_source = docs.iter().any(|d| {
+            name_ns(&d.value).0 == "flux-system"
+                && matches!(
+                    str_at(&d.value, &["kind"]),
+                    Some("GitRepository" | "OCIRepository")
+                )
+        });
+        for d in &docs {
             let kind = str_at(&d.value, &["kind"]).unwrap_or_default();
             let sync = match kind {
-                "Kustomization" if is_flux_ks(&d.value) && name_ns(&d.value).0 == "flux-system" => {
+                "Kustomization"
+                    if is_flux_ks(&d.value)
+                        && (name_ns(&d.value).0 == "flux-system" || beside_source) =>
+                {
                     str_at(&d.value, &["spec", "path"])
                 }
                 "FluxInstance" => str_at(&d.value, &["spec", "sync", "path"]),
@@ -106,10 +147,14 @@ fn entries(repo: &Repo, notes: &mut Vec<Note>) -> Vec<(String, String)> {
         }
     }
     if found.is_empty() {
+        // `clusters/<name>/` at the top, or below one folder (`kubernetes/clusters/<name>/`).
         let mut dirs: Vec<String> = repo
             .keys()
-            .filter_map(|k| k.strip_prefix("clusters/")?.split_once('/').map(|(c, _)| c))
-            .map(|c| format!("clusters/{c}"))
+            .filter_map(|k| {
+                let parts: Vec<&str> = k.split('/').collect();
+                let at = parts.iter().take(2).position(|p| *p == "clusters")?;
+                (parts.len() > at + 2).then(|| parts[..at + 2].join("/"))
+            })
             .collect();
         dirs.dedup();
         found = dirs;
@@ -144,11 +189,36 @@ fn entries(repo: &Repo, notes: &mut Vec<Note>) -> Vec<(String, String)> {
 /// The objects of every cluster of the repository.
 pub fn render(repo: &Repo) -> Rendered {
     let mut notes = Vec::new();
-    let clusters = entries(repo, &mut notes)
+    let clusters: Vec<RenderedCluster> = entries(repo, &mut notes)
         .into_iter()
         .map(|(name, entry)| cluster(repo, name, entry, &mut notes))
         .collect();
+    unreached(repo, &clusters, &mut notes);
     Rendered { clusters, notes }
+}
+
+/// A note for every Flux Kustomization of the repository that no cluster reaches: Flux
+/// never applies it, so the lab has nothing of it (a leftover, or a missing reference).
+fn unreached(repo: &Repo, clusters: &[RenderedCluster], notes: &mut Vec<Note>) {
+    let entries: Vec<&str> = clusters.iter().map(|c| c.entry.as_str()).collect();
+    for (path, text) in repo.iter().filter(|(p, _)| kustomize::is_yaml(p)) {
+        for d in parse_docs(text, path, &mut Vec::new()) {
+            if !is_flux_ks(&d.value) || entries.iter().any(|e| is_bootstrap(&d, e)) {
+                continue;
+            }
+            let name = name_ns(&d.value).0;
+            let reached = clusters
+                .iter()
+                .flat_map(|c| &c.kustomizations)
+                .any(|k| k.file == *path && k.name == name);
+            if !reached {
+                notes.push(Note::skipped(
+                    path,
+                    format!("Flux Kustomization `{name}` is reached from no cluster entry point; not imported"),
+                ));
+            }
+        }
+    }
 }
 
 /// A Flux Kustomization waiting to be built, with the file that declared it.
@@ -174,7 +244,7 @@ fn cluster(repo: &Repo, name: String, entry: String, notes: &mut Vec<Note>) -> R
     let mut queue: VecDeque<Queued> = VecDeque::new();
     let mut root_objects = Vec::new();
     for d in root {
-        if is_bootstrap(&d) {
+        if is_bootstrap(&d, &entry) {
             if str_at(&d.value, &["kind"]) == Some("GitRepository") {
                 let url = str_at(&d.value, &["spec", "url"]).unwrap_or_default();
                 let branch = str_at(&d.value, &["spec", "ref", "branch"]).unwrap_or("main");

@@ -49,6 +49,8 @@ pub struct Plan {
     pub chart: Option<String>,
     /// The names a chart is known by (release, chart), to guess which CRDs it ships.
     pub chart_names: Vec<String>,
+    /// The chart as (repository URL, chart name, version), to match a stdlib operator's.
+    pub chart_source: Option<ChartSource>,
     pub values: Option<(Value, Value)>,
     /// `flux.release` and `flux.kustomization` settings: (path, value).
     pub flux: Vec<(String, Value)>,
@@ -86,14 +88,23 @@ pub fn dns_label(s: &str) -> String {
     }
 }
 
-/// The chart of a HelmRelease: its `oci(...)`/`helm(...)` text and the chart's name, from
-/// the source it names among `sources` (the cluster's objects).
+/// Where a chart comes from: the repository (an OCI URL without the chart's own segment,
+/// or a Helm repository's URL), the chart's name and its version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChartSource {
+    pub repository: String,
+    pub chart: String,
+    pub version: String,
+}
+
+/// The chart of a HelmRelease: its `oci(...)`/`helm(...)` text, its source and the file
+/// declaring that, from the source it names among `sources` (the cluster's objects).
 fn chart_of(
     release: &Value,
     sources: &[&Doc],
     notes: &mut Vec<Note>,
     subject: &str,
-) -> Option<(String, String, String)> {
+) -> Option<(String, ChartSource, String)> {
     let ns = str_at(release, &["metadata", "namespace"]).unwrap_or_default();
     let find = |kind: &str, name: &str, src_ns: &str| {
         sources.iter().find(|d| {
@@ -118,10 +129,18 @@ fn chart_of(
         let tag = str_at(&src.value, &["spec", "ref", "tag"])
             .or_else(|| str_at(&src.value, &["spec", "ref", "semver"]))
             .unwrap_or("latest");
-        let chart = url.rsplit('/').next().unwrap_or_default().to_string();
+        let (repository, chart) = url
+            .trim_end_matches('/')
+            .rsplit_once('/')
+            .unwrap_or(("", url));
+        let source = ChartSource {
+            repository: repository.to_string(),
+            chart: chart.to_string(),
+            version: tag.to_string(),
+        };
         return Some((
             format!("oci({}, {})", quote(url), quote(tag)),
-            chart,
+            source,
             src.file.clone(),
         ));
     }
@@ -149,7 +168,12 @@ fn chart_of(
     } else {
         format!("helm({}, {}, {})", quote(url), quote(chart), quote(version))
     };
-    Some((text, chart.to_string(), src.file.clone()))
+    let source = ChartSource {
+        repository: url.trim_end_matches('/').to_string(),
+        chart: chart.to_string(),
+        version: version.to_string(),
+    };
+    Some((text, source, src.file.clone()))
 }
 
 /// A Flux setting's value: durations become duration literals (`1h`), not strings.
@@ -353,6 +377,7 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Plan {
         namespace: namespace.clone(),
         chart: None,
         chart_names: Vec::new(),
+        chart_source: None,
         values: None,
         flux: ks_settings(&ks.spec, &namespace, notes, &subject),
         resources: Vec::new(),
@@ -364,7 +389,7 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Plan {
     let mut consumed: Vec<String> = Vec::new();
     if let Some(i) = release {
         let r = &ks.objects[i].value;
-        if let Some((chart, chart_name, src_file)) = chart_of(r, &sources, notes, &subject) {
+        if let Some((chart, source, src_file)) = chart_of(r, &sources, notes, &subject) {
             let release_name = str_at(r, &["metadata", "name"])
                 .unwrap_or_default()
                 .to_string();
@@ -382,13 +407,26 @@ pub fn plan(rc: &RenderedCluster, ks: &FluxKs, notes: &mut Vec<Note>) -> Plan {
                 ),
             ));
             p.chart = Some(chart);
-            p.chart_names = vec![release_name, chart_name];
+            p.chart_names = vec![release_name, source.chart.clone()];
+            p.chart_source = Some(source);
             let spec = r
                 .get("spec")
                 .and_then(Value::as_mapping)
                 .cloned()
                 .unwrap_or_default();
             p.flux.extend(release_settings(&spec, notes, &subject));
+            for field in ["labels", "annotations"] {
+                let set = r.get("metadata").and_then(|m| m.get(field));
+                if set
+                    .and_then(Value::as_mapping)
+                    .is_some_and(|m| !m.is_empty())
+                {
+                    notes.push(Note::untyped(
+                        &subject,
+                        format!("HelmRelease `metadata.{field}` not imported: labc writes the release's metadata itself"),
+                    ));
+                }
+            }
             for d in spec
                 .get("dependsOn")
                 .and_then(Value::as_sequence)

@@ -1,9 +1,11 @@
 //! A kustomize build of one directory of the repository map, offline: `resources` (files
-//! and directories), `components`, `namespace`, and patches (strategic merge as a keyed
+//! and directories), `components`, `configMapGenerator`, `namespace`, the label and
+//! annotation transformers (`transform.rs`), and patches (strategic merge as a keyed
 //! merge, JSON 6902 `add`/`replace`/`remove`; a component's patches reach its own resources
-//! only). Everything else a `kustomization.yaml` may
-//! say is reported as skipped. Paths stay inside the repository and directories are never
-//! entered twice on one chain (a cycle is reported, not followed).
+//! only). One object twice in a build is an error, as kustomize refuses it. Everything
+//! else a `kustomization.yaml` may say is reported as skipped. Paths stay inside the
+//! repository and directories are never entered twice on one chain (a cycle is reported,
+//! not followed).
 
 use serde_yaml::{Mapping, Value};
 
@@ -20,6 +22,11 @@ const KNOWN_KEYS: &[&str] = &[
     "patches",
     "patchesStrategicMerge",
     "bases",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "configMapGenerator",
+    "generatorOptions",
 ];
 
 /// How many directory builds and documents one build may make: a directory included
@@ -254,6 +261,7 @@ impl<'a> Build<'a> {
                 None => docs.extend(self.file_docs(&f)),
             }
         }
+        self.drop_doubles(dir, &mut docs);
         docs
     }
 
@@ -290,13 +298,65 @@ impl<'a> Build<'a> {
                 None => self.escape(file, &entry),
             }
         }
+        self.generate(dir, file, &k, &mut docs);
+        self.drop_doubles(file, &mut docs);
         if let Some(ns) = k.get("namespace").and_then(Value::as_str) {
             for d in &mut docs {
                 set_namespace(&mut d.value, ns);
             }
         }
+        let mut values: Vec<Value> = docs.iter().map(|d| d.value.clone()).collect();
+        super::transform::labels(&k, &mut values);
+        super::transform::annotations(&k, &mut values);
+        for (d, v) in docs.iter_mut().zip(values) {
+            d.value = v;
+        }
         self.patches(dir, file, &k, &mut docs);
         docs
+    }
+
+    /// The ConfigMaps of the kustomization's `configMapGenerator`, its files read (and
+    /// substituted, as Flux substitutes the whole build) from the repository.
+    fn generate(&mut self, dir: &str, file: &str, k: &Mapping, docs: &mut Vec<Doc>) {
+        let (repo, subst) = (self.repo, self.subst);
+        let mut read = |rel: &str| {
+            let path = join(dir, rel)?;
+            repo.get(&path).map(|t| subst(t))
+        };
+        let (maps, lost) = super::transform::config_maps(k, &mut read);
+        for l in lost {
+            self.notes.push(Note::untyped(file, l));
+        }
+        docs.extend(maps.into_iter().map(|value| Doc {
+            file: file.to_string(),
+            value,
+        }));
+    }
+
+    /// Kustomize refuses a build that holds one object twice (same group, kind, namespace
+    /// and name), so Flux fails that Kustomization: an error, and the first one kept.
+    fn drop_doubles(&mut self, file: &str, docs: &mut Vec<Doc>) {
+        let mut seen: Vec<(String, String, String, String)> = Vec::new();
+        docs.retain(|d| {
+            let v = &d.value;
+            let (Some(kind), Some(name)) = (str_at(v, &["kind"]), str_at(v, &["metadata", "name"]))
+            else {
+                return true;
+            };
+            let api = str_at(v, &["apiVersion"]).unwrap_or_default();
+            let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or_default();
+            let ns = str_at(v, &["metadata", "namespace"]).unwrap_or_default();
+            let id = (group.into(), kind.into(), ns.into(), name.into());
+            if !seen.contains(&id) {
+                seen.push(id);
+                return true;
+            }
+            self.notes.push(Note::error(
+                file,
+                format!("{kind} `{name}` twice in one build ({}): kustomize refuses it, so Flux fails this Kustomization (a defect of the repository); the first kept", d.file),
+            ));
+            false
+        });
     }
 
     fn escape(&mut self, file: &str, entry: &str) {

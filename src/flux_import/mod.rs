@@ -14,7 +14,10 @@ mod kustomize;
 mod lab_text;
 mod report;
 mod stdlib_crds;
+mod stdlib_defs;
+mod stdlib_match;
 mod substitute;
+mod transform;
 mod write;
 
 use indexmap::IndexMap;

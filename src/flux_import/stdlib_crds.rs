@@ -108,7 +108,7 @@ fn chart_of(decl: &Decl) -> Option<String> {
 }
 
 /// A string literal without interpolation.
-fn literal(expr: &ExprKind) -> Option<String> {
+pub(super) fn literal(expr: &ExprKind) -> Option<String> {
     match expr {
         ExprKind::Str(parts) => parts
             .iter()

@@ -8,10 +8,10 @@
 use indexmap::{IndexMap, IndexSet};
 use serde_yaml::Value;
 
-use super::clusters::{Rendered, RenderedCluster, VarSource};
+use super::clusters::{Rendered, RenderedCluster};
 use super::component::{plan, Plan};
 use super::kustomize::str_at;
-use super::lab_text::{is_ident, key, quote, Writer};
+use super::lab_text::{key, quote, Writer};
 use super::{Imported, Note};
 use crate::literal::parse_cidr;
 use crate::sema::kube::core_kind;
@@ -57,6 +57,7 @@ pub fn lab(r: &Rendered) -> Imported {
         let text = component_file(r, &name, &plans, &crds.0, &mut notes);
         files.insert(format!("components/{name}.lab"), text);
     }
+    super::stdlib_match::adopt(r, &plans, &mut files, &mut notes);
     for (path, text) in files.iter_mut() {
         match crate::syntax::fmt::format(text) {
             Ok(t) => *text = t,
@@ -204,13 +205,16 @@ fn resolve_depends(
     }
 }
 
-/// The settings var a cluster field reads, by the usual names.
-fn typed_field(settings: &IndexMap<String, String>, words: &[&[&str]]) -> Option<(String, String)> {
+/// The settings var a cluster field reads, by the usual names: the first whose value
+/// `fits` (a `POD_CIDR` written as a JSON list is passed over for a `POD_CIDR_STRING`).
+fn typed_field(
+    settings: &IndexMap<String, String>,
+    words: &[&[&str]],
+    fits: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
     settings.iter().find_map(|(k, v)| {
         let upper = k.to_ascii_uppercase();
-        words
-            .iter()
-            .any(|ws| ws.iter().all(|w| upper.contains(w)))
+        (words.iter().any(|ws| ws.iter().all(|w| upper.contains(w))) && fits(v))
             .then(|| (k.clone(), v.clone()))
     })
 }
@@ -230,7 +234,10 @@ fn cluster_decl(
             &["API", "HOST"],
             &["KUBE", "VIP"],
             &["CLUSTER", "API"],
+            &["K8S", "SERVICE", "HOST"],
+            &["KUBERNETES", "SERVICE", "HOST"],
         ],
+        |_| true,
     );
     match api {
         Some((k, v)) => {
@@ -261,9 +268,9 @@ fn cluster_decl(
         ),
     ];
     for (field, words, placeholder) in nets {
-        match typed_field(&rc.settings, words)
-            .filter(|(_, v)| parse_cidr(v).is_ok() && !v.contains(':'))
-        {
+        match typed_field(&rc.settings, words, |v| {
+            parse_cidr(v).is_ok() && !v.contains(':')
+        }) {
             Some((k, v)) => {
                 notes.push(Note::mapped(&subject, format!("settings `{k}` -> {field}")));
                 out.push_str(&format!("  {field} = {v}\n"));
@@ -279,6 +286,7 @@ fn cluster_decl(
             }
         }
     }
+    out.push_str(&bgp_field(rc, notes));
     if !rc.settings.is_empty() {
         out.push_str("  vars = {\n");
         for (k, v) in &rc.settings {
@@ -293,6 +301,28 @@ fn cluster_decl(
     out.push_str(&crds_text(bootstrap, "  "));
     out.push_str("}\n");
     out
+}
+
+/// `bgp { asn, peer, peer_asn }` when the settings hold all three (`*BGP*ASN*` without
+/// `PEER`, `*BGP*PEER*ASN*`, `*BGP*PEER*ADDR*`), as numbers and an address.
+fn bgp_field(rc: &RenderedCluster, notes: &mut Vec<Note>) -> String {
+    let asn = |v: &str| v.parse::<u32>().is_ok_and(|n| n > 0);
+    let local = rc.settings.iter().find(|(k, v)| {
+        let k = k.to_ascii_uppercase();
+        k.contains("BGP") && k.contains("ASN") && !k.contains("PEER") && asn(v)
+    });
+    let peer_asn = typed_field(&rc.settings, &[&["BGP", "PEER", "ASN"]], asn);
+    let peer = typed_field(&rc.settings, &[&["BGP", "PEER", "ADDR"]], |v| {
+        v.parse::<std::net::Ipv4Addr>().is_ok()
+    });
+    let (Some((lk, lv)), Some((ak, av)), Some((pk, pv))) = (local, peer_asn, peer) else {
+        return String::new();
+    };
+    notes.push(Note::mapped(
+        &format!("cluster {}", rc.name),
+        format!("settings `{lk}`, `{pk}`, `{ak}` -> bgp {{ asn, peer, peer_asn }}"),
+    ));
+    format!("  bgp {{ asn = {lv}, peer = {pv}, peer_asn = {av} }}\n")
 }
 
 fn crds_text(crds: &[CrdKind], pad: &str) -> String {
@@ -331,7 +361,7 @@ fn lab_file(
     let domain = r
         .clusters
         .iter()
-        .find_map(|c| typed_field(&c.settings, &[&["DOMAIN"]]))
+        .find_map(|c| typed_field(&c.settings, &[&["DOMAIN"]], |_| true))
         .map(|(k, v)| {
             notes.push(Note::mapped("lab", format!("settings `{k}` -> domain")));
             v
@@ -416,16 +446,8 @@ fn namespaces_text(plans: &[Plan], notes: &mut Vec<Note>) -> String {
 /// The body of a component (without `depends_on`), its settings references resolved
 /// against the cluster's `vars`.
 fn body(r: &Rendered, p: &Plan, notes: &mut Vec<Note>) -> String {
-    let rc = r.clusters.iter().find(|c| c.name == p.cluster);
-    let ks = rc.and_then(|rc| rc.kustomizations.iter().find(|k| k.name == p.ks_name));
-    let var_ref = |name: &str| {
-        let (value, source) = ks?.vars.get(name)?;
-        let settings = *source == VarSource::Settings && is_ident(name);
-        Some((
-            settings.then(|| format!("cluster.vars.{name}")),
-            value.clone(),
-        ))
-    };
+    let ks = r.kustomization(&p.cluster, &p.ks_name);
+    let var_ref = |name: &str| ks?.var_ref(name);
     let mut w = Writer {
         var_ref: &var_ref,
         lost: Vec::new(),

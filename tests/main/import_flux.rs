@@ -12,7 +12,14 @@ use labc::flux_import::{import, render, NoteKind, Repo};
 use serde_yaml::Value;
 
 fn fixture() -> Repo {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/flux-repo");
+    fixture_named("flux-repo")
+}
+
+/// The repository `tests/import/<name>`.
+fn fixture_named(name: &str) -> Repo {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/import")
+        .join(name);
     let mut repo = Repo::new();
     for e in walkdir::WalkDir::new(&root).sort_by_file_name() {
         let e = e.unwrap();
@@ -327,6 +334,132 @@ fn a_home_ops_layout_round_trips() {
     assert!(imported.files["lab.lab"].contains("namespace media on main"));
 }
 
+/// `text` with every run of white space one space, so a test does not depend on the
+/// formatter's alignment.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The shape of the seed's repository (tests/import/nested-repo): clusters under
+/// `kubernetes/clusters/<name>/`, the bootstrap's sync Kustomization renamed beside the
+/// `flux-system` GitRepository, settings with a CIDR written as a JSON list next to a
+/// plain one, the API host as `K8S_SERVICE_HOST`, and BGP numbers. It round-trips, and
+/// the cluster's typed fields come from the settings.
+fn a_renamed_sync_below_kubernetes_round_trips() {
+    let repo = fixture_named("nested-repo");
+    let want = assert_round_trip(&repo);
+    assert!(
+        want.keys().any(|k| k.starts_with("clusters/alpha/")),
+        "{:?}",
+        want.keys()
+    );
+    // Kustomize's transformers and generator were applied (and the lab gives them back).
+    let text: String = want.values().cloned().collect();
+    for needle in [
+        "team: platform",
+        "owner: ops@example.org",
+        "MODE: readonly",
+        "Board of alpha",
+    ] {
+        assert!(text.contains(needle), "lacks `{needle}`: {text}");
+    }
+    let selector = text
+        .find("selector:")
+        .map(|i| &text[i..])
+        .unwrap_or_default();
+    assert!(
+        selector
+            .lines()
+            .take(3)
+            .any(|l| l.contains("app.kubernetes.io/part-of: board")),
+        "{text}"
+    );
+    let imported = import(&repo);
+    let notes = imported.report_text();
+    assert!(!notes.contains("cycle"), "{notes}");
+    assert!(!notes.contains("reached from no cluster"), "{notes}");
+    // A Kustomization no cluster reaches is named in the report.
+    let mut extra = repo.clone();
+    let ks = repo["kubernetes/infrastructure/echo/ks.yaml"].replace("name: echo", "name: orphan");
+    extra.insert("kubernetes/orphan/ks.yaml".into(), ks);
+    assert!(
+        import(&extra)
+            .report_text()
+            .contains("`orphan` is reached from no cluster entry point"),
+        "{}",
+        import(&extra).report_text()
+    );
+    let lab = flat(&imported.files["lab.lab"]);
+    for needle in [
+        "cluster alpha {",
+        "api = \"alpha-k8s.example.org\"",
+        "pods = 10.61.0.0/16",
+        "services = 10.62.0.0/16",
+        "asn = 64620",
+        "peer = 10.60.0.1",
+        "peer_asn = 64600",
+        "branch = \"trunk\"",
+        "domain = \"example.org\"",
+    ] {
+        assert!(lab.contains(needle), "lacks `{needle}`: {lab}");
+    }
+}
+
+/// A HelmRelease of a stdlib operator's chart becomes an install of it: the settings its
+/// values give (defaults left out), the value no setting covers as `values`, and the
+/// built objects are the repository's (the round trip above). A value that contradicts
+/// what a setting writes keeps the generic chart, and the lab still round-trips.
+/// (A value written from a setting through an expression, `enableHA = replicas > 1`, is
+/// the values' to change: it stays an install.)
+fn a_stdlib_chart_becomes_an_install() {
+    let repo = fixture_named("nested-repo");
+    let imported = import(&repo);
+    let reloader = &imported.files["components/reloader.lab"];
+    assert!(reloader.starts_with("use std.reloader"), "{reloader}");
+    let text = flat(reloader);
+    for needle in [
+        "install reloader on alpha {",
+        "replicas = 1",
+        "cpu_request = 20m",
+        "memory_limit = 128Mi",
+        "logFormat = \"json\"",
+    ] {
+        assert!(text.contains(needle), "lacks `{needle}`: {reloader}");
+    }
+    assert!(
+        !text.contains("memory_request") && !text.contains("chart ="),
+        "{reloader}"
+    );
+    let echo = flat(&imported.files["components/echo.lab"]);
+    assert!(
+        echo.contains("tenant echo on alpha") && echo.contains("chart = oci("),
+        "{echo}"
+    );
+    assert!(
+        imported
+            .report_text()
+            .contains("install of stdlib `reloader`"),
+        "{}",
+        imported.report_text()
+    );
+
+    let mut odd = repo.clone();
+    let path = "kubernetes/infrastructure/reloader/app/helmrelease.yaml";
+    // A number as text where `replicas` is an int: the setting keeps its default, 2,
+    // and the values cannot change what it writes (E0211).
+    let release = odd[path].replace("replicas: 1", "replicas: \"1\"");
+    odd.insert(path.into(), release);
+    let imported = import(&odd);
+    let reloader = flat(&imported.files["components/reloader.lab"]);
+    assert!(reloader.contains("tenant reloader on alpha"), "{reloader}");
+    assert!(
+        imported.report_text().contains("kept as a generic chart"),
+        "{}",
+        imported.report_text()
+    );
+    assert_round_trip(&odd);
+}
+
 /// The lab says what it should: one body with settings references for both clusters, a
 /// literal where a substituted value changed type, `depends_on` only where labc derives nothing.
 fn the_lab_keeps_references_and_explicit_order() {
@@ -423,6 +556,23 @@ fn a_malformed_repository_is_reported() {
             .any(|(_, _, d)| d.contains("cycle") || d.contains("twice")),
         "{notes:#?}"
     );
+
+    // One object twice in a build (the seed's coredns: its OCIRepository in two files):
+    // kustomize refuses it, so it is an error, and the first is kept.
+    let mut repo = fixture();
+    let service = repo["apps/base/web/app/service.yaml"].clone();
+    repo.insert("apps/base/web/app/service-again.yaml".into(), service);
+    let k = repo["apps/base/web/app/kustomization.yaml"].replace(
+        "  - service.yaml",
+        "  - service.yaml\n  - service-again.yaml",
+    );
+    repo.insert("apps/base/web/app/kustomization.yaml".into(), k);
+    let notes = notes_of(&repo);
+    assert!(has_error(&notes, "twice in one build"), "{notes:#?}");
+    let web = &import(&repo).files["components/web.lab"];
+    let before = &import(&fixture()).files["components/web.lab"];
+    let services = |t: &str| t.matches("Service \"web\"").count();
+    assert_eq!(services(web), services(before), "{web}");
 
     let mut repo = fixture();
     let secret =
@@ -588,6 +738,8 @@ fn the_cli_writes_a_lab_and_keeps_import_crd() {
 tests!(
     the_fixture_round_trips,
     a_home_ops_layout_round_trips,
+    a_renamed_sync_below_kubernetes_round_trips,
+    a_stdlib_chart_becomes_an_install,
     the_lab_keeps_references_and_explicit_order,
     a_malformed_repository_is_reported,
     a_kustomization_cycle_is_reported,
