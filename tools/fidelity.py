@@ -46,7 +46,7 @@ ITEM_KEYS = ("name", "alert", "record", "key", "mountPath", "containerPort", "po
 # Metadata that carries settings (the rest is bookkeeping: generated names, Flux labels).
 META_KEPT = ("labels", "annotations")
 META_IGNORED_LABELS = re.compile(
-    r"^(kustomize\.toolkit\.fluxcd\.io/|toolkit\.fluxcd\.io/|app\.kubernetes\.io/managed-by$)"
+    r"^(kustomize\.toolkit\.fluxcd\.io/|toolkit\.fluxcd\.io/|app\.kubernetes\.io/)"
 )
 
 QUANTITY = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi|e[0-9]+)?$")
@@ -86,13 +86,13 @@ def quantity(v):
 def same(a, b) -> bool:
     if a == b:
         return True
-    if isinstance(a, str) and isinstance(b, str):
-        # Block scalars (PromQL, config files) differ in indentation and line breaks only.
-        return " ".join(a.split()) == " ".join(b.split())
+    # Block scalars (PromQL, config files) differ in indentation and line breaks only.
+    if isinstance(a, str) and isinstance(b, str) and " ".join(a.split()) == " ".join(b.split()):
+        return True
     qa, qb = quantity(a), quantity(b)
     if qa is not None and qb is not None:
-        # Only one of them a string: `"1"` and `1` are the same setting to Helm and to a
-        # CRD's int-or-string; two strings are compared as quantities when both are ones.
+        # `2000m` and `2` are one CPU; `"1"` and `1` are the same to Helm and to a CRD's
+        # int-or-string field.
         return abs(qa - qb) < 1e-9 * max(1.0, abs(qa))
     return False
 
@@ -107,13 +107,20 @@ def item_key(items: list) -> str | None:
     return None
 
 
-def flatten(node, prefix: str, out: dict, other=None):
+def label_key(k: str) -> str:
+    # Cilium's selectors read `k8s:` as the default source of a label: `k8s:app` and
+    # `app` select the same pods.
+    return k[4:] if k.startswith("k8s:") else k
+
+
+def flatten(node, prefix: str, out: dict):
     """Leaves of `node` under dotted paths. Lists of mappings are keyed by `ITEM_KEYS`
     when they can be; lists of scalars are a set (`path[]` -> the elements)."""
     if isinstance(node, dict):
         if not node:
             out[prefix] = {}
         for k, v in node.items():
+            k = label_key(str(k)) if prefix.endswith("matchLabels") else k
             flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
     elif isinstance(node, list):
         if not node:
@@ -154,6 +161,22 @@ def settings(obj: dict) -> dict:
             continue
         flatten(v, k, out)
     return out
+
+
+def tail(path: str, n: int) -> str:
+    return ".".join(re.split(r"\.(?![^\[]*\])", path)[-n:])
+
+
+def elsewhere(path: str, want, ours: dict) -> str | None:
+    """The path where labc sets the same value under the same last two keys (a value
+    set where the chart reads it, not where the repository wrote it), if there is one."""
+    if isinstance(want, (dict, list)) and not want:
+        return None
+    end = tail(path, 2)
+    for p, v in ours.items():
+        if p != path and tail(p, 2) == end and same(want, v):
+            return p
+    return None
 
 
 def group(api_version: str) -> str:
@@ -221,6 +244,7 @@ class Tally:
     lacking: list = field(default_factory=list)
     different: list = field(default_factory=list)
     missing: list = field(default_factory=list)
+    elsewhere: list = field(default_factory=list)
     allowed: int = 0
     labc: set = field(default_factory=set)
 
@@ -294,6 +318,8 @@ def compare(args) -> dict:
         for path, want in real.items():
             if path in ours and same(want, ours[path]):
                 continue
+            if want == {} and obj.get("kind") == "HelmRelease":
+                continue  # Helm merges an empty map into the chart's: it sets nothing
             if path.endswith("[]") and path in ours:
                 lost = [w for w in want if not any(same(w, o) for o in ours[path])]
                 if not lost:
@@ -304,6 +330,9 @@ def compare(args) -> dict:
                 t.allowed += 1
                 if not args.show_allowed:
                     continue
+            elif path not in ours and (moved := elsewhere(path, want, ours)):
+                t.elsewhere.append((cluster, oid, path, want, moved, None))
+                continue
             row = (cluster, oid, path, want, ours.get(path), a.reason if a else None)
             (t.different if path in ours else t.lacking).append(row)
     return {"tallies": tallies, "allows": allows}
@@ -333,25 +362,33 @@ def report(res, args):
                     f"{comp}: {r[0]} {r[1]} differs {r[2]}: real {short(r[3])}, "
                     f"labc {short(r[4])}{tag}"
                 )
+            for r in t.elsewhere:
+                print(f"{comp}: {r[0]} {r[1]} sets {r[2]} = {short(r[3])} at {r[4]}")
             for r in t.missing:
                 tag = f"  [{r[3]}]" if r[3] else ""
                 print(f"{comp}: {r[0]} {r[1]} missing{tag}")
     width = max([len(c) for c, _ in rows] + [9])
-    print(f"\n{'component':<{width}}  lacking  different  missing  allowed  labc component(s)")
-    tot = [0, 0, 0, 0]
+    print(
+        f"\n{'component':<{width}}  lacking  different  missing  elsewhere  allowed"
+        "  labc component(s)"
+    )
+    tot = [0, 0, 0, 0, 0]
     for comp, t in rows:
         counts = [
             sum(1 for r in t.lacking if not r[5]),
             sum(1 for r in t.different if not r[5]),
             sum(1 for r in t.missing if not r[3]),
+            len(t.elsewhere),
             t.allowed,
         ]
         tot = [a + b for a, b in zip(tot, counts)]
         print(
-            f"{comp:<{width}}  {counts[0]:>7}  {counts[1]:>9}  {counts[2]:>7}  {counts[3]:>7}"
-            f"  {', '.join(sorted(t.labc))}"
+            f"{comp:<{width}}  {counts[0]:>7}  {counts[1]:>9}  {counts[2]:>7}  {counts[3]:>9}"
+            f"  {counts[4]:>7}  {', '.join(sorted(t.labc))}"
         )
-    print(f"{'total':<{width}}  {tot[0]:>7}  {tot[1]:>9}  {tot[2]:>7}  {tot[3]:>7}")
+    print(
+        f"{'total':<{width}}  {tot[0]:>7}  {tot[1]:>9}  {tot[2]:>7}  {tot[3]:>9}  {tot[4]:>7}"
+    )
     if args.stale:
         for a in allows:
             if not a.used:
