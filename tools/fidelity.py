@@ -113,6 +113,23 @@ def label_key(k: str) -> str:
     return k[4:] if k.startswith("k8s:") else k
 
 
+def canonical(node, key: str = "") -> str:
+    """One text for an item equal whatever the order of its keys and of its scalar lists."""
+
+    def norm(n, k):
+        if isinstance(n, dict):
+            return {
+                (label_key(str(c)) if k == "matchLabels" else str(c)): norm(v, str(c))
+                for c, v in n.items()
+            }
+        if isinstance(n, list):
+            items = [norm(i, k) for i in n]
+            return sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
+        return n
+
+    return json.dumps(norm(node, key), sort_keys=True)
+
+
 def flatten(node, prefix: str, out: dict):
     """Leaves of `node` under dotted paths. Lists of mappings are keyed by `ITEM_KEYS`
     when they can be; lists of scalars are a set (`path[]` -> the elements)."""
@@ -133,8 +150,9 @@ def flatten(node, prefix: str, out: dict):
         elif all(not isinstance(i, (dict, list)) for i in node):
             out[prefix + "[]"] = node
         else:
-            for n, i in enumerate(node):
-                flatten(i, f"{prefix}[{n}]", out)
+            # Items with no name (RBAC rules, policy rules): each item is one setting,
+            # compared whole, in any order.
+            out[prefix + "[]"] = [canonical(i) for i in node]
     else:
         out[prefix] = node
 
@@ -320,21 +338,22 @@ def compare(args) -> dict:
                 continue
             if want == {} and obj.get("kind") == "HelmRelease":
                 continue  # Helm merges an empty map into the chart's: it sets nothing
-            if path.endswith("[]") and path in ours:
-                lost = [w for w in want if not any(same(w, o) for o in ours[path])]
-                if not lost:
+            # A list is a set of settings: each element labc lacks counts once.
+            wants = [want]
+            if path.endswith("[]") and want:
+                have = ours.get(path) or []
+                wants = [[w] for w in want if not any(same(w, o) for o in have)]
+            for want in wants:
+                a = allowed(cluster, comp, oid, path)
+                if a:
+                    t.allowed += 1
+                    if not args.show_allowed:
+                        continue
+                elif path not in ours and (moved := elsewhere(path, want, ours)):
+                    t.elsewhere.append((cluster, oid, path, want, moved, None))
                     continue
-                want = lost
-            a = allowed(cluster, comp, oid, path)
-            if a:
-                t.allowed += 1
-                if not args.show_allowed:
-                    continue
-            elif path not in ours and (moved := elsewhere(path, want, ours)):
-                t.elsewhere.append((cluster, oid, path, want, moved, None))
-                continue
-            row = (cluster, oid, path, want, ours.get(path), a.reason if a else None)
-            (t.different if path in ours else t.lacking).append(row)
+                row = (cluster, oid, path, want, ours.get(path), a.reason if a else None)
+                (t.different if path in ours else t.lacking).append(row)
     return {"tallies": tallies, "allows": allows}
 
 
