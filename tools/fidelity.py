@@ -232,11 +232,17 @@ class Allow:
 
     def matches(self, cluster, component, obj, path) -> bool:
         return (
-            fnmatch.fnmatchcase(cluster, self.cluster)
-            and fnmatch.fnmatchcase(component, self.component)
-            and fnmatch.fnmatchcase(obj, self.obj)
-            and fnmatch.fnmatchcase(path, self.path)
+            glob(cluster, self.cluster)
+            and glob(component, self.component)
+            and glob(obj, self.obj)
+            and glob(path, self.path)
         )
+
+
+def glob(text: str, pattern: str) -> bool:
+    """`*` and `?` as in a shell; `[` and `]` are themselves (paths index lists)."""
+    pattern = "".join("[[]" if c == "[" else "[]]" if c == "]" else c for c in pattern)
+    return fnmatch.fnmatchcase(text, pattern)
 
 
 def read_allow(path: Path) -> list[Allow]:
@@ -358,6 +364,8 @@ def compare(args) -> dict:
 
 
 def short(v, n=70) -> str:
+    if isinstance(v, list) and v and isinstance(v[0], str) and v[0][:1] == "{":
+        n = 600  # a whole list item: shown whole
     s = json.dumps(v, sort_keys=True) if not isinstance(v, str) else v
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 3] + "..."
