@@ -143,6 +143,16 @@ def flatten(node, prefix: str, out: dict):
         if not node:
             out[prefix] = []
             return
+        if prefix.endswith("extraArgs") and all(
+            isinstance(i, str) and i.startswith("-") for i in node
+        ):
+            # `--flag=value` items are the map VictoriaMetrics' CRDs and charts take.
+            flags = {}
+            for i in node:
+                k, _, v = i.lstrip("-").partition("=")
+                flags[k] = v if _ else "true"
+            flatten(flags, prefix, out)
+            return
         key = item_key(node)
         if key is not None:
             for i in node:
@@ -191,10 +201,18 @@ def elsewhere(path: str, want, ours: dict) -> str | None:
     if isinstance(want, (dict, list)) and not want:
         return None
     end = tail(path, 2)
+    # Within the same part of the object (`values.grafana`), unless labc has no such part
+    # (a chart that names it differently).
+    part = head(path, 2)
+    local = any(head(p, 2) == part for p in ours)
     for p, v in ours.items():
-        if p != path and tail(p, 2) == end and same(want, v):
+        if p != path and tail(p, 2) == end and same(want, v) and (not local or head(p, 2) == part):
             return p
     return None
+
+
+def head(path: str, n: int) -> str:
+    return ".".join(re.split(r"\.(?![^\[]*\])", path)[:n])
 
 
 def group(api_version: str) -> str:
@@ -245,22 +263,48 @@ def glob(text: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(text, pattern)
 
 
-def read_allow(path: Path) -> list[Allow]:
+@dataclass
+class Move:
+    """Leaves under `path` of the real object are compared with leaves under `to_path` of
+    labc's object `to_obj` (same cluster): a chart's values written as objects of their own."""
+
+    cluster: str
+    component: str
+    obj: str
+    path: str
+    to_obj: str
+    to_path: str
+    reason: str
+    line: int
+
+    def under(self, leaf: str) -> str | None:
+        if leaf == self.path or leaf.startswith((self.path + ".", self.path + "[")):
+            return self.to_path + leaf[len(self.path) :]
+        return None
+
+
+def read_allow(path: Path) -> tuple[list[Allow], list[Move]]:
     """`CLUSTER COMPONENT KIND/NAMESPACE/NAME PATH -- reason`, globs allowed; PATH `-` is
-    the whole object (it is not written on purpose). Every entry needs its reason."""
-    allows = []
+    the whole object (it is not written on purpose). `... PATH => KIND/NAMESPACE/NAME PATH2
+    -- reason` is a move: those leaves are labc's object's, under PATH2. Every entry needs
+    its reason."""
+    allows, moves = [], []
     if not path.exists():
-        return allows
+        return allows, moves
     for n, raw in enumerate(path.read_text().splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         head, sep, reason = line.partition(" -- ")
-        parts = head.split()
-        if not sep or not reason.strip() or len(parts) != 4:
-            sys.exit(f"{path}:{n}: expected `CLUSTER COMPONENT OBJECT PATH -- reason`")
-        allows.append(Allow(*parts, reason.strip(), n))
-    return allows
+        head, arrow, target = head.partition(" => ")
+        parts, to = head.split(), target.split()
+        if not sep or not reason.strip() or len(parts) != 4 or (arrow and len(to) != 2):
+            sys.exit(f"{path}:{n}: expected `CLUSTER COMPONENT OBJECT PATH [=> OBJECT PATH] -- reason`")
+        if arrow:
+            moves.append(Move(*parts, *to, reason.strip(), n))
+        else:
+            allows.append(Allow(*parts, reason.strip(), n))
+    return allows, moves
 
 
 @dataclass
@@ -298,11 +342,13 @@ def seed_objects(rendered: Path):
 
 
 def compare(args) -> dict:
-    allows = read_allow(args.allow)
+    allows, moves = read_allow(args.allow)
     mine = labc_objects(args.out)
     by_name: dict = {}
-    for (cluster, (g, kind, _ns, name)), v in mine.items():
+    by_kind: dict = {}
+    for (cluster, (g, kind, ns, name)), v in mine.items():
         by_name.setdefault((cluster, g, kind, name), []).append(v)
+        by_kind[(cluster, f"{kind}/{ns}/{name}")] = v
     tallies: dict = {}
 
     def allowed(cluster, comp, oid, path):
@@ -327,6 +373,13 @@ def compare(args) -> dict:
             # object of that kind and name on the cluster is the same object.
             cands = by_name.get((cluster, g, kind, name), [])
             hit = cands[0] if len(cands) == 1 else None
+        here = [
+            m
+            for m in moves
+            if glob(cluster, m.cluster) and glob(comp, m.component) and glob(oid, m.obj)
+        ]
+        if hit is None and here:
+            hit = ({}, None)  # its settings are all moved: compared leaf by leaf below
         if hit is None:
             a = allowed(cluster, comp, oid, "-")
             if a:
@@ -337,8 +390,19 @@ def compare(args) -> dict:
                 t.missing.append((cluster, oid, "-", None))
             continue
         theirs_obj, labc_comp = hit
-        t.labc.add(labc_comp)
-        real, ours = settings(obj), settings(theirs_obj)
+        if labc_comp:
+            t.labc.add(labc_comp)
+        real, ours = settings(obj), settings(theirs_obj) if theirs_obj else {}
+        for m in here:
+            target = by_kind.get((cluster, m.to_obj))
+            if target is None:
+                continue
+            t.labc.add(target[1])
+            theirs = settings(target[0])
+            for leaf in real:
+                to = m.under(leaf)
+                if to is not None and to in theirs:
+                    ours[leaf] = theirs[to]
         for path, want in real.items():
             if path in ours and same(want, ours[path]):
                 continue
