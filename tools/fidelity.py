@@ -87,8 +87,17 @@ def same(a, b) -> bool:
     if a == b:
         return True
     # Block scalars (PromQL, config files) differ in indentation and line breaks only.
-    if isinstance(a, str) and isinstance(b, str) and " ".join(a.split()) == " ".join(b.split()):
-        return True
+    if isinstance(a, str) and isinstance(b, str):
+        if " ".join(a.split()) == " ".join(b.split()):
+            return True
+        if "\n" in a and "\n" in b:
+            # YAML written into a string (a StorageClass's config, a provider): the same
+            # document, however quoted.
+            try:
+                da, db = yaml.safe_load(a), yaml.safe_load(b)
+            except yaml.YAMLError:
+                return False
+            return isinstance(da, (dict, list)) and da == db
     qa, qb = quantity(a), quantity(b)
     if qa is not None and qb is not None:
         # `2000m` and `2` are one CPU; `"1"` and `1` are the same to Helm and to a CRD's
