@@ -18,9 +18,12 @@ and `metadata` bookkeeping) into leaves and counts, per real Kustomization:
 - different: a leaf both set, to different values;
 - missing: an object of the real lab labc does not write on that cluster.
 
+A lacking leaf whose value labc sets under another key with the same last two names
+(a value set where the chart reads it) is counted apart as "elsewhere", to review.
 Entries of the allow-list (default `tools/fidelity-allow.txt`) explain a difference on
-purpose; they are counted apart as "allowed", so what is left is unexplained. Exit
-status is 0 (it measures; it does not judge).
+purpose; they are counted apart as "allowed", so what is left is unexplained. Its moves
+(`PATH => OBJECT PATH2`) compare a chart's values with objects labc writes for them.
+Exit status is 0 (it measures; it does not judge).
 """
 
 from __future__ import annotations
