@@ -1,7 +1,7 @@
 //! Emission: the Flux IR of each cluster to files (relative path -> YAML text).
 //!
 //! Layout per cluster (paths relative to the output root, which is the repository folder
-//! the lab declares as `path`):
+//! the lab declares as `path`), in the default layout, `clusters`:
 //!
 //! ```text
 //! clusters/<cluster>/kustomization.yaml          root: flux-system + every ks.yaml
@@ -12,17 +12,25 @@
 //! clusters/<cluster>/<component>/app/...          namespace, source, HelmRelease, core resources
 //! clusters/<cluster>/<component>/config/...       custom resources that need CRDs first
 //! ```
+//!
+//! The `home-ops` layout (`lab { layout = "home-ops" }`) writes the same files under
+//! `apps/<namespace>/` and `flux/`; `layout` holds every path and the Kustomization
+//! fields that follow from them.
+
+mod layout;
 
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 use crate::db::{Db, Lab};
-use crate::lower::{cluster_ir, ClusterIr};
+use crate::lower::{cluster_ir, ClusterIr, KustomizationIr};
 use crate::sema::bootstrap::{self, Bootstrap, Mode};
 use crate::sema::eval::Value;
 use crate::sema::facts;
+use crate::sema::layout::Layout;
 use crate::yaml::{self, map, s, Yaml};
+use layout::Tree;
 
 /// Whether `path` is a relative path of plain names, as every path `emit_cluster` builds
 /// is by construction: `/`-separated segments of ASCII letters, digits, `-`, `_` and `.`,
@@ -64,19 +72,14 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Arc<IndexMap<Stri
     Arc::new(cluster_files(db, lab, cluster))
 }
 
-/// The files of one cluster (see `emit_cluster`).
+/// The files of one cluster (see `emit_cluster`), where the lab's layout puts them.
 fn cluster_files(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, String> {
     let mut files = IndexMap::new();
     let Some(ir) = cluster_ir(db, lab, cluster.clone()) else {
         return files;
     };
-    let base = format!("clusters/{cluster}");
-    let repo_prefix = if ir.repo_path.is_empty() {
-        ".".to_string()
-    } else {
-        format!("./{}", ir.repo_path)
-    };
-    let flux_path = |dir: &str| format!("{repo_prefix}/{base}/{dir}");
+    let tree = Tree::new(db, lab, Layout::of_lab(facts::lab_value(db, lab)), ir);
+    let entry = tree.flux_path(&tree.entry());
 
     let boot = bootstrap::resolve(
         facts::lab_value(db, lab),
@@ -85,108 +88,115 @@ fn cluster_files(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, Str
             .map(|f| &f.value),
     );
     let (sync_file, sync_text) = match boot.mode {
-        Mode::FluxBootstrap => ("gotk-sync.yaml", gotk_sync(ir, &flux_path(""))),
+        Mode::FluxBootstrap => ("gotk-sync.yaml", gotk_sync(ir, &entry)),
         Mode::FluxOperator => (
             "flux-instance.yaml",
-            flux_instance(
-                ir,
-                &boot,
-                &cluster_domain(db, lab, &cluster),
-                &flux_path(""),
-            ),
+            flux_instance(ir, &boot, &cluster_domain(db, lab, &cluster), &entry),
         ),
     };
-    files.insert(format!("{base}/flux-system/{sync_file}"), sync_text);
+    files.insert(format!("{}/{sync_file}", tree.flux_system()), sync_text);
     files.insert(
-        format!("{base}/flux-system/kustomization.yaml"),
+        format!("{}/kustomization.yaml", tree.flux_system()),
         kustomize_file(vec![sync_file.into()]),
     );
 
-    let mut root = vec!["flux-system".to_string()];
-    let mut ks_docs: IndexMap<String, Vec<Yaml>> = IndexMap::new();
+    let mut ks_docs: IndexMap<String, (&KustomizationIr, Vec<Yaml>)> = IndexMap::new();
     for k in &ir.kustomizations {
-        let mut spec = vec![];
-        if !k.depends_on.is_empty() {
-            spec.push((
-                "dependsOn",
-                Yaml::Seq(
-                    k.depends_on
-                        .iter()
-                        .map(|d| map(vec![("name", s(d))]))
-                        .collect(),
-                ),
-            ));
+        let dir = tree.dir(k);
+        if tree.folds(k) {
+            // Listed by the namespace folder's kustomization.yaml (`Tree::index_files`).
+            for (file, docs) in &k.files {
+                files.insert(format!("{dir}/{file}"), yaml::to_stream(docs));
+            }
+            continue;
         }
-        if !k.health_checks.is_empty() {
-            spec.push((
-                "healthChecks",
-                Yaml::Seq(
-                    k.health_checks
-                        .iter()
-                        .map(|h| {
-                            let mut m = vec![
-                                ("apiVersion", s(&h.api_version)),
-                                ("kind", s(&h.kind)),
-                                ("name", s(&h.name)),
-                            ];
-                            if let Some(ns) = &h.namespace {
-                                m.push(("namespace", s(ns)));
-                            }
-                            map(m)
-                        })
-                        .collect(),
-                ),
-            ));
-        }
-        spec.push(("interval", s(&ir.interval)));
-        spec.push(("path", s(&flux_path(&k.dir))));
-        spec.push(("prune", Yaml::Bool(true)));
-        spec.push((
-            "sourceRef",
-            map(vec![
-                ("kind", s("GitRepository")),
-                ("name", s("flux-system")),
-                ("namespace", s("flux-system")),
-            ]),
-        ));
-        spec.push(("timeout", s(&k.timeout)));
-        // With `wait`, Flux ignores healthChecks; wait only when there are none.
-        spec.push(("wait", Yaml::Bool(k.health_checks.is_empty())));
-        let spec = with_settings(spec, &k.settings);
+        let doc = kustomization_doc(ir, k, &tree, &tree.flux_path(&dir));
         ks_docs
             .entry(k.component.clone())
-            .or_default()
-            .push(map(vec![
-                ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
-                ("kind", s("Kustomization")),
-                (
-                    "metadata",
-                    map(vec![("name", s(&k.name)), ("namespace", s("flux-system"))]),
-                ),
-                ("spec", spec),
-            ]));
+            .or_insert_with(|| (k, Vec::new()))
+            .1
+            .push(doc);
         let mut resources = Vec::new();
         for (file, docs) in &k.files {
-            files.insert(format!("{base}/{}/{file}", k.dir), yaml::to_stream(docs));
+            files.insert(format!("{dir}/{file}"), yaml::to_stream(docs));
             resources.push(file.clone());
         }
         files.insert(
-            format!("{base}/{}/kustomization.yaml", k.dir),
+            format!("{dir}/kustomization.yaml"),
             kustomize_file(resources),
         );
     }
     // By name, not declaration order: renaming or reordering the lab's files must not
     // change the tree.
     ks_docs.sort_keys();
-    for (component, docs) in ks_docs {
-        files.insert(
-            format!("{base}/{component}/ks.yaml"),
-            yaml::to_stream(&docs),
-        );
-        root.push(format!("{component}/ks.yaml"));
+    for (k, docs) in ks_docs.values() {
+        files.insert(tree.ks_file(k), yaml::to_stream(docs));
     }
-    files.insert(format!("{base}/kustomization.yaml"), kustomize_file(root));
+    let components: Vec<&KustomizationIr> = ks_docs.values().map(|(k, _)| *k).collect();
+    for (path, resources) in tree.index_files(ir, &components) {
+        files.insert(path, kustomize_file(resources));
+    }
     files
+}
+
+/// The Flux Kustomization object of `k`, its files at `path`.
+fn kustomization_doc(ir: &ClusterIr, k: &KustomizationIr, tree: &Tree, path: &str) -> Yaml {
+    let mut spec = vec![];
+    let depends_on = tree.depends_on(k);
+    if !depends_on.is_empty() {
+        spec.push(("dependsOn", Yaml::Seq(depends_on)));
+    }
+    if !k.health_checks.is_empty() {
+        spec.push((
+            "healthChecks",
+            Yaml::Seq(
+                k.health_checks
+                    .iter()
+                    .map(|h| {
+                        let mut m = vec![
+                            ("apiVersion", s(&h.api_version)),
+                            ("kind", s(&h.kind)),
+                            ("name", s(&h.name)),
+                        ];
+                        if let Some(ns) = &h.namespace {
+                            m.push(("namespace", s(ns)));
+                        }
+                        map(m)
+                    })
+                    .collect(),
+            ),
+        ));
+    }
+    spec.push(("interval", s(&ir.interval)));
+    spec.push(("path", s(path)));
+    spec.push(("prune", Yaml::Bool(true)));
+    spec.push((
+        "sourceRef",
+        map(vec![
+            ("kind", s("GitRepository")),
+            ("name", s("flux-system")),
+            ("namespace", s("flux-system")),
+        ]),
+    ));
+    if let Some(ns) = tree.target_namespace(k) {
+        spec.push(("targetNamespace", s(ns)));
+    }
+    spec.push(("timeout", s(&k.timeout)));
+    // With `wait`, Flux ignores healthChecks; wait only when there are none.
+    spec.push(("wait", Yaml::Bool(k.health_checks.is_empty())));
+    let spec = with_settings(spec, &k.settings);
+    map(vec![
+        ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
+        ("kind", s("Kustomization")),
+        (
+            "metadata",
+            map(vec![
+                ("name", s(&k.name)),
+                ("namespace", s(tree.object_namespace(k))),
+            ]),
+        ),
+        ("spec", spec),
+    ])
 }
 
 fn gotk_sync(ir: &ClusterIr, path: &str) -> String {

@@ -93,6 +93,8 @@ pub const E0312: &str = "E0312";
 pub const E0313: &str = "E0313";
 /// Flux setting that cannot apply where it is set.
 pub const E0314: &str = "E0314";
+/// unknown output layout.
+pub const E0315: &str = "E0315";
 /// reference to a component on another cluster.
 pub const E0401: &str = "E0401";
 /// capability not provided on this cluster.
@@ -388,6 +390,11 @@ pub const CODES: &[Code] = &[
         code: E0314,
         title: "Flux setting that cannot apply where it is set",
         page: include_str!("pages/E0314.md"),
+    },
+    Code {
+        code: E0315,
+        title: "unknown output layout",
+        page: include_str!("pages/E0315.md"),
     },
     Code {
         code: E0401,

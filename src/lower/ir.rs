@@ -14,7 +14,8 @@ use crate::yaml::Yaml;
 // Validated parts of output paths and object identities
 // ---------------------------------------------------------------------------
 //
-// Every output path is `clusters/<cluster>/<component>/<app|config>/<file>`. The cluster
+// Every output path is `clusters/<cluster>/<component>/<app|config>/<file>` (or, in the
+// `home-ops` layout, under `[<cluster>/]apps/<namespace>/`, a checked name too). The cluster
 // is a grammar identifier, the component a checked DNS-1123 label (`component_name_problem`),
 // and the file is made from a checked kind (`object_file`). So no path built here can be
 // absolute, contain `..`, a hidden or empty segment, or name a file labc writes itself.
@@ -27,6 +28,12 @@ pub struct KustomizationIr {
     pub component: String,
     /// Directory of its manifests, relative to the cluster directory (`podinfo/app`).
     pub dir: String,
+    /// Its component's namespace; for a namespace's own Kustomization (`namespace-<name>`),
+    /// that namespace. The `home-ops` layout files the component under it.
+    pub namespace: String,
+    /// Whether it is the Kustomization labc writes for a namespace (`namespace-<name>`):
+    /// the `home-ops` layout writes that Namespace in the namespace's folder instead.
+    pub creates_namespace: bool,
     pub depends_on: Vec<String>,
     /// Why each dependency exists and where the lab makes it, for diagnostics such as
     /// cycles and for `labc graph`. Not emitted.

@@ -249,6 +249,8 @@ pub(super) fn namespace_kustomizations(
                 name: p.kustomization.clone(),
                 component: p.kustomization.clone(),
                 dir: format!("{}/app", p.kustomization),
+                namespace: p.name.clone(),
+                creates_namespace: true,
                 depends_on: Vec::new(),
                 reasons: IndexMap::new(),
                 mesh_uses: Vec::new(),

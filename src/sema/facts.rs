@@ -25,6 +25,8 @@ const LAB_SCHEMA: Schema = &[
     ("flux", "any", false),
     // The Kubernetes minor version whose core kinds' schemas objects are checked against.
     ("kubernetes", "string", false),
+    // Where the output's files go (`sema::layout`); `clusters` when unset.
+    ("layout", "string", false),
 ];
 
 const CLUSTER_SCHEMA: Schema = &[
@@ -329,6 +331,7 @@ pub fn lab_facts_checked(db: &dyn Db, lab: Lab) -> (Option<LabFacts>, Vec<Diag>)
     let (mut fields, crds) =
         eval_schema_body(&mut ev, decl, LAB_SCHEMA, true, &mut schema_problems);
     check_repo_path(&mut ev, decl, fields.get("path"));
+    check_layout(&mut ev, decl, fields.get("layout"));
     // Lab-wide Flux settings: the defaults of every component, checked as a component's.
     if let Some(flux) = fields.shift_remove("flux") {
         if let Some(v) = super::flux_settings::check_lab_flux(&mut ev, decl, flux) {
@@ -391,6 +394,31 @@ fn check_repo_path(ev: &mut Evaluator, decl: &Decl, path: Option<&Value>) {
         )
         .lbl("not a plain folder path");
     d.help = Some("name the folder from the repository root, e.g. `path = \"kubernetes\"`".into());
+}
+
+/// `layout = "home-ops"`: one of the layouts `emit` knows (E0315 otherwise, with the one
+/// it most likely meant and the list).
+fn check_layout(ev: &mut Evaluator, decl: &Decl, layout: Option<&Value>) {
+    let Some(Value::Str(text)) = layout else {
+        return;
+    };
+    if super::layout::Layout::named(text).is_some() {
+        return;
+    }
+    let names: Vec<&str> = super::layout::LAYOUTS.iter().map(|(n, _)| *n).collect();
+    let list = super::layout::LAYOUT_LIST;
+    let help = match did_you_mean(text, names) {
+        Some(guess) => format!("{guess} {list}"),
+        None => list.to_string(),
+    };
+    let d = ev
+        .error(
+            codes::E0315,
+            field_value_span(decl, "layout"),
+            format!("`{}` is not an output layout", crate::diag::shown(text)),
+        )
+        .lbl("unknown layout");
+    d.help = Some(help);
 }
 
 /// The span of the value of the `lab` field `name`, else of the lab's name.

@@ -14,6 +14,7 @@ pub mod flux_cel;
 pub mod flux_settings;
 pub mod index;
 pub mod kube;
+pub mod layout;
 pub mod lint;
 pub mod manifest;
 pub mod manifest_lines;

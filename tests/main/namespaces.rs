@@ -131,7 +131,13 @@ fn assert_no_dangling_depends_on(what: &str, tree: &IndexMap<String, String>) {
     let mut names: IndexMap<String, Vec<String>> = IndexMap::new();
     let mut wanted: Vec<(String, String, String)> = Vec::new();
     for (path, text) in tree.iter().filter(|(p, _)| p.ends_with("/ks.yaml")) {
-        let cluster = path.split('/').nth(1).unwrap_or_default().to_string();
+        // `clusters/<c>/<comp>/ks.yaml`, or the `home-ops` layout's
+        // `[<c>/]apps/<ns>/<app>/ks.yaml`.
+        let parts: Vec<&str> = path.split('/').collect();
+        let cluster = match path.strip_prefix("clusters/") {
+            Some(rest) => rest.split('/').next().unwrap_or_default().to_string(),
+            None => parts[..parts.len().saturating_sub(4)].join("/"),
+        };
         for doc in serde_yaml::Deserializer::from_str(text) {
             let doc: serde_yaml::Value = serde::Deserialize::deserialize(doc).unwrap();
             let name = doc["metadata"]["name"].as_str().unwrap_or_default();

@@ -1,7 +1,8 @@
 //! Output paths by construction: for the example lab, every build case and every UI
 //! fixture (even those with errors, whose partial output `build` would not write), each
 //! emitted path is made of plain names, no path is both a file and a folder, and every
-//! `kustomization.yaml` lists existing entries of its own folder, never itself. Each tree
+//! `kustomization.yaml` lists existing entries of its own folder (or, with `../`, of a
+//! folder above it inside the tree), never itself. Each tree
 //! is a test of its own: `paths::lab`, `paths::build::<case>`, `paths::ui::<fixture>`.
 
 use std::path::{Path, PathBuf};
@@ -28,7 +29,11 @@ fn check_tree(name: &str, files: &IndexMap<String, String>) -> Vec<String> {
         }
     }
     for (path, text) in files {
-        let Some(dir) = path.strip_suffix("/kustomization.yaml") else {
+        let Some(dir) = path
+            .strip_suffix("kustomization.yaml")
+            .filter(|d| d.is_empty() || d.ends_with('/'))
+            .map(|d| d.trim_end_matches('/'))
+        else {
             continue;
         };
         let Some((_, listed)) = text.split_once("resources:\n") else {
@@ -36,9 +41,12 @@ fn check_tree(name: &str, files: &IndexMap<String, String>) -> Vec<String> {
             continue;
         };
         for entry in listed.lines().filter_map(|l| l.trim().strip_prefix("- ")) {
-            let target = format!("{dir}/{entry}");
-            let exists = files.contains_key(&target)
-                || files.keys().any(|p| p.starts_with(&format!("{target}/")));
+            // `../apps/<ns>` (the `home-ops` layout's entry point): resolved, inside the tree.
+            let target = resolve(dir, entry);
+            let exists = target.as_ref().is_some_and(|target| {
+                files.contains_key(target)
+                    || files.keys().any(|p| p.starts_with(&format!("{target}/")))
+            });
             if entry == "kustomization.yaml" || !exists {
                 problems.push(format!(
                     "{name}: `{path}` lists `{entry}`, which is not an emitted entry beside it"
@@ -47,6 +55,22 @@ fn check_tree(name: &str, files: &IndexMap<String, String>) -> Vec<String> {
         }
     }
     problems
+}
+
+/// `entry` of the kustomization in `dir`, as a path of the tree: `..` climbs one folder, and
+/// `None` if it climbs out of the tree.
+fn resolve(dir: &str, entry: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in entry.split('/') {
+        match part {
+            ".." => {
+                parts.pop()?;
+            }
+            "." | "" => {}
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 fn dirs(root: &Path) -> Vec<PathBuf> {
