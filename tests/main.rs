@@ -65,6 +65,8 @@ mod incremental;
 mod lab;
 #[path = "main/layers.rs"]
 mod layers;
+#[path = "main/lean_build.rs"]
+mod lean_build;
 #[path = "main/lsp.rs"]
 mod lsp;
 #[path = "main/lsp_editing.rs"]
@@ -123,6 +125,7 @@ fn main() {
     trials.extend(incremental::trials());
     trials.extend(lab::trials());
     trials.extend(layers::trials());
+    trials.extend(lean_build::trials());
     trials.extend(lsp::trials());
     trials.extend(lsp_navigation::trials());
     trials.extend(lsp_editing::trials());
