@@ -197,6 +197,9 @@ fn finish(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
 /// (see `main.rs`): only touched pages are committed.
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
+/// What `build_clusters` hands each cluster's files (relative path -> YAML text) to.
+pub type WriteCluster<'a, E> = dyn Fn(&IndexMap<String, String>) -> Result<(), E> + Sync + 'a;
+
 /// Check the lab and hand each cluster's files to `write` as soon as they are emitted,
 /// without keeping them: the lean cold path of `labc build`. `threads` clusters at a time
 /// are lowered, emitted and written, each on a thread of its own with a clone of the
@@ -211,7 +214,7 @@ pub fn build_clusters<E: Send>(
     db: &mut LabDb,
     lab: Lab,
     threads: usize,
-    write: &(dyn Fn(&IndexMap<String, String>) -> Result<(), E> + Sync),
+    write: &WriteCluster<'_, E>,
 ) -> Result<(Vec<Vec<String>>, Vec<Diag>), E> {
     crate::lower::set_lean(db, true);
     index_files(db, lab);
@@ -263,7 +266,7 @@ fn emit_group<E: Send>(
     db: &LabDb,
     lab: Lab,
     group: &[String],
-    write: &(dyn Fn(&IndexMap<String, String>) -> Result<(), E> + Sync),
+    write: &WriteCluster<'_, E>,
 ) -> Vec<Result<Vec<String>, E>> {
     let one = |db: &LabDb, cluster: &String| {
         crate::lower::cluster_checked(db, lab, cluster.clone());

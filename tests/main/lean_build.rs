@@ -9,9 +9,7 @@ use std::sync::Mutex;
 use indexmap::IndexMap;
 use labc::db::LabDb;
 
-#[allow(dead_code)]
-#[path = "../../benches/fleet/workload.rs"]
-mod workload;
+use crate::incremental::workload;
 
 /// (path, text) of every output file in output order, and the rendered diagnostics.
 type Built = (Vec<(String, String)>, String);
