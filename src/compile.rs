@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
+use salsa::Database as _;
 
-use crate::db::{Db, Lab, SourceFile};
+use crate::db::{Db, Lab, LabDb, SourceFile};
 use crate::diag::{codes, Diag};
 use crate::emit::emit_cluster;
 use crate::sema::facts;
@@ -125,10 +126,11 @@ fn report_declaration_facts(db: &dyn Db, lab: Lab) {
     }
 }
 
-/// Run the whole pipeline: parse, index, check, evaluate, lower and emit every cluster.
-/// Diagnostics are collected with `compile::accumulated::<Diag>`.
-#[salsa::tracked(returns(ref))]
-pub fn compile(db: &dyn Db, lab: Lab) -> Output {
+/// Every check of the lab, without emitting YAML: parse, index, resolve, evaluate, the
+/// whole-lab checks and each cluster's lowering. `labc check` needs no more, so it never
+/// builds the output's bytes. Diagnostics are collected with `check_lab::accumulated`.
+#[salsa::tracked(returns(copy))]
+pub fn check_lab(db: &dyn Db, lab: Lab) {
     let index = item_index(db, lab);
     report_declaration_facts(db, lab);
     for &f in lab.files(db) {
@@ -142,7 +144,17 @@ pub fn compile(db: &dyn Db, lab: Lab) -> Output {
     facts::lab_value(db, lab);
     crate::lower::lab_checks::lab_checks(db, lab);
     crate::lower::lab_checks::capacity_checks(db, lab);
-    let clusters = (index.clusters.keys())
+    for name in index.clusters.keys() {
+        crate::lower::cluster_checked(db, lab, name.clone());
+    }
+}
+
+/// Run the whole pipeline: every check (`check_lab`), then emit every cluster.
+/// Diagnostics are collected with `compile::accumulated::<Diag>`.
+#[salsa::tracked(returns(ref))]
+pub fn compile(db: &dyn Db, lab: Lab) -> Output {
+    check_lab(db, lab);
+    let clusters = (item_index(db, lab).clusters.keys())
         .map(|name| emit_cluster(db, lab, name.clone()).clone())
         .collect();
     Output {
@@ -157,11 +169,135 @@ pub fn compile_with_diagnostics(db: &dyn Db, lab: Lab) -> (&Output, Vec<Diag>) {
         .into_iter()
         .cloned()
         .collect();
+    (out, finish(db, lab, diags))
+}
+
+/// Check the lab without building its output: the diagnostics of `compile_with_diagnostics`
+/// (emission reports none), sorted and de-duplicated.
+pub fn check_with_diagnostics(db: &dyn Db, lab: Lab) -> Vec<Diag> {
+    check_lab(db, lab);
+    let diags: Vec<Diag> = check_lab::accumulated::<Diag>(db, lab)
+        .into_iter()
+        .cloned()
+        .collect();
+    finish(db, lab, diags)
+}
+
+/// The accumulated diagnostics as they are shown: without the noise, every label absolute,
+/// without what a syntax error explains, sorted and de-duplicated.
+fn finish(db: &dyn Db, lab: Lab, diags: Vec<Diag>) -> Vec<Diag> {
     let diags = crate::sema::lint::without_noise(db, lab, diags);
     // Absolute first: the filters and the sort below read the text at a label.
     let diags = diags.into_iter().map(|d| absolute(db, d)).collect();
     let diags = without_lost_declarations(db, diags);
-    (out, crate::diag::sort_and_dedup(db, diags))
+    crate::diag::sort_and_dedup(db, diags)
+}
+
+/// The stack of each thread of `build_clusters`, as the binary's compiler thread has
+/// (see `main.rs`): only touched pages are committed.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// What `build_clusters` hands each cluster's files (relative path -> YAML text) to.
+pub type WriteCluster<'a, E> = dyn Fn(&IndexMap<String, String>) -> Result<(), E> + Sync + 'a;
+
+/// Check the lab and hand each cluster's files to `write` as soon as they are emitted,
+/// without keeping them: the lean cold path of `labc build`. `threads` clusters at a time
+/// are lowered, emitted and written, each on a thread of its own with a clone of the
+/// database; after each such group the values of their evaluations and IR are dropped
+/// (`lower::set_lean`), so memory holds about one group's, not the whole output's. The
+/// files handed over are those of `compile` (byte for byte, whatever `threads` is), one
+/// map per cluster in cluster order; returned are each cluster's paths (in that order) and
+/// the diagnostics of `compile_with_diagnostics`. `write` is called for every cluster,
+/// errors or not (its files are only written once the caller has seen the diagnostics);
+/// its first error stops the build.
+pub fn build_clusters<E: Send>(
+    db: &mut LabDb,
+    lab: Lab,
+    threads: usize,
+    write: &WriteCluster<'_, E>,
+) -> Result<(Vec<Vec<String>>, Vec<Diag>), E> {
+    crate::lower::set_lean(db, true);
+    index_files(db, lab);
+    let clusters: Vec<String> = item_index(db, lab).clusters.keys().cloned().collect();
+    let mut paths = Vec::with_capacity(clusters.len());
+    for group in clusters.chunks(threads.max(1)) {
+        for done in emit_group(db, lab, group, write) {
+            paths.push(done?);
+        }
+        db.trigger_lru_eviction();
+    }
+    crate::lower::set_lean(db, false);
+    Ok((paths, check_with_diagnostics(db, lab)))
+}
+
+/// The per-file queries that `item_index` and the whole-lab checks read, run a step of
+/// files at a time with the syntax trees dropped after each step: their small results
+/// stay, the trees go (a cluster's files are parsed again when its components are
+/// evaluated), so the lab's trees are never all in memory.
+fn index_files(db: &mut LabDb, lab: Lab) {
+    let files = lab.files(db).clone();
+    for step in files.chunks(index::LEAN_FILES) {
+        for &f in step {
+            index::file_items(db, f);
+            index::syntax_errors(db, f);
+            index::has_syntax_errors(db, f);
+            index::definition_positions(db, f);
+        }
+        db.trigger_lru_eviction();
+    }
+}
+
+/// What the whole-lab checks read of the files of `cluster`'s components (their
+/// warnings, the definitions they name), run while their syntax trees are in memory for
+/// the cluster's evaluation.
+fn lint_files_of(db: &dyn Db, lab: Lab, cluster: &str) {
+    let mut seen: IndexSet<SourceFile> = IndexSet::new();
+    for item in index::component_items_on(db, lab, cluster.to_string()) {
+        if seen.insert(item.file) {
+            crate::sema::lint::file_lint(db, lab, item.file);
+            crate::sema::pins::definitions_named_in(db, lab, item.file);
+        }
+    }
+}
+
+/// Check, emit and write the clusters of `group`, each on a thread with a clone of `db`
+/// (the first on this one); each cluster's paths, in `group`'s order.
+fn emit_group<E: Send>(
+    db: &LabDb,
+    lab: Lab,
+    group: &[String],
+    write: &WriteCluster<'_, E>,
+) -> Vec<Result<Vec<String>, E>> {
+    let one = |db: &LabDb, cluster: &String| {
+        crate::lower::cluster_checked(db, lab, cluster.clone());
+        lint_files_of(db, lab, cluster);
+        let files = crate::emit::cluster_files(db, lab, cluster.clone());
+        write(&files).map(|()| files.into_keys().collect())
+    };
+    let Some((first, rest)) = group.split_first() else {
+        return Vec::new();
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = rest
+            .iter()
+            .map(|cluster| {
+                let db = db.clone();
+                std::thread::Builder::new()
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, move || one(&db, cluster))
+            })
+            .collect();
+        let mut done = vec![one(db, first)];
+        for t in others {
+            // A thread that cannot start runs its cluster here; one that panicked
+            // passes its panic on, as the sequential build would.
+            done.push(match t {
+                Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(_) => one(db, &rest[done.len() - 1]),
+            });
+        }
+        done
+    })
 }
 
 /// `d` with every label's span absolute in its file. Spans inside a declaration are

@@ -72,8 +72,10 @@ pub fn emit_cluster(db: &dyn Db, lab: Lab, cluster: String) -> Arc<IndexMap<Stri
     Arc::new(cluster_files(db, lab, cluster))
 }
 
-/// The files of one cluster (see `emit_cluster`), where the lab's layout puts them.
-fn cluster_files(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, String> {
+/// The files of one cluster (see `emit_cluster`), where the lab's layout puts them, made anew
+/// on each call: the lean build (`compile::build_clusters`) writes and drops them instead of
+/// keeping them in a memo.
+pub fn cluster_files(db: &dyn Db, lab: Lab, cluster: String) -> IndexMap<String, String> {
     let mut files = IndexMap::new();
     let Some(ir) = cluster_ir(db, lab, cluster.clone()) else {
         return files;

@@ -67,6 +67,8 @@ mod lab;
 mod layers;
 #[path = "main/layouts.rs"]
 mod layouts;
+#[path = "main/lean_build.rs"]
+mod lean_build;
 #[path = "main/lsp.rs"]
 mod lsp;
 #[path = "main/lsp_editing.rs"]
@@ -126,6 +128,7 @@ fn main() {
     trials.extend(lab::trials());
     trials.extend(layers::trials());
     trials.extend(layouts::trials());
+    trials.extend(lean_build::trials());
     trials.extend(lsp::trials());
     trials.extend(lsp_navigation::trials());
     trials.extend(lsp_editing::trials());

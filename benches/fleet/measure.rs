@@ -105,27 +105,48 @@ fn compile_clean(db: &LabDb, lab: Lab) -> &labc::compile::Output {
 }
 
 /// Cold check: a fresh database, the files loaded (their text already in memory, copied
-/// before the clock starts), everything compiled.
+/// before the clock starts), everything checked, as `labc check` does (no emission).
 fn cold_check(files: &[(String, String)]) -> Time {
     let files = files.to_vec();
     let clock = Clock::start();
     let db = LabDb::default();
     let lab = db.load(files);
-    compile_clean(&db, lab);
+    let diags = labc::compile::check_with_diagnostics(&db, lab);
+    assert_clean(&db, &diags);
     let took = clock.stop();
     drop(db);
     took
 }
 
-/// Cold build: a cold check plus `write_tree` into `out`, which does not exist yet. The
-/// database is returned so that the last one can be kept for the edits.
+/// Fail loudly on any diagnostic (see `compile_clean`).
+fn assert_clean(db: &LabDb, diags: &[labc::diag::Diag]) {
+    if !diags.is_empty() {
+        let shown = &diags[..diags.len().min(5)];
+        eprintln!("{}", labc::diag::render_plain(db, shown));
+        panic!("the generated fleet has {} diagnostics", diags.len());
+    }
+}
+
+/// Cold build: what `labc build` does after reading the files: the lean build
+/// (`compile::build_clusters`, on `cli::build_threads` threads) writing each cluster's
+/// files into the staging directory of `out` (which does not exist yet), then the swap.
+/// The database is returned so that the last one can be kept for the edits.
 fn cold_build(files: &[(String, String)], out: &Path) -> (Time, LabDb, Lab) {
     let files = files.to_vec();
     let clock = Clock::start();
-    let db = LabDb::default();
+    let mut db = LabDb::default();
     let lab = db.load(files);
-    let output = compile_clean(&db, lab);
-    labc::cli::write_tree(out, &output.files).expect("write_tree");
+    let staged = labc::cli::Staged::begin(out).expect("stage");
+    let write = |files: &indexmap::IndexMap<String, String>| {
+        (files.iter()).try_for_each(|(rel, text)| staged.write(rel, text))
+    };
+    let threads = labc::cli::build_threads();
+    let (paths, diags) =
+        labc::compile::build_clusters(&mut db, lab, threads, &write).expect("write");
+    assert_clean(&db, &diags);
+    staged
+        .finish(paths.iter().flatten().map(String::as_str))
+        .expect("swap");
     (clock.stop(), db, lab)
 }
 

@@ -9,15 +9,15 @@ use std::path::Path;
 
 use crate::compile::Files;
 
-use super::report::{report, Format};
+use super::report::{report_files, Format};
 use super::{io_error, out_dir, rel_path, walk, MANIFEST};
 
 /// Run the check: 0 when OUT is what `labc build` would write, 1 when it is stale (the
 /// differing files on stdout) or the lab has errors (or warnings, `deny`), 2 for usage and I/O problems.
 pub fn run(dir: &Path, out: &Path, stdlib: Option<&Path>, color: bool, deny: bool) -> i32 {
-    let files = match report(dir, stdlib, Format::Human, color) {
-        Ok(o) if o.fails(deny, "; OUT not compared") => return 1,
-        Ok(o) => o.files,
+    let files = match report_files(dir, stdlib, Format::Human, color) {
+        Ok((o, _)) if o.fails(deny, "; OUT not compared") => return 1,
+        Ok((_, files)) => files,
         Err(e) => return io_error(e),
     };
     let lines = match out_dir::refuse_overlap(out, dir).and_then(|()| stale_files(out, &files)) {

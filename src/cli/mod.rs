@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use tree::write_tree;
+pub use report::build_threads;
+pub use tree::{write_tree, Staged};
 pub use walk::read_lab;
 
 /// `labc --version`: labc's version and that of the stdlib built into it.
@@ -318,17 +319,6 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Write a checked lab's `files` to OUT unless OUT overlaps the lab in `dir`; the exit code.
-fn write_out(dir: &Path, out: &Path, files: &crate::compile::Files) -> i32 {
-    match out_dir::refuse_overlap(out, dir).and_then(|()| write_tree(out, files)) {
-        Ok(()) => {
-            eprintln!("labc: wrote {} files to {}", files.len(), out.display());
-            0
-        }
-        Err(e) => io_error(e),
-    }
-}
-
 /// A fresh database holding the lab in `dir`, with the stdlib of `--stdlib` or the
 /// embedded one.
 fn load_lab(
@@ -397,5 +387,6 @@ fn check(
     stdlib: Option<&Path>,
     color: bool,
 ) -> Result<(crate::compile::Files, usize), String> {
-    report::report(dir, stdlib, report::Format::Human, color).map(|o| (o.files, o.errors))
+    report::report_files(dir, stdlib, report::Format::Human, color)
+        .map(|(o, files)| (files, o.errors))
 }

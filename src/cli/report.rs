@@ -8,6 +8,8 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
+use super::out_dir;
+use super::tree::Staged;
 use super::{build_check, io_error};
 use crate::compile;
 use crate::diag::{self, formats};
@@ -26,9 +28,8 @@ pub enum Format {
     Sarif,
 }
 
-/// What compiling and reporting a lab found: its output files and diagnostic counts.
+/// What checking and reporting a lab found: its diagnostic counts.
 pub(super) struct Outcome {
-    pub files: crate::compile::Files,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -97,12 +98,66 @@ pub fn build(dir: &Path, out: &Path, mode: BuildMode, stdlib: Option<&Path>, col
         }
         (_, false) => {}
     }
-    let files = match report(dir, stdlib, format, color) {
-        Ok(o) if o.fails(mode.deny_warnings, "; nothing written") => return 1,
-        Ok(o) => o.files,
-        Err(e) => return io_error(e),
+    if let Err(overlap) = out_dir::refuse_overlap(out, dir) {
+        // Said after the diagnostics, as for any OUT that cannot be written.
+        return match report(dir, stdlib, format, color) {
+            Ok(o) if o.fails(mode.deny_warnings, "; nothing written") => 1,
+            Ok(_) => io_error(overlap),
+            Err(e) => io_error(e),
+        };
+    }
+    match build_streaming(dir, out, mode, stdlib, color) {
+        Ok(code) => code,
+        Err(e) => io_error(e),
+    }
+}
+
+/// How many clusters `labc build` lowers, emits and writes at a time, each on a thread:
+/// the machine's cores, at most 8 (a cluster's work is a small part of the run's, and
+/// each thread adds one cluster's memory).
+pub fn build_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// `labc build` without `--check`: each cluster's files written into the staging
+/// directory as soon as they are emitted and then dropped (`compile::build_clusters`),
+/// so the output is never all in memory; swapped into OUT only when the diagnostics
+/// allow it, otherwise removed, so OUT is never half written. The exit code.
+fn build_streaming(
+    dir: &Path,
+    out: &Path,
+    mode: BuildMode,
+    stdlib: Option<&Path>,
+    color: bool,
+) -> Result<i32, String> {
+    let (mut db, lab) = super::load_lab(dir, stdlib)?;
+    let staged = Staged::begin(out)?;
+    let write = |files: &indexmap::IndexMap<String, String>| {
+        (files.iter()).try_for_each(|(rel, text)| staged.write(rel, text))
     };
-    super::write_out(dir, out, &files)
+    let (paths, diags) = match compile::build_clusters(&mut db, lab, build_threads(), &write) {
+        Ok(done) => done,
+        Err(e) => {
+            staged.abandon();
+            return Err(e);
+        }
+    };
+    let shown = show(&db, &diags, dir, mode.format, color);
+    match shown {
+        Ok(o) if !o.fails(mode.deny_warnings, "; nothing written") => {}
+        Ok(_) => {
+            staged.abandon();
+            return Ok(1);
+        }
+        Err(e) => {
+            staged.abandon();
+            return Err(e);
+        }
+    }
+    staged.finish(paths.iter().flatten().map(String::as_str))?;
+    let count: usize = paths.iter().map(Vec::len).sum();
+    eprintln!("labc: wrote {count} files to {}", out.display());
+    Ok(0)
 }
 
 fn format_name(format: Format) -> String {
@@ -121,24 +176,44 @@ pub(super) fn report(
     color: bool,
 ) -> Result<Outcome, String> {
     let (db, lab) = super::load_lab(dir, stdlib)?;
+    let diags = compile::check_with_diagnostics(&db, lab);
+    show(&db, &diags, dir, format, color)
+}
+
+/// As `report`, with the lab's output files (`build --check` and `diff` compare them).
+pub(super) fn report_files(
+    dir: &Path,
+    stdlib: Option<&Path>,
+    format: Format,
+    color: bool,
+) -> Result<(Outcome, crate::compile::Files), String> {
+    let (db, lab) = super::load_lab(dir, stdlib)?;
     let (out, diags) = compile::compile_with_diagnostics(&db, lab);
-    let (errors, warnings) = formats::counts(&diags);
+    let outcome = show(&db, &diags, dir, format, color)?;
+    Ok((outcome, out.files.clone()))
+}
+
+/// Print `diags` of the lab in `dir` as `format` asks (see `report`); their counts.
+fn show(
+    db: &crate::db::LabDb,
+    diags: &[diag::Diag],
+    dir: &Path,
+    format: Format,
+    color: bool,
+) -> Result<Outcome, String> {
+    let (errors, warnings) = formats::counts(diags);
     let prefix = repo_prefix(dir);
     let text = match format {
         Format::Human => {
-            diag::render_stderr(&db, &diags, color);
+            diag::render_stderr(db, diags, color);
             if errors + warnings > 0 {
                 eprintln!("labc: {errors} error(s), {warnings} warning(s)");
             }
-            return Ok(Outcome {
-                files: out.files.clone(),
-                errors,
-                warnings,
-            });
+            return Ok(Outcome { errors, warnings });
         }
-        Format::Json => formats::to_json(&db, &diags),
-        Format::Github => formats::to_github(&db, &diags, &prefix),
-        Format::Sarif => formats::to_sarif(&db, &diags, &prefix),
+        Format::Json => formats::to_json(db, diags),
+        Format::Github => formats::to_github(db, diags, &prefix),
+        Format::Sarif => formats::to_sarif(db, diags, &prefix),
     };
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -146,11 +221,7 @@ pub(super) fn report(
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write the diagnostics to stdout: {e}"))?;
     eprintln!("labc: {errors} error(s), {warnings} warning(s)");
-    Ok(Outcome {
-        files: out.files.clone(),
-        errors,
-        warnings,
-    })
+    Ok(Outcome { errors, warnings })
 }
 
 /// The lab directory as given on the command line, as the prefix of its files' paths in

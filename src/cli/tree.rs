@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexSet;
+
 use crate::compile::Files;
 
 use super::out_dir::{self, sync_dir, OutDir};
@@ -21,25 +23,83 @@ pub fn write_tree(out: &Path, files: &Files) -> Result<(), String> {
     for rel in files.keys() {
         rel_path::check(rel)?;
     }
-    let dir = out_dir::resolve(out)?;
-    std::fs::create_dir_all(&dir.parent)
-        .map_err(|e| format!("cannot create {}: {e}", dir.parent.display()))?;
-    let _lock = out_dir::lock(&dir, out)?;
-    out_dir::recover_and_clean(&dir)?;
-    let tmp = dir.sibling(&format!("new-{}", std::process::id()));
-    let result = build(&tmp, &dir, files).and_then(|()| swap(&tmp, &dir));
-    match result {
-        Ok(Some(previous)) => {
-            if let Some(warning) = remove_previous(&previous, out_dir::remove_any) {
-                warn(&warning);
-            }
-            Ok(())
+    let staged = Staged::begin(out)?;
+    let written = (|| {
+        for (rel, text) in files {
+            staged.write(rel, text)?;
         }
-        Ok(None) => Ok(()),
+        Ok::<(), String>(())
+    })();
+    match written {
+        Ok(()) => {
+            let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+            staged.finish(paths.into_iter())
+        }
         Err(e) => {
-            let _ = out_dir::remove_any(&tmp);
+            staged.abandon();
             Err(e)
         }
+    }
+}
+
+/// A new tree of OUT being written into its staging directory `.<out>.labc-new-<pid>`,
+/// under the lock of OUT: files are added as they come (`write`, from several threads if
+/// need be), then the tree is completed and swapped in (`finish`) or removed
+/// (`abandon`). OUT itself is touched only by `finish`.
+pub struct Staged {
+    dir: OutDir,
+    tmp: PathBuf,
+    _lock: out_dir::Lock,
+}
+
+impl Staged {
+    /// Lock OUT, recover or remove the leftovers of interrupted builds, create the staging
+    /// directory.
+    pub fn begin(out: &Path) -> Result<Staged, String> {
+        let dir = out_dir::resolve(out)?;
+        std::fs::create_dir_all(&dir.parent)
+            .map_err(|e| format!("cannot create {}: {e}", dir.parent.display()))?;
+        let lock = out_dir::lock(&dir, out)?;
+        out_dir::recover_and_clean(&dir)?;
+        let tmp = dir.sibling(&format!("new-{}", std::process::id()));
+        std::fs::create_dir(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        Ok(Staged {
+            dir,
+            tmp,
+            _lock: lock,
+        })
+    }
+
+    /// Write one of labc's files (its path checked first) into the staging directory.
+    pub fn write(&self, rel: &str, text: &str) -> Result<(), String> {
+        rel_path::check(rel)?;
+        write_new(&self.tmp.join(rel), text.as_bytes())
+    }
+
+    /// Complete the tree (the manifest of `paths`, labc's files in output order; the
+    /// user's entries of the current OUT), sync it and swap it in; then remove the
+    /// previous tree. On failure the staging directory is removed and OUT is as it was.
+    pub fn finish<'a>(self, paths: impl Iterator<Item = &'a str> + Clone) -> Result<(), String> {
+        let result =
+            complete(&self.tmp, &self.dir, paths).and_then(|()| swap(&self.tmp, &self.dir));
+        match result {
+            Ok(Some(previous)) => {
+                if let Some(warning) = remove_previous(&previous, out_dir::remove_any) {
+                    warn(&warning);
+                }
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                self.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    /// Remove the staging directory: OUT stays as it was.
+    pub fn abandon(self) {
+        let _ = out_dir::remove_any(&self.tmp);
     }
 }
 
@@ -57,18 +117,19 @@ fn remove_previous(
     })
 }
 
-/// Build the complete new tree in `tmp`: labc's files, the manifest, the user's entries of
-/// the current OUT; then sync every file and directory, so the swap publishes only data
-/// that is on disk.
-fn build(tmp: &Path, dir: &OutDir, files: &Files) -> Result<(), String> {
-    std::fs::create_dir(tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    for (rel, text) in files {
-        write_new(&tmp.join(rel), text.as_bytes())?;
-    }
-    let manifest: String = files.keys().map(|k| format!("{k}\n")).collect();
+/// Complete the new tree in `tmp`, which holds labc's files: the manifest, the user's
+/// entries of the current OUT; then sync every file and directory, so the swap publishes
+/// only data that is on disk.
+fn complete<'a>(
+    tmp: &Path,
+    dir: &OutDir,
+    paths: impl Iterator<Item = &'a str> + Clone,
+) -> Result<(), String> {
+    let manifest: String = paths.clone().map(|k| format!("{k}\n")).collect();
     write_new(&tmp.join(MANIFEST), manifest.as_bytes())?;
     if std::fs::symlink_metadata(&dir.path).is_ok() {
-        carry_user_entries(&dir.path, tmp, files)?;
+        let ours: IndexSet<&str> = paths.collect();
+        carry_user_entries(&dir.path, tmp, &ours)?;
     }
     sync_tree(tmp)
 }
@@ -138,7 +199,7 @@ fn previous_manifest(out: &Path) -> Result<BTreeSet<String>, String> {
 /// descended into), the user's directories are created even when empty, and directories
 /// keep their modes. Refuses to overwrite a user's file with one of labc's, and refuses
 /// entries that cannot be carried (a FIFO, socket or device), so none is ever lost.
-fn carry_user_entries(out: &Path, tmp: &Path, files: &Files) -> Result<(), String> {
+fn carry_user_entries(out: &Path, tmp: &Path, files: &IndexSet<&str>) -> Result<(), String> {
     let ours = previous_manifest(out)?;
     // labc's directories: those that held the files it wrote. Any other directory is the
     // user's and is carried even when empty.
@@ -160,7 +221,7 @@ fn carry_user_entries(out: &Path, tmp: &Path, files: &Files) -> Result<(), Strin
         if entry.rel == MANIFEST || ours.contains(&entry.rel) {
             continue;
         }
-        if files.contains_key(&entry.rel) {
+        if files.contains(entry.rel.as_str()) {
             return Err(format!(
                 "{} exists and was not written by labc; move it away or delete it, labc will not overwrite it",
                 entry.path.display()

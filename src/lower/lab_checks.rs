@@ -281,25 +281,50 @@ type Capacities<'a> = IndexMap<CapacityKey, &'a component_ir::Capacity>;
 /// Capacity -> what consumes it.
 type Uses<'a> = IndexMap<CapacityKey, Vec<&'a component_ir::Consumption>>;
 
+/// The capacities the components of one cluster declare and what they consume, in their
+/// order. A query of its own, with its own copies: `capacity_checks` reads every cluster
+/// through it, not through the clusters' evaluated components, so a build that drops each
+/// cluster's evaluations once it is written (`compile::build_clusters`) does not evaluate
+/// them again for this check.
+#[salsa::tracked(returns(ref))]
+pub fn cluster_capacities(
+    db: &dyn Db,
+    lab: Lab,
+    cluster: String,
+) -> (
+    Vec<(CapacityKey, component_ir::Capacity)>,
+    Vec<component_ir::Consumption>,
+) {
+    let mut capacities = Vec::new();
+    let mut uses = Vec::new();
+    for c in crate::sema::component::components_on(db, lab, &cluster) {
+        for cap in &c.out.capacities {
+            let key = (cluster.clone(), c.name.clone(), cap.kind.clone());
+            capacities.push((key, cap.clone()));
+        }
+        uses.extend(c.out.consumptions.iter().cloned());
+    }
+    (capacities, uses)
+}
+
 /// Every declared capacity, and every consumption grouped by the capacity it uses.
 fn capacities_and_uses(db: &dyn Db, lab: Lab) -> (Capacities<'_>, Uses<'_>) {
     let index = item_index(db, lab);
     let mut capacities: Capacities = IndexMap::new();
     let mut uses: Uses = IndexMap::new();
     for cluster in index.clusters.keys() {
-        for c in crate::sema::component::components_on(db, lab, cluster) {
-            for cap in &c.out.capacities {
-                capacities.insert((cluster.clone(), c.name.clone(), cap.kind.clone()), cap);
-            }
-            for u in &c.out.consumptions {
-                uses.entry((
-                    u.provider.cluster.clone(),
-                    u.provider.name.clone(),
-                    u.kind.clone(),
-                ))
-                .or_default()
-                .push(u);
-            }
+        let (caps, consumptions) = cluster_capacities(db, lab, cluster.clone());
+        for (key, cap) in caps {
+            capacities.insert(key.clone(), cap);
+        }
+        for u in consumptions {
+            uses.entry((
+                u.provider.cluster.clone(),
+                u.provider.name.clone(),
+                u.kind.clone(),
+            ))
+            .or_default()
+            .push(u);
         }
     }
     (capacities, uses)

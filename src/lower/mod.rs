@@ -38,9 +38,30 @@ use namespaces::{
     namespace_owners,
 };
 
+/// Every check of one cluster: its lowering (`cluster_ir`), its namespace references and
+/// what the whole-lab capacity check reads of it. Returns nothing, so its memo stays when
+/// a lean build drops the cluster's IR (`set_lean`): `compile::check_lab` reads this, and
+/// does not lower the cluster again.
+#[salsa::tracked(returns(copy))]
+pub fn cluster_checked(db: &dyn Db, lab: Lab, cluster: String) {
+    cluster_ir(db, lab, cluster.clone());
+    namespace_refs::namespace_checks_on(db, lab, cluster.clone());
+    lab_checks::cluster_capacities(db, lab, cluster);
+}
+
+/// Make the memos of the evaluations and of the lowering droppable (`lean`), or keep them
+/// all (the default). A lean build of many clusters holds a few clusters' at a time: after
+/// each group, `salsa::Database::trigger_lru_eviction` drops all but the last used (only
+/// their values; what they read and reported stays, so nothing runs again unless read).
+pub fn set_lean(db: &mut dyn Db, lean: bool) {
+    let capacity = usize::from(lean);
+    cluster_ir::set_lru_capacity(db, capacity);
+    crate::sema::component::set_lean(db, lean);
+}
+
 /// Lower one cluster. Reports per-cluster checks; returns `None` when the lab has no
 /// valid `lab` declaration.
-#[salsa::tracked(returns(ref))]
+#[salsa::tracked(returns(ref), lru = 0)]
 pub fn cluster_ir(db: &dyn Db, lab: Lab, cluster: String) -> Option<ClusterIr> {
     let mut ir = cluster_header(db, lab, &cluster)?;
     let components = components_on(db, lab, &cluster);

@@ -203,7 +203,7 @@ pub fn namespace_checks(db: &dyn Db, lab: Lab) {
 /// every cluster's namespaces (a selector may name another cluster's, and the notes say
 /// where a namespace does exist).
 #[salsa::tracked(returns(copy))]
-fn namespace_checks_on(db: &dyn Db, lab: Lab, cluster: String) {
+pub(super) fn namespace_checks_on(db: &dyn Db, lab: Lab, cluster: String) {
     // Most clusters refer only to namespaces they have. Then nothing is reported and no
     // other cluster's namespaces are read, so a namespace added or removed on another
     // cluster (a tenant file added) does not check this cluster again.

@@ -94,7 +94,14 @@ fn header_cycle<'db>(db: &'db dyn Db, _id: salsa::Id, key: CompKey<'db>) -> Head
     }
 }
 
-#[salsa::tracked(returns(ref))]
+/// Make the memos of component evaluations droppable, or keep them all (the default);
+/// see `lower::set_lean`.
+pub fn set_lean(db: &mut dyn Db, lean: bool) {
+    eval_component::set_lru_capacity(db, usize::from(lean));
+    crate::sema::index::set_lean(db, lean);
+}
+
+#[salsa::tracked(returns(ref), lru = 0)]
 pub fn eval_component<'db>(db: &'db dyn Db, key: CompKey<'db>) -> Option<ComponentIr> {
     let decl =
         index::decl_of(db, index::DeclKey::new(db, *key.file(db), *key.index(db))).as_ref()?;

@@ -3,6 +3,8 @@
 //! Every later query reads declarations through `decl_of`, whose result is backdated when
 //! a re-parse leaves that declaration unchanged, so an edit re-runs only what reads it.
 
+use std::sync::Arc;
+
 use indexmap::{IndexMap, IndexSet};
 
 use crate::db::{module_name, Db, Lab, SourceFile};
@@ -16,8 +18,24 @@ use crate::syntax::ast::{Decl, DeclKind, FileAst, Span, Stmt, Use};
 /// salsa panics when the dependencies of a cycle it resolved accumulated any. So the
 /// queries on that path (`parse_checked`, `item_index`, and the declaration facts in
 /// `sema::facts`) return their diagnostics, and `compile::compile` reports them.
+#[salsa::tracked(returns(ref), lru = 0)]
+pub fn parse_checked(db: &dyn Db, file: SourceFile) -> Arc<(FileAst, Vec<Diag>)> {
+    if file.path(db).starts_with("std/") {
+        return stdlib_parse(db, file).clone();
+    }
+    Arc::new(parse_file(db, file))
+}
+
+/// The parse of a stdlib file, shared with its `parse_checked`. A query of its own, which
+/// a lean build never drops (see `set_lean`): every cluster's components read the
+/// stdlib's definitions, so dropping its trees would parse them again for each cluster.
 #[salsa::tracked(returns(ref))]
-pub fn parse_checked(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
+fn stdlib_parse(db: &dyn Db, file: SourceFile) -> Arc<(FileAst, Vec<Diag>)> {
+    Arc::new(parse_file(db, file))
+}
+
+/// Parse `file`, its syntax errors as diagnostics.
+fn parse_file(db: &dyn Db, file: SourceFile) -> (FileAst, Vec<Diag>) {
     let (ast, errors) = crate::syntax::parse::parse_file(file.text(db));
     let diags = errors
         .into_iter()
@@ -377,13 +395,28 @@ pub struct DeclKey<'db> {
 
 /// The AST of one declaration. Backdated when a re-parse leaves it equal, so queries
 /// that read it do not re-run.
-#[salsa::tracked(returns(ref))]
+#[salsa::tracked(returns(ref), lru = 0)]
 pub fn decl_of<'db>(db: &'db dyn Db, key: DeclKey<'db>) -> Option<Decl> {
     parse(db, *key.file(db))
         .decls
         .get(*key.index(db) as usize)
         .cloned()
 }
+
+/// Make the memos of syntax trees (`parse_checked`) and of declarations' copies
+/// (`decl_of`) droppable, or keep them all (the default); see `lower::set_lean`. What
+/// stays after an eviction is the last used: a few steps' trees (the lean build runs the
+/// per-file queries `LEAN_FILES` at a time), so that a file every cluster reads (the one
+/// declaring the clusters) stays parsed, and enough declarations for the definitions
+/// every cluster's components read, so none is copied again for each cluster. The
+/// stdlib's trees are never dropped (`stdlib_parse`).
+pub fn set_lean(db: &mut dyn Db, lean: bool) {
+    parse_checked::set_lru_capacity(db, if lean { 256 } else { 0 });
+    decl_of::set_lru_capacity(db, if lean { 2048 } else { 0 });
+}
+
+/// How many files the lean build runs the per-file queries of between two evictions.
+pub const LEAN_FILES: usize = 64;
 
 /// The head of a declaration: the definition it names (`install x`, `instance y = x`) and
 /// the clusters after `on`, as written (with their spans).

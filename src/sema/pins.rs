@@ -331,7 +331,7 @@ pub fn used_definitions(db: &dyn Db, lab: Lab) -> IndexSet<String> {
 /// query per file, so that an edit re-reads only its file, and it reads the definitions
 /// through `decl_index`, which a tenant file added or removed leaves equal.
 #[salsa::tracked(returns(ref))]
-fn definitions_named_in(db: &dyn Db, lab: Lab, file: SourceFile) -> Vec<ItemRef> {
+pub fn definitions_named_in(db: &dyn Db, lab: Lab, file: SourceFile) -> Vec<ItemRef> {
     let module = crate::db::module_name(file.path(db));
     let mut out: Vec<ItemRef> = Vec::new();
     for decl in &index::parse(db, file).decls {

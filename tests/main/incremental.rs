@@ -334,7 +334,7 @@ fn diagnostics_of_a_moved_declaration_point_at_its_new_place() {
 /// operators and tenant files as `cargo bench --bench fleet`.
 #[path = "../../benches/fleet/workload.rs"]
 #[allow(dead_code)]
-mod workload;
+pub(crate) mod workload;
 
 /// (query name, key id) of the executions of `name` in `ran`.
 fn ids_of(ran: &[(String, salsa::Id)], name: &str) -> Vec<salsa::Id> {

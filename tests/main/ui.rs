@@ -97,6 +97,26 @@ fn check_fixture(dir: &Path, path: &Path) -> Result<(), String> {
         let lab = db.load(sources.clone());
         let (_, diags) = labc::compile::compile_with_diagnostics(&db, lab);
         let rendered = labc::diag::render_plain(&db, &diags);
+        // `labc check` and `build` check without emitting: the same diagnostics.
+        let fresh = LabDb::default();
+        let again = fresh.load(sources.clone());
+        let checked = labc::compile::check_with_diagnostics(&fresh, again);
+        assert_eq!(
+            labc::diag::render_plain(&fresh, &checked),
+            rendered,
+            "check_with_diagnostics differs from compile_with_diagnostics"
+        );
+        // And so does the lean build, which drops each cluster's evaluations when done.
+        let mut lean_db = LabDb::default();
+        let lean_lab = lean_db.load(sources.clone());
+        let ignore = |_: &indexmap::IndexMap<String, String>| Ok::<(), ()>(());
+        let (_, lean) = labc::compile::build_clusters(&mut lean_db, lean_lab, 2, &ignore)
+            .expect("nothing to write");
+        assert_eq!(
+            labc::diag::render_plain(&lean_db, &lean),
+            rendered,
+            "the lean build's diagnostics differ from compile_with_diagnostics"
+        );
         let codes: Vec<&'static str> = diags.iter().map(|d| d.code).collect();
         (rendered, codes)
     });
