@@ -23,16 +23,19 @@ pub struct Plan {
     pub edits: usize,
 }
 
-/// CPU time of this thread in ns (user and system: the kernel's writing counts), beside
-/// the wall clock because other processes share the cores: CPU time is what the run
-/// itself costs. `CLOCK_THREAD_CPUTIME_ID` is exact, where /proc's counters lag a tick.
+/// CPU time of this process in ns, all its threads (user and system: the kernel's writing
+/// counts), beside the wall clock because other processes share the cores: CPU time is
+/// what the run itself costs. The whole process, not the measuring thread, because
+/// `labc build` lowers and writes clusters on threads of its own; each size runs in a child
+/// process, so nothing else runs in it. `CLOCK_PROCESS_CPUTIME_ID` is exact, where /proc's
+/// counters lag a tick.
 fn cpu_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a valid, writable timespec for the call's duration.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
     if rc != 0 {
         return 0;
     }
