@@ -259,15 +259,9 @@ fn build(files: &IndexMap<String, String>) -> (Bad, Built) {
     (bad, built)
 }
 
+/// The string at `path` in `v`, or "" where there is none.
 fn str_of<'v>(v: &'v Value, path: &[&str]) -> &'v str {
-    let mut at = v;
-    for p in path {
-        match at.get(*p) {
-            Some(n) => at = n,
-            None => return "",
-        }
-    }
-    at.as_str().unwrap_or_default()
+    crate::objdiff::str_at(v, path).unwrap_or_default()
 }
 
 fn resolved_chart(release: &Value, sources: &[Value]) -> Value {
